@@ -1,0 +1,25 @@
+"""Wires intake: settings, unit of work, translator, HTTP routes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from homeward_shared.runtime import Service, build_service
+
+from homeward_intake.adapters.messages import translate
+from homeward_intake.adapters.uow import IntakeUnitOfWork
+from homeward_intake.entrypoints.http import router
+from homeward_intake.settings import IntakeSettings
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def bootstrap(settings: IntakeSettings | None = None) -> Service[IntakeUnitOfWork]:
+    return build_service(
+        settings or IntakeSettings(),
+        uow_class=IntakeUnitOfWork,
+        translate=translate,
+        migrations=MIGRATIONS,
+        routers=[router],
+        title="Homeward intake",
+    )

@@ -1,0 +1,110 @@
+"""Intake's HTTP API for intake officers, the hotline, outreach workers and the clinic."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+from homeward_shared.contracts.handoffs import SignalSource, Urgency
+from homeward_shared.personal import PersonalField, register_personal
+from homeward_shared.runtime import ActorDep, ServiceDep
+from homeward_shared.stages import Stage
+from pydantic import BaseModel, ConfigDict, Field
+
+from homeward_intake.domain.commands import RegisterSignal, RequestPlacement
+from homeward_intake.domain.model import Signal
+from homeward_intake.service import handlers
+
+router = APIRouter(tags=["signals"])
+
+
+class SignalIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    idempotency_key: str = Field(min_length=8, max_length=128)
+    source: SignalSource
+    urgency: Urgency
+    needs_shelter: bool
+    apparent_minor: bool = False
+    children_with_her: int = Field(default=0, ge=0, le=20)
+    language: str | None = Field(default=None, max_length=16)
+    name: str | None = PersonalField(None, max_length=200)
+    aliases: str | None = PersonalField(None, max_length=500)
+    phone: str | None = PersonalField(None, max_length=40)
+    notes: str | None = PersonalField(None, max_length=10_000)
+
+
+class PlacementIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=2, max_length=64, description="reason code")
+
+
+class SignalOut(BaseModel):
+    """No personal field: what any intake screen may show."""
+
+    signal_id: uuid.UUID
+    case_id: uuid.UUID
+    case_number: str
+    source: SignalSource
+    urgency: Urgency
+    needs_shelter: bool
+    status: str
+    stage: Stage
+
+    @classmethod
+    def of(cls, s: Signal) -> SignalOut:
+        return cls(
+            signal_id=s.signal_id,
+            case_id=s.case_id,
+            case_number=s.case_number,
+            source=s.source,
+            urgency=s.urgency,
+            needs_shelter=s.needs_shelter,
+            status=s.status.value,
+            stage=s.stage,
+        )
+
+
+class PersonOut(BaseModel):
+    name: str | None = PersonalField(None)
+    aliases: str | None = PersonalField(None)
+    phone: str | None = PersonalField(None)
+    notes: str | None = PersonalField(None)
+
+
+register_personal(SignalIn, PersonOut)
+
+
+@router.post("/signals", status_code=201)
+async def register_signal(
+    body: SignalIn, service: ServiceDep, actor: ActorDep, response: Response
+) -> SignalOut:
+    signal, created = await handlers.register_signal(
+        RegisterSignal(**body.model_dump()), service.uow(actor)
+    )
+    if not created:
+        response.status_code = 200
+    return SignalOut.of(signal)
+
+
+@router.post("/signals/{signal_id}/placement-request", status_code=202)
+async def request_placement(
+    signal_id: uuid.UUID, body: PlacementIn, service: ServiceDep, actor: ActorDep
+) -> SignalOut:
+    signal = await handlers.request_placement(
+        RequestPlacement(signal_id=signal_id, reason=body.reason), service.uow(actor)
+    )
+    return SignalOut.of(signal)
+
+
+@router.get("/signals/{signal_id}/person")
+async def read_person(
+    signal_id: uuid.UUID,
+    service: ServiceDep,
+    actor: ActorDep,
+    purpose: Annotated[str, Query(min_length=3, max_length=200)],
+) -> PersonOut:
+    person = await handlers.read_person(signal_id, purpose, service.uow(actor))
+    return PersonOut(**vars(person))

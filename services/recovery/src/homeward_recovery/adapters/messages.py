@@ -1,0 +1,25 @@
+"""Recovery's hand-off events as contracts on their topics."""
+
+from __future__ import annotations
+
+from homeward_shared.contracts import ResidentReadyForReintegration, Topics
+from homeward_shared.domain import DomainEvent
+from homeward_shared.messages import Outgoing
+
+from homeward_recovery.domain import events
+
+
+def translate(event: DomainEvent, topics: Topics) -> list[Outgoing]:
+    if isinstance(event, events.ResidentReadyForReintegration):
+        return [
+            Outgoing(
+                topics.resident_ready_for_reintegration,
+                ResidentReadyForReintegration(
+                    case_number=event.case_number,
+                    centre=event.centre,
+                    skills=list(event.skills),
+                    wishes_to_return_home=event.wishes_to_return_home,
+                ),
+            )
+        ]
+    return []

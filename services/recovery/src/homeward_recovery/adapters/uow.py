@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+from homeward_shared.uow import PostgresUnitOfWork
+
+from homeward_recovery.adapters.repository import (
+    AdmissionRequestRepository,
+    CentreRepository,
+    ResidentRepository,
+)
+
+
+class RecoveryUnitOfWork(PostgresUnitOfWork):
+    centres: CentreRepository
+    requests: AdmissionRequestRepository
+    residents: ResidentRepository
+
+    def open_repositories(self) -> None:
+        self.centres = CentreRepository(self.conn)
+        self.requests = AdmissionRequestRepository(self.conn)
+        self.residents = ResidentRepository(self.conn, self.vault)

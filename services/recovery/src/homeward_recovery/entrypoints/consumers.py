@@ -1,0 +1,45 @@
+"""Recovery's Kafka subscribers: validate the contract, build a command, call the handler."""
+
+from __future__ import annotations
+
+from homeward_shared.consumer import subscribe
+from homeward_shared.contracts import PlacementRequested
+from homeward_shared.envelope import Envelope
+from homeward_shared.runtime import Service
+from homeward_shared.uow import Delivery, Received
+
+from homeward_recovery.adapters.uow import RecoveryUnitOfWork
+from homeward_recovery.domain.commands import OpenAdmissionRequest
+from homeward_recovery.service import handlers
+
+GROUP = "recovery"
+
+
+def register(service: Service[RecoveryUnitOfWork]) -> None:
+    async def placement_requested(env: Envelope[PlacementRequested], delivery: Delivery) -> None:
+        p = env.payload
+        cmd = OpenAdmissionRequest(
+            received=Received.of(env, delivery),
+            case_id=env.case_id,
+            case_number=p.case_number,
+            correlation_id=env.correlation_id,
+            source=p.source,
+            urgency=p.urgency,
+            apparent_minor=p.apparent_minor,
+            children_with_her=p.children_with_her,
+            language=p.language,
+        )
+        uow = service.uow(
+            service.system_actor, correlation_id=env.correlation_id, causation_id=env.event_id
+        )
+        await handlers.when_placement_requested_open_admission_request(cmd, uow)
+
+    subscribe(
+        service.broker,
+        service.dead_letters,
+        topic=service.topics.placement_requested,
+        group_id=GROUP,
+        contract=PlacementRequested,
+        react=placement_requested,
+        name="when_placement_requested_open_admission_request",
+    )

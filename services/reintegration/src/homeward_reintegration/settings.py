@@ -1,0 +1,12 @@
+from __future__ import annotations
+
+from homeward_shared.settings import ServiceSettings
+from pydantic import Field
+
+
+class ReintegrationSettings(ServiceSettings):
+    service_name: str = "reintegration"
+    db_schema: str = "reintegration"
+    http_port: int = 8004
+    follow_up_interval_months: int = Field(default=3, ge=1, le=12)
+    follow_up_years: int = Field(default=3, ge=1, le=10)

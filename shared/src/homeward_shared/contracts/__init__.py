@@ -1,0 +1,21 @@
+"""Event contracts: what crosses between services. Documented as AsyncAPI in docs/.
+
+A change that would break a consumer is a new ``schema_version`` or a new topic, never an
+edit in place.
+"""
+
+from homeward_shared.contracts.handoffs import (
+    LegalReferralIssued,
+    PlacementRequested,
+    ResidentReadyForReintegration,
+)
+from homeward_shared.contracts.stage import CaseStageChanged
+from homeward_shared.contracts.topics import Topics
+
+__all__ = [
+    "CaseStageChanged",
+    "LegalReferralIssued",
+    "PlacementRequested",
+    "ResidentReadyForReintegration",
+    "Topics",
+]

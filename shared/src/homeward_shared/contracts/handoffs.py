@@ -1,0 +1,66 @@
+"""Hand-offs between the services' teams. Ids, codes and flags only: what the receiving
+team needs in order to act, never who she is or where her family lives."""
+
+from __future__ import annotations
+
+import uuid
+from enum import StrEnum
+from typing import ClassVar
+
+from pydantic import Field
+
+from homeward_shared.envelope import Payload
+
+
+class SignalSource(StrEnum):
+    HOTLINE = "hotline"
+    OUTREACH = "outreach"
+    CLINIC_WALK_IN = "clinic_walk_in"
+    POLICE = "police"
+    PARTNER_NGO = "partner_ngo"
+    REPATRIATION = "repatriation"
+
+
+class Urgency(StrEnum):
+    IMMEDIATE = "immediate"
+    HIGH = "high"
+    ROUTINE = "routine"
+
+
+class PlacementRequested(Payload):
+    """intake asks recovery to shelter a survivor who is out of exploitation."""
+
+    event_type: ClassVar[str] = "intake.placement_requested"
+
+    case_number: str = Field(max_length=32)
+    source: SignalSource
+    urgency: Urgency
+    apparent_minor: bool = False
+    children_with_her: int = Field(default=0, ge=0, le=20)
+    language: str | None = Field(default=None, max_length=16, description="ISO 639 code")
+
+
+class LegalReferralIssued(Payload):
+    """A report referred to legal workers. One event per identified person (keyed by her
+    case); ``report_id`` ties the persons of one report together."""
+
+    event_type: ClassVar[str] = "investigation.legal_referral_issued"
+
+    referral_id: uuid.UUID
+    report_id: uuid.UUID
+    establishment_id: uuid.UUID
+    case_number: str = Field(max_length=32)
+    case_ids: list[uuid.UUID] = Field(min_length=1, description="all persons of the report")
+    urgency: Urgency
+    indicators: list[str] = Field(default_factory=list, max_length=16)
+
+
+class ResidentReadyForReintegration(Payload):
+    """recovery hands a resident who finished her programme to reintegration."""
+
+    event_type: ClassVar[str] = "recovery.resident_ready_for_reintegration"
+
+    case_number: str = Field(max_length=32)
+    centre: str = Field(max_length=32)
+    skills: list[str] = Field(default_factory=list, max_length=16, description="trade codes")
+    wishes_to_return_home: bool | None = None

@@ -1,0 +1,51 @@
+"""Topic names, in one place.
+
+``prefix`` namespaces every topic (empty in production) so that each test can run on topics
+of its own while the broker is shared.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+DLQ_SUFFIX = ".dlq"
+
+
+@dataclass(frozen=True)
+class Topics:
+    prefix: str = ""
+
+    def _t(self, name: str) -> str:
+        return f"{self.prefix}{name}"
+
+    @property
+    def stage_changed(self) -> str:
+        """Every service's stage changes: the dashboards' one feed."""
+        return self._t("case.stage_changed")
+
+    @property
+    def placement_requested(self) -> str:
+        """intake -> recovery: a survivor who needs shelter now."""
+        return self._t("intake.placement_requested")
+
+    @property
+    def legal_referral_issued(self) -> str:
+        """investigation -> legal workers and partner legal organisations."""
+        return self._t("investigation.legal_referral_issued")
+
+    @property
+    def resident_ready_for_reintegration(self) -> str:
+        """recovery -> reintegration."""
+        return self._t("recovery.resident_ready_for_reintegration")
+
+    def all(self) -> list[str]:
+        return [
+            self.stage_changed,
+            self.placement_requested,
+            self.legal_referral_issued,
+            self.resident_ready_for_reintegration,
+        ]
+
+    @staticmethod
+    def dead_letter(topic: str) -> str:
+        return f"{topic}{DLQ_SUFFIX}"

@@ -1,0 +1,87 @@
+"""asyncpg pool and the migration runner.
+
+Each service's SQL files are applied to its own schema at start-up, in file-name order,
+each in its own transaction, and recorded in ``<schema>.schema_migrations``. A session
+advisory lock per schema makes two processes starting at once apply each file once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from importlib import resources
+from pathlib import Path
+
+import asyncpg
+
+from homeward_shared.logging import get_logger
+
+log = get_logger(__name__)
+
+_IDENT = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+
+def checked_identifier(name: str) -> str:
+    """Schema names are interpolated into SQL, so only plain lower-case identifiers pass."""
+    if not _IDENT.match(name):
+        raise ValueError(f"not a plain SQL identifier: {name!r}")
+    return name
+
+
+async def create_pool(dsn: str, *, max_size: int = 10) -> asyncpg.Pool:
+    return await asyncpg.create_pool(dsn, min_size=1, max_size=max_size, command_timeout=30)
+
+
+class MigrationChanged(RuntimeError):
+    pass
+
+
+def _kernel_migrations(schema: str) -> list[tuple[str, str]]:
+    files = resources.files("homeward_shared").joinpath("sql")
+    out = []
+    for f in sorted(files.iterdir(), key=lambda p: p.name):
+        if f.name.endswith(".sql"):
+            out.append((f"kernel/{f.name}", f.read_text().replace("{schema}", schema)))
+    return out
+
+
+def _service_migrations(directory: Path) -> list[tuple[str, str]]:
+    return [(p.name, p.read_text()) for p in sorted(directory.glob("*.sql"))]
+
+
+async def migrate(dsn: str, schema: str, directory: Path) -> list[str]:
+    """Apply the kernel's tables and then the service's own files. Returns what was applied."""
+    schema = checked_identifier(schema)
+    applied: list[str] = []
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute("SELECT pg_advisory_lock(hashtext($1))", f"homeward.migrate.{schema}")
+        await conn.execute(
+            f"CREATE TABLE IF NOT EXISTS {schema}.schema_migrations ("
+            " version text PRIMARY KEY, checksum text NOT NULL,"
+            " applied_at timestamptz NOT NULL DEFAULT now())"
+        )
+        done = {
+            r["version"]: r["checksum"]
+            for r in await conn.fetch(f"SELECT version, checksum FROM {schema}.schema_migrations")
+        }
+        for version, sql in _kernel_migrations(schema) + _service_migrations(directory):
+            checksum = hashlib.sha256(sql.encode()).hexdigest()
+            if version in done:
+                if done[version] != checksum:
+                    raise MigrationChanged(
+                        f"{schema}:{version} was edited after it was applied; add a new file"
+                    )
+                continue
+            async with conn.transaction():
+                await conn.execute(sql)
+                await conn.execute(
+                    f"INSERT INTO {schema}.schema_migrations (version, checksum) VALUES ($1, $2)",
+                    version,
+                    checksum,
+                )
+            applied.append(version)
+            log.info("migration_applied", schema=schema, version=version)
+    finally:
+        await conn.close()  # closing the session releases the advisory lock
+    return applied

@@ -1,0 +1,144 @@
+"""One faststream middleware, for every service, that sends an event that can never be
+processed to ``<topic>.dlq`` and moves on.
+
+Kafka has no dead-letter queue of its own and faststream has none for Kafka. This middleware
+sits inside faststream's acknowledgement middleware (broker middlewares run within it), so:
+- a permanent failure (contract invalid, unsupported version, broken invariant) is published
+  to the dead-letter topic with the original bytes, key and headers plus the reason and the
+  original coordinates; only after the broker confirmed does the handler return, and the
+  offset is committed;
+- any other failure (a database that is down, say) is re-raised after a short pause, and the
+  subscriber's ``NACK_ON_ERROR`` policy seeks back so that the same event is tried again.
+
+Reasons name the contract's fields and the rule, never the values: pydantic's messages can
+echo input, and input may be personal.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from faststream import BaseMiddleware
+from pydantic import ValidationError
+
+from homeward_shared.contracts import Topics
+from homeward_shared.domain import DomainError, PermanentEventError
+from homeward_shared.envelope import UnsupportedSchemaVersion
+from homeward_shared.logging import get_logger
+
+if TYPE_CHECKING:
+    from faststream.kafka import KafkaBroker
+    from faststream.message import StreamMessage
+
+log = get_logger(__name__)
+
+PERMANENT: tuple[type[BaseException], ...] = (
+    ValidationError,
+    UnsupportedSchemaVersion,
+    PermanentEventError,
+    DomainError,
+    UnicodeDecodeError,
+)
+
+H_REASON = "dlq.reason"
+H_ERROR = "dlq.error"
+H_TOPIC = "dlq.original_topic"
+H_PARTITION = "dlq.original_partition"
+H_OFFSET = "dlq.original_offset"
+H_GROUP = "dlq.consumer_group"
+H_SERVICE = "dlq.service"
+H_FAILED_AT = "dlq.failed_at"
+
+
+def describe(exc: BaseException) -> str:
+    if isinstance(exc, ValidationError):
+        parts = [
+            f"{'.'.join(str(p) for p in e['loc']) or '<root>'}: {e['type']}"
+            for e in exc.errors(include_input=False, include_url=False)
+        ]
+        return f"contract invalid ({exc.title}): " + "; ".join(parts[:10])
+    if isinstance(exc, UnicodeDecodeError):
+        return "contract invalid: body is not UTF-8"
+    return f"{type(exc).__name__}: {exc}"[:1000]
+
+
+class DeadLetters:
+    """The middleware factory given to ``KafkaBroker(middlewares=[...])``."""
+
+    def __init__(self, service: str, *, retry_backoff_s: float = 0.5) -> None:
+        self.service = service
+        self.retry_backoff_s = retry_backoff_s
+        self.broker: KafkaBroker | None = None
+        self.dead_lettered = 0
+        self._group_of: dict[str, str] = {}
+
+    def bind(self, broker: KafkaBroker) -> None:
+        self.broker = broker
+
+    def __call__(self, msg: Any, /, **kwargs: Any) -> _DeadLetterMiddleware:
+        return _DeadLetterMiddleware(msg, factory=self, **kwargs)
+
+    async def send(self, msg: StreamMessage[Any], exc: BaseException) -> None:
+        assert self.broker is not None, "DeadLetters.bind(broker) was not called"
+        raw = msg.raw_message
+        reason = describe(exc)
+        headers = {k: v for k, v in (msg.headers or {}).items() if not k.startswith("dlq.")}
+        group = self._group_of.get(raw.topic, "")
+        headers.update(
+            {
+                H_REASON: reason,
+                H_ERROR: type(exc).__name__,
+                H_TOPIC: raw.topic,
+                H_PARTITION: str(raw.partition),
+                H_OFFSET: str(raw.offset),
+                H_GROUP: group,
+                H_SERVICE: self.service,
+                H_FAILED_AT: datetime.now(UTC).isoformat(),
+            }
+        )
+        await self.broker.publish(
+            raw.value or b"",
+            topic=Topics.dead_letter(raw.topic),
+            key=raw.key,
+            headers=headers,
+        )
+        self.dead_lettered += 1
+        log.warning(
+            "event_dead_lettered",
+            topic=raw.topic,
+            partition=raw.partition,
+            offset=raw.offset,
+            event_id=headers.get("event_id"),
+            reason=reason,
+        )
+
+    def consumer_group(self, topic: str, group: str) -> None:
+        """Remember which group consumes a topic, for the dead letter's headers."""
+        self._group_of[topic] = group
+
+
+class _DeadLetterMiddleware(BaseMiddleware):
+    def __init__(self, msg: Any, /, *, factory: DeadLetters, **kwargs: Any) -> None:
+        super().__init__(msg, **kwargs)
+        self._factory = factory
+
+    async def consume_scope(self, call_next: Any, msg: StreamMessage[Any]) -> Any:
+        try:
+            return await call_next(msg)
+        except PERMANENT as exc:
+            await self._factory.send(msg, exc)
+            return None
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            raw = msg.raw_message
+            log.warning(
+                "event_retry",
+                topic=getattr(raw, "topic", None),
+                offset=getattr(raw, "offset", None),
+                error=type(exc).__name__,
+            )
+            await asyncio.sleep(self._factory.retry_backoff_s)
+            raise

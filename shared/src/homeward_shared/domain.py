@@ -1,0 +1,66 @@
+"""Framework-free building blocks every service's domain uses."""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from datetime import UTC, datetime
+
+from homeward_shared.stages import Stage
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class DomainEvent:
+    """Something that happened to an aggregate. ``case_id`` keys it everywhere."""
+
+    case_id: uuid.UUID
+    event_id: uuid.UUID = dataclasses.field(default_factory=uuid.uuid4)
+    occurred_at: datetime = dataclasses.field(default_factory=utcnow)
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class StageEntered(DomainEvent):
+    """A case entered a stage this service owns; becomes ``case.stage_changed``."""
+
+    stage: Stage
+    previous_stage: Stage | None
+    reason: str | None = None
+    centre: str | None = None
+
+
+class Aggregate:
+    """Records the events that its changes caused; the unit of work takes them on commit."""
+
+    def __init__(self) -> None:
+        self.events: list[DomainEvent] = []
+
+    def record(self, event: DomainEvent) -> None:
+        self.events.append(event)
+
+    def take_events(self) -> list[DomainEvent]:
+        taken, self.events = self.events, []
+        return taken
+
+
+class DomainError(Exception):
+    """A command that the domain refuses. Its message is shown to the caller, so it never
+    contains personal data: ids and codes only."""
+
+    code = "domain_error"
+
+
+class NotFound(DomainError):
+    code = "not_found"
+
+
+class Conflict(DomainError):
+    code = "conflict"
+
+
+class PermanentEventError(Exception):
+    """An event that can never be processed (bad contract, broken invariant). The consumer
+    sends it to the dead-letter topic with this reason and moves on."""

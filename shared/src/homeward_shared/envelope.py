@@ -1,0 +1,109 @@
+"""The versioned event envelope every message on Kafka travels in (DESIGN.md)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, ClassVar, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from homeward_shared.personal import personal_field_names
+
+P = TypeVar("P", bound="Payload")
+
+# Kafka header names. The event id travels as a header (Debezium's outbox convention) so a
+# consumer or an operator can see it without parsing the body.
+H_EVENT_ID = "event_id"
+H_EVENT_TYPE = "event_type"
+H_SCHEMA_VERSION = "schema_version"
+H_CORRELATION_ID = "correlation_id"
+H_CAUSATION_ID = "causation_id"
+H_PRODUCER = "producer"
+
+
+class Payload(BaseModel):
+    """Base of every event payload. A payload never carries personal data: declaring a
+    personal field on one is refused when the class is created."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    event_type: ClassVar[str]
+    schema_version: ClassVar[int] = 1
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        leaked = personal_field_names(cls)
+        if leaked:
+            raise TypeError(f"{cls.__name__} declares personal fields {sorted(leaked)}")
+
+
+class Envelope(BaseModel, Generic[P]):
+    model_config = ConfigDict(frozen=True)
+
+    event_id: uuid.UUID
+    event_type: str
+    schema_version: int = Field(ge=1)
+    case_id: uuid.UUID
+    occurred_at: datetime
+    producer: str
+    correlation_id: uuid.UUID
+    causation_id: uuid.UUID | None = None
+    payload: P
+
+    @classmethod
+    def wrap(
+        cls,
+        payload: P,
+        *,
+        case_id: uuid.UUID,
+        producer: str,
+        correlation_id: uuid.UUID,
+        causation_id: uuid.UUID | None = None,
+        event_id: uuid.UUID | None = None,
+        occurred_at: datetime,
+    ) -> Envelope[P]:
+        return Envelope[type(payload)](  # type: ignore[index]
+            event_id=event_id or uuid.uuid4(),
+            event_type=payload.event_type,
+            schema_version=payload.schema_version,
+            case_id=case_id,
+            occurred_at=occurred_at,
+            producer=producer,
+            correlation_id=correlation_id,
+            causation_id=causation_id,
+            payload=payload,
+        )
+
+    def headers(self) -> dict[str, str]:
+        headers = {
+            H_EVENT_ID: str(self.event_id),
+            H_EVENT_TYPE: self.event_type,
+            H_SCHEMA_VERSION: str(self.schema_version),
+            H_CORRELATION_ID: str(self.correlation_id),
+            H_PRODUCER: self.producer,
+        }
+        if self.causation_id:
+            headers[H_CAUSATION_ID] = str(self.causation_id)
+        return headers
+
+
+class UnsupportedSchemaVersion(ValueError):
+    pass
+
+
+def parse_envelope(raw: bytes | str, payload_type: type[P]) -> Envelope[P]:
+    """Validate raw bytes against one contract. Raises ``pydantic.ValidationError`` or
+    ``UnsupportedSchemaVersion``: both mean the event can never be processed here."""
+    env = Envelope[payload_type].model_validate_json(raw)  # type: ignore[valid-type]
+    if env.event_type != payload_type.event_type:
+        raise UnsupportedSchemaVersion(
+            f"expected event_type {payload_type.event_type}, got {env.event_type}"
+        )
+    if env.schema_version != payload_type.schema_version:
+        raise UnsupportedSchemaVersion(
+            f"{env.event_type} schema_version {env.schema_version} is not supported "
+            f"(this consumer reads {payload_type.schema_version})"
+        )
+    return env

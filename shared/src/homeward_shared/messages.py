@@ -1,0 +1,71 @@
+"""From domain events to the messages the outbox holds.
+
+The kernel knows how to publish ``StageEntered`` (every service emits it); a service adds a
+translator for its own hand-off events. Deterministic event ids (uuid5 of the domain event
+id and the topic) keep a message's id stable if the same domain event is translated again.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from homeward_shared.contracts import CaseStageChanged, Topics
+from homeward_shared.domain import DomainEvent, StageEntered
+from homeward_shared.envelope import Envelope, Payload
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    topic: str
+    payload: Payload
+
+
+# A service's translator: its own domain events to (topic, payload) pairs; [] for events that
+# stay inside the service.
+Translator = Callable[[DomainEvent, Topics], Iterable[Outgoing]]
+
+
+def stage_messages(event: DomainEvent, topics: Topics) -> list[Outgoing]:
+    if isinstance(event, StageEntered):
+        return [
+            Outgoing(
+                topics.stage_changed,
+                CaseStageChanged(
+                    stage=event.stage,
+                    previous_stage=event.previous_stage,
+                    centre=event.centre,
+                    reason=event.reason,
+                ),
+            )
+        ]
+    return []
+
+
+def envelopes_for(
+    event: DomainEvent,
+    translate: Translator,
+    topics: Topics,
+    *,
+    producer: str,
+    correlation_id: uuid.UUID,
+    causation_id: uuid.UUID | None,
+) -> list[tuple[str, Envelope]]:
+    out = []
+    for msg in [*stage_messages(event, topics), *translate(event, topics)]:
+        out.append(
+            (
+                msg.topic,
+                Envelope.wrap(
+                    msg.payload,
+                    case_id=event.case_id,
+                    producer=producer,
+                    correlation_id=correlation_id,
+                    causation_id=causation_id,
+                    event_id=uuid.uuid5(event.event_id, msg.topic),
+                    occurred_at=event.occurred_at,
+                ),
+            )
+        )
+    return out

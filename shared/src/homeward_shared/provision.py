@@ -1,0 +1,92 @@
+"""One database, one schema and one login role per service (DESIGN.md "Running it").
+
+A role owns its schema and cannot read another service's. Used by ``make infra-up`` for the
+local database and by the test fixtures for each test session's throwaway database.
+Run as ``python -m homeward_shared.provision ADMIN_DSN DATABASE``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+
+from homeward_shared.db import checked_identifier
+
+SERVICES: dict[str, str] = {
+    "intake": "homeward_intake",
+    "investigation": "homeward_investigation",
+    "recovery": "homeward_recovery",
+    "reintegration": "homeward_reintegration",
+    "dashboard": "homeward_dashboard",
+}
+
+
+def role_password(role: str) -> str:
+    """Local and test passwords equal the role name; production sets its own secrets."""
+    return role
+
+
+def dsn_with(admin_dsn: str, *, user: str, password: str, database: str) -> str:
+    parts = urlsplit(admin_dsn)
+    host = parts.hostname or "127.0.0.1"
+    netloc = f"{user}:{password}@{host}:{parts.port or 5432}"
+    return urlunsplit((parts.scheme, netloc, f"/{database}", parts.query, ""))
+
+
+def service_dsn(admin_dsn: str, service: str, database: str) -> str:
+    role = SERVICES[service]
+    return dsn_with(admin_dsn, user=role, password=role_password(role), database=database)
+
+
+async def provision(admin_dsn: str, database: str) -> None:
+    database = checked_identifier(database)
+    conn = await asyncpg.connect(admin_dsn)
+    try:
+        exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", database)
+        if not exists:
+            await conn.execute(f"CREATE DATABASE {database}")
+        me = await conn.fetchval("SELECT current_user")
+        for role in SERVICES.values():
+            if not await conn.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", role):
+                pw = role_password(role).replace("'", "''")
+                await conn.execute(f"CREATE ROLE {role} LOGIN PASSWORD '{pw}'")
+            # Membership lets the admin create a schema owned by the role (PostgreSQL 15).
+            if not await conn.fetchval("SELECT pg_has_role($1, $2, 'MEMBER')", me, role):
+                await conn.execute(f"GRANT {role} TO {me}")
+    finally:
+        await conn.close()
+    db = await asyncpg.connect(
+        dsn_with(admin_dsn, user=_user(admin_dsn), password=_pw(admin_dsn), database=database)
+    )
+    try:
+        await db.execute(f"REVOKE ALL ON DATABASE {database} FROM PUBLIC")
+        await db.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
+        for schema, role in SERVICES.items():
+            await db.execute(f"GRANT CONNECT ON DATABASE {database} TO {role}")
+            await db.execute(f"CREATE SCHEMA IF NOT EXISTS {schema} AUTHORIZATION {role}")
+            await db.execute(f"REVOKE ALL ON SCHEMA {schema} FROM PUBLIC")
+    finally:
+        await db.close()
+
+
+async def drop(admin_dsn: str, database: str) -> None:
+    conn = await asyncpg.connect(admin_dsn)
+    try:
+        await conn.execute(f"DROP DATABASE IF EXISTS {checked_identifier(database)} WITH (FORCE)")
+    finally:
+        await conn.close()
+
+
+def _user(dsn: str) -> str:
+    return urlsplit(dsn).username or "postgres"
+
+
+def _pw(dsn: str) -> str:
+    return urlsplit(dsn).password or ""
+
+
+if __name__ == "__main__":
+    asyncio.run(provision(sys.argv[1], sys.argv[2]))

@@ -1,0 +1,14 @@
+"""Run one service process: ``python -m homeward_<service>``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import uvicorn
+
+from homeward_shared.runtime import Service
+
+
+def serve(service: Service[Any]) -> None:
+    s = service.settings
+    uvicorn.run(service.app, host=s.http_host, port=s.http_port, log_level="warning")

@@ -1,0 +1,46 @@
+"""Shared steps of the integration tests: HTTP clients on in-process services."""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+from homeward_shared.runtime import Service
+
+INTAKE = {"x-actor-id": "u-intake-1", "x-actor-role": "intake"}
+CENTRE = {"x-actor-id": "u-centre-1", "x-actor-role": "centre_staff"}
+REINTEGRATION = {"x-actor-id": "u-reint-1", "x-actor-role": "reintegration"}
+
+
+@contextlib.asynccontextmanager
+async def client(service: Service[Any]) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(service.app), base_url="http://homeward.test"
+    ) as c:
+        yield c
+
+
+async def walk_in(c: httpx.AsyncClient, **extra: Any) -> dict[str, Any]:
+    r = await c.post(
+        "/signals",
+        headers=INTAKE,
+        json={
+            "idempotency_key": uuid.uuid4().hex,
+            "source": "clinic_walk_in",
+            "urgency": "high",
+            "needs_shelter": True,
+            **extra,
+        },
+    )
+    assert r.status_code == 201, r.text
+    signal = r.json()
+    r = await c.post(
+        f"/signals/{signal['signal_id']}/placement-request",
+        headers=INTAKE,
+        json={"reason": "walk_in_needs_shelter"},
+    )
+    assert r.status_code == 202, r.text
+    return signal
