@@ -30,6 +30,7 @@ STATE="$REPO_ROOT/.local/kafka"
 DATA="$STATE/data"
 LOGS="$STATE/logs"
 PIDFILE="$STATE/kafka.pid"
+PORTFILE="$STATE/kafka.port" # the port the running broker was started with
 CLUSTER_ID_FILE="$STATE/cluster-id"
 FORMAT_STAMP="$STATE/formatted"
 # Put on the broker's command line so we only ever signal our own broker, never a
@@ -204,6 +205,7 @@ start_broker() {
   # setsid + nohup: the broker outlives this shell and its terminal. The inner bash
   # writes its own pid and execs java, so the pid file names the JVM itself. All fds
   # are redirected so callers piping our output (infra.sh) do not wait on the broker.
+  echo "$KAFKA_PORT" >"$PORTFILE"
   # shellcheck disable=SC2016,SC2086
   nohup setsid bash -c 'echo $$ >"$0"; exec "$@"' "$PIDFILE" \
     java $KAFKA_HEAP_OPTS -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true \
@@ -211,6 +213,9 @@ start_broker() {
       -cp "$LIBS/*" kafka.Kafka "$STATE/server.properties" \
     </dev/null >>"$LOGS/kafka.out" 2>&1 9>&- &
 }
+
+# Port of the broker this clone started (KAFKA_PORT may differ in this shell).
+running_port() { if [[ -s $PORTFILE ]]; then cat "$PORTFILE"; else echo "$KAFKA_PORT"; fi; }
 
 # Ready = the port accepts connections AND the broker logged that it finished starting
 # (the port opens a little before the broker can serve requests).
@@ -237,6 +242,9 @@ wait_ready() {
 cmd_up() {
   local pid
   if pid="$(our_pid)"; then
+    if [[ "$(running_port)" != "$KAFKA_PORT" ]]; then
+      die "this clone's broker (pid $pid) runs on port $(running_port), not $KAFKA_PORT: run '$0 down' first"
+    fi
     if port_open "$KAFKA_PORT"; then
       log "already running on 127.0.0.1:$KAFKA_PORT (pid $pid)"
       return 0
@@ -284,13 +292,14 @@ cmd_down() {
     while our_pid >/dev/null && ((SECONDS < deadline)); do sleep 0.2; done
     our_pid >/dev/null && die "pid $pid survived SIGKILL"
   fi
-  rm -f "$PIDFILE"
+  rm -f "$PIDFILE" "$PORTFILE"
   log "stopped"
 }
 
 cmd_status() {
   local pid
   if pid="$(our_pid)"; then
+    KAFKA_PORT="$(running_port)"
     if port_open "$KAFKA_PORT"; then
       log "up on 127.0.0.1:$KAFKA_PORT (pid $pid, Kafka $KAFKA_VERSION)"
       return 0

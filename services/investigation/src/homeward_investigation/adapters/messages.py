@@ -1,0 +1,28 @@
+"""Investigation's hand-off events as contracts on their topics."""
+
+from __future__ import annotations
+
+from homeward_shared.contracts import LegalReferralIssued, Topics
+from homeward_shared.domain import DomainEvent
+from homeward_shared.messages import Outgoing
+
+from homeward_investigation.domain import events
+
+
+def translate(event: DomainEvent, topics: Topics) -> list[Outgoing]:
+    if isinstance(event, events.LegalReferralIssued):
+        return [
+            Outgoing(
+                topics.legal_referral_issued,
+                LegalReferralIssued(
+                    referral_id=event.referral_id,
+                    report_id=event.report_id,
+                    establishment_id=event.establishment_id,
+                    case_number=event.case_number,
+                    case_ids=list(event.case_ids),
+                    urgency=event.urgency,
+                    indicators=list(event.indicators),
+                ),
+            )
+        ]
+    return []

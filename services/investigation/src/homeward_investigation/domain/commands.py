@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+
+from homeward_shared.contracts.handoffs import Urgency
+from homeward_shared.personal import personal, register_personal
+
+from homeward_investigation.domain.model import EstablishmentKind, EvidenceRef, Indicator, Sex
+
+
+@dataclass(frozen=True, kw_only=True)
+class EstablishmentSeen:
+    kind: EstablishmentKind
+    province: str
+    district: str
+    address: str | None = personal(default=None)
+    operator_names: str | None = personal(default=None)
+
+
+@dataclass(frozen=True, kw_only=True)
+class PersonSeen:
+    sex: Sex
+    approximate_age: int | None = None
+    nationality: str | None = None
+    language: str | None = None
+    indicators: frozenset[Indicator] = frozenset()
+    name: str | None = personal(default=None)
+    description: str | None = personal(default=None)
+
+
+@dataclass(frozen=True, kw_only=True)
+class FileReport:
+    idempotency_key: str
+    establishment: EstablishmentSeen
+    visit_dates: tuple[date, ...]
+    urgency: Urgency
+    persons: tuple[PersonSeen, ...]
+    evidence: tuple[EvidenceRef, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class IssueLegalReferral:
+    report_id: uuid.UUID
+
+
+@dataclass(frozen=True, kw_only=True)
+class AcknowledgeReferral:
+    referral_id: uuid.UUID
+
+
+register_personal(EstablishmentSeen, PersonSeen)

@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from homeward_shared.contracts.handoffs import Urgency
+from homeward_shared.domain import DomainEvent
+
+
+@dataclass(frozen=True, kw_only=True)
+class LegalReferralIssued(DomainEvent):
+    """The report was referred to legal workers. One per identified person (``case_id``);
+    ``case_ids`` names every person of the report so the legal side can see them as one."""
+
+    referral_id: uuid.UUID
+    report_id: uuid.UUID
+    establishment_id: uuid.UUID
+    case_number: str
+    case_ids: tuple[uuid.UUID, ...]
+    urgency: Urgency
+    indicators: tuple[str, ...]
