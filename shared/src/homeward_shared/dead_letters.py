@@ -25,7 +25,7 @@ from pydantic import ValidationError
 
 from homeward_shared.contracts import Topics
 from homeward_shared.domain import DomainError, PermanentEventError
-from homeward_shared.envelope import UnsupportedSchemaVersion
+from homeward_shared.envelope import ContractInvalid, UnsupportedSchemaVersion
 from homeward_shared.logging import get_logger
 
 if TYPE_CHECKING:
@@ -36,10 +36,10 @@ log = get_logger(__name__)
 
 PERMANENT: tuple[type[BaseException], ...] = (
     ValidationError,
+    ContractInvalid,
     UnsupportedSchemaVersion,
     PermanentEventError,
     DomainError,
-    UnicodeDecodeError,
 )
 
 H_REASON = "dlq.reason"
@@ -59,8 +59,8 @@ def describe(exc: BaseException) -> str:
             for e in exc.errors(include_input=False, include_url=False)
         ]
         return f"contract invalid ({exc.title}): " + "; ".join(parts[:10])
-    if isinstance(exc, UnicodeDecodeError):
-        return "contract invalid: body is not UTF-8"
+    if isinstance(exc, ContractInvalid):
+        return str(exc)
     return f"{type(exc).__name__}: {exc}"[:1000]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import datetime
 from typing import Any, ClassVar, Generic, TypeVar
@@ -89,21 +90,33 @@ class Envelope(BaseModel, Generic[P]):
         return headers
 
 
+class ContractInvalid(ValueError):
+    """The bytes are not an envelope at all (not UTF-8 JSON, not an object)."""
+
+
 class UnsupportedSchemaVersion(ValueError):
-    pass
+    """An envelope of another event type, or of a version this consumer does not read."""
 
 
 def parse_envelope(raw: bytes | str, payload_type: type[P]) -> Envelope[P]:
-    """Validate raw bytes against one contract. Raises ``pydantic.ValidationError`` or
-    ``UnsupportedSchemaVersion``: both mean the event can never be processed here."""
-    env = Envelope[payload_type].model_validate_json(raw)  # type: ignore[valid-type]
-    if env.event_type != payload_type.event_type:
+    """Validate raw bytes against one contract. Raises ``ContractInvalid``,
+    ``UnsupportedSchemaVersion`` or ``pydantic.ValidationError``: each means the event can
+    never be processed here. Type and version are checked before the payload, so that a
+    newer version is reported as such and not as a pile of field errors."""
+    try:
+        data = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ContractInvalid(f"contract invalid: not UTF-8 JSON ({type(exc).__name__})") from None
+    if not isinstance(data, dict):
+        raise ContractInvalid("contract invalid: the envelope is not a JSON object")
+    event_type, version = data.get("event_type"), data.get("schema_version")
+    if event_type != payload_type.event_type:
         raise UnsupportedSchemaVersion(
-            f"expected event_type {payload_type.event_type}, got {env.event_type}"
+            f"expected event_type {payload_type.event_type}, got {str(event_type)[:64]}"
         )
-    if env.schema_version != payload_type.schema_version:
+    if version != payload_type.schema_version:
         raise UnsupportedSchemaVersion(
-            f"{env.event_type} schema_version {env.schema_version} is not supported "
+            f"{event_type} schema_version {str(version)[:8]} is not supported "
             f"(this consumer reads {payload_type.schema_version})"
         )
-    return env
+    return Envelope[payload_type].model_validate(data)  # type: ignore[valid-type]

@@ -1,0 +1,43 @@
+# Homeward: `make run` brings the whole system up, `make test` runs every test.
+# Both install what they need (uv, Python packages, PostgreSQL, Kafka) on a fresh machine.
+
+SHELL := /bin/bash
+ADMIN_DSN ?= postgresql://homeward:homeward@127.0.0.1:5433/homeward
+UV := python3 -m uv
+export UV_LINK_MODE := copy
+
+.PHONY: help setup infra-up infra-down infra-status run test test-unit lint format
+
+help:
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+setup: ## Python 3.11 environment from the lock file (installs uv from PyPI once)
+	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet --root-user-action=ignore 'uv>=0.5,<1'
+	$(UV) sync --frozen --quiet
+
+infra-up: setup ## start PostgreSQL and Kafka (installs them once), provision roles and schemas
+	bash deploy/local/infra.sh up
+	$(UV) run --frozen python -m homeward_shared.provision "$(ADMIN_DSN)" homeward
+
+infra-down: ## stop Kafka and PostgreSQL
+	bash deploy/local/infra.sh down
+
+infra-status:
+	bash deploy/local/infra.sh status
+
+run: infra-up ## every service on fixed local ports; Ctrl-C stops them all
+	$(UV) run --frozen honcho -f deploy/local/Procfile -d . start
+
+test: infra-up ## every test: unit, wiring, and integration over the real broker and database
+	$(UV) run --frozen pytest
+
+test-unit: setup
+	$(UV) run --frozen pytest -m "not integration"
+
+lint: setup ## ruff check and format check
+	$(UV) run --frozen ruff check .
+	$(UV) run --frozen ruff format --check .
+
+format: setup
+	$(UV) run --frozen ruff format .
+	$(UV) run --frozen ruff check --fix .

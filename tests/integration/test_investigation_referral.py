@@ -1,0 +1,173 @@
+import json
+import uuid
+from collections import defaultdict
+from datetime import date, timedelta
+
+import asyncpg
+import httpx
+import pytest
+from homeward_investigation.bootstrap import bootstrap
+from homeward_investigation.settings import InvestigationSettings
+from homeward_shared.outbox import outbox_backlog
+from homeward_shared.testing.infra import wait_until
+from homeward_shared.testing.kafka import TopicReader
+from homeward_shared.testing.plugin import running, settings_for
+from homeward_shared.uow import verify_audit_chain
+
+pytestmark = pytest.mark.integration
+INVESTIGATOR = {"x-actor-id": "u-inv-1", "x-actor-role": "investigator"}
+LEGAL = {"x-actor-id": "u-legal-1", "x-actor-role": "legal"}
+CANARY = "Sreymom-canary-4f1c"
+
+
+def report_body() -> dict:
+    return {
+        "idempotency_key": uuid.uuid4().hex,
+        "establishment": {
+            "kind": "karaoke_bar",
+            "province": "Phnom Penh",
+            "district": "Tuol Kork",
+            "address": f"{CANARY} house 12, street 289",
+            "operator_names": f"{CANARY} mama-san",
+        },
+        "visit_dates": [str(date.today() - timedelta(days=d)) for d in (9, 2)],
+        "urgency": "immediate",
+        "evidence": [{"content_hash": "0f" * 32, "location": "ev-vault-2:2025/0031"}],
+        "persons": [
+            {
+                "sex": "female",
+                "approximate_age": 15,
+                "nationality": "KH",
+                "language": "km",
+                "indicators": ["apparent_minor", "confinement"],
+                "name": CANARY,
+            },
+            {
+                "sex": "female",
+                "approximate_age": 20,
+                "nationality": "VN",
+                "language": "vi",
+                "indicators": ["debt_bondage"],
+                "description": f"{CANARY}, red dress, tattoo on left wrist",
+            },
+        ],
+    }
+
+
+async def test_report_identifies_two_persons_then_refers_them_to_legal(database, topics):
+    investigation = bootstrap(settings_for(InvestigationSettings, database, topics))
+    async with (
+        running(investigation),
+        TopicReader(
+            database.infra.kafka_bootstrap_servers,
+            [topics.stage_changed, topics.legal_referral_issued],
+        ) as reader,
+    ):
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(investigation.app), base_url="http://t"
+        ) as c:
+            body = report_body()
+            r = await c.post("/reports", headers=INVESTIGATOR, json=body)
+            assert r.status_code == 201, r.text
+            report = r.json()
+            report_id = report["report_id"]
+            case_ids = [p["case_id"] for p in report["persons"]]
+            assert len(set(case_ids)) == 2
+            assert all(p["case_number"].startswith("IV-") for p in report["persons"])
+
+            r = await c.post("/reports", headers=INVESTIGATOR, json=body)
+            assert r.status_code == 200 and r.json()["report_id"] == report_id
+
+            r = await c.post(f"/reports/{report_id}/legal-referral", headers=LEGAL)
+            assert r.status_code == 403
+            r = await c.post(f"/reports/{report_id}/legal-referral", headers=INVESTIGATOR)
+            assert r.status_code == 201, r.text
+            referral = r.json()
+            assert referral["case_ids"] == case_ids
+            r = await c.post(f"/reports/{report_id}/legal-referral", headers=INVESTIGATOR)
+            assert r.status_code == 200 and r.json()["referral_id"] == referral["referral_id"]
+
+            r = await c.get("/legal/referrals", headers=LEGAL, params={"acknowledged": False})
+            assert r.status_code == 200, r.text
+            [line] = r.json()
+            assert line["referral_id"] == referral["referral_id"]
+            assert line["province"] == "Phnom Penh" and line["urgency"] == "immediate"
+            assert line["indicators"] == ["apparent_minor", "confinement", "debt_bondage"]
+            assert CANARY not in r.text
+
+            ack = f"/legal/referrals/{referral['referral_id']}/acknowledge"
+            r = await c.post(ack, headers=LEGAL)
+            assert r.status_code == 200 and r.json()["acknowledged_by"] == "legal:u-legal-1"
+            r = await c.post(ack, headers={**LEGAL, "x-actor-id": "u-legal-2"})
+            assert r.json()["acknowledged_by"] == "legal:u-legal-1"
+
+            r = await c.get(f"/reports/{report_id}", headers=LEGAL)
+            assert r.status_code == 200, r.text
+            assert [p["stage"] for p in r.json()["persons"]] == ["referred_to_legal"] * 2
+            assert CANARY not in r.text
+
+            r = await c.get(
+                f"/reports/{report_id}/persons/{case_ids[0]}/identity",
+                headers=LEGAL,
+                params={"purpose": "brief the police before the operation"},
+            )
+            assert r.status_code == 200 and r.json()["name"] == CANARY
+
+        async with investigation.pool.acquire() as conn:
+            await wait_until(
+                lambda: _drained(conn), what="investigation's outbox published to the broker"
+            )
+            assert await conn.fetchval("SELECT count(*) FROM investigation.outbox") == 6
+        stages = await reader.wait_for(topics.stage_changed, 4)
+        referrals = await reader.wait_for(topics.legal_referral_issued, 2)
+
+    per_case: dict[str, list[str]] = defaultdict(list)
+    for s in stages:
+        env = json.loads(s.value)
+        assert s.key == env["case_id"].encode()
+        assert env["correlation_id"] == report_id and env["producer"] == "investigation"
+        per_case[env["case_id"]].append(env["payload"]["stage"])
+    assert dict(per_case) == {c: ["identified", "referred_to_legal"] for c in case_ids}
+
+    assert sorted(r.key for r in referrals) == sorted(c.encode() for c in case_ids)
+    for rec in referrals:
+        payload = json.loads(rec.value)["payload"]
+        assert payload["referral_id"] == referral["referral_id"]
+        assert payload["report_id"] == report_id
+        assert payload["case_ids"] == case_ids
+        assert rec.key == json.loads(rec.value)["case_id"].encode()
+
+    for rec in [*stages, *referrals]:
+        raw = rec.value + rec.key + b"".join(k.encode() + v for k, v in rec.headers)
+        assert CANARY.encode() not in raw
+
+    conn = await asyncpg.connect(database.dsn("investigation"))
+    try:
+        await _nothing_personal_in_clear(conn)
+        audit = await conn.fetch("SELECT action, case_id FROM investigation.audit ORDER BY seq")
+        assert await verify_audit_chain(conn, "investigation") == len(audit)
+    finally:
+        await conn.close()
+    actions = [(a["action"], str(a["case_id"])) for a in audit]
+    assert [("legal_referral_acknowledged", c) for c in case_ids] == [
+        a for a in actions if a[0] == "legal_referral_acknowledged"
+    ]
+    assert ("personal_data_read", case_ids[0]) in actions
+
+
+async def _drained(conn: asyncpg.Connection) -> bool:
+    unpublished, _ = await outbox_backlog(conn, "investigation")
+    return unpublished == 0
+
+
+async def _nothing_personal_in_clear(conn: asyncpg.Connection) -> None:
+    """The canary is sealed at rest: no column of any investigation table holds it."""
+    tables = await conn.fetch(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'investigation'"
+    )
+    for t in tables:
+        dump = await conn.fetchval(
+            f"SELECT coalesce(string_agg(x::text, ''), '') FROM investigation.{t['table_name']} x"
+        )
+        assert CANARY not in dump, t["table_name"]
+        assert CANARY.encode().hex() not in dump, t["table_name"]
