@@ -211,7 +211,7 @@ start_broker() {
     java $KAFKA_HEAP_OPTS -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true \
       "$PID_TAG" -Dkafka.logs.dir="$LOGS" -Dlog4j2.configurationFile="$STATE/log4j2.xml" \
       -cp "$LIBS/*" kafka.Kafka "$STATE/server.properties" \
-    </dev/null >>"$LOGS/kafka.out" 2>&1 9>&- &
+    </dev/null >>"$LOGS/kafka.out" 2>&1 8>&- 9>&- &
 }
 
 # Port of the broker this clone started (KAFKA_PORT may differ in this shell).
@@ -241,6 +241,10 @@ wait_ready() {
 
 cmd_up() {
   local pid
+  # Two 'up's at once in one clone (parallel test runners...) must not start two brokers.
+  mkdir -p "$STATE"
+  exec 8>"$STATE/.up.lock"
+  flock -w "$WAIT_SECONDS" 8 || die "another '$0 up' held the lock for ${WAIT_SECONDS}s"
   if pid="$(our_pid)"; then
     if [[ "$(running_port)" != "$KAFKA_PORT" ]]; then
       die "this clone's broker (pid $pid) runs on port $(running_port), not $KAFKA_PORT: run '$0 down' first"

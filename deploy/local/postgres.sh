@@ -164,6 +164,10 @@ ALTER ROLE $role IN DATABASE $APP_DB SET search_path = $svc, public;"
 
 cmd_up() {
   local restart=1
+  # The cluster is machine-wide: concurrent 'up's (several clones, parallel test
+  # runners) take turns, so only one creates or configures it.
+  exec 8>"${TMPDIR:-/tmp}/homeward-postgres-up.lock"
+  flock -w "$WAIT_SECONDS" 8 || die "another '$0 up' held the lock for ${WAIT_SECONDS}s"
   ensure_installed
   VER="$(cluster_version)"
   if ! cluster_exists; then
@@ -175,10 +179,11 @@ cmd_up() {
 
   if ! cluster_running; then
     log "starting cluster $VER/$CLUSTER"
-    pg_ctlcluster "$VER" "$CLUSTER" start
+    # 8>&-: the server must not inherit (and so hold forever) the 'up' lock.
+    pg_ctlcluster "$VER" "$CLUSTER" start 8>&-
   elif ((restart == 0)); then
     log "restarting cluster $VER/$CLUSTER to apply settings"
-    pg_ctlcluster "$VER" "$CLUSTER" restart
+    pg_ctlcluster "$VER" "$CLUSTER" restart 8>&-
   fi
   wait_ready
   provision

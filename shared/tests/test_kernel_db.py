@@ -6,11 +6,11 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from homeward_shared.contracts import Topics
 from homeward_shared.crypto import KeyDestroyed, MasterKey
 from homeward_shared.db import MigrationChanged, create_pool, migrate
 from homeward_shared.domain import Aggregate, StageEntered
 from homeward_shared.stages import Stage
-from homeward_shared.contracts import Topics
 from homeward_shared.uow import Actor, PostgresUnitOfWork, Scope, verify_audit_chain
 
 pytestmark = pytest.mark.integration
@@ -115,7 +115,8 @@ async def test_unit_of_work_writes_nothing_unless_committed_and_chains_the_audit
             # Even the schema's owner, bypassing the trigger, cannot change a row unseen.
             await conn.execute("ALTER TABLE dashboard.audit DISABLE TRIGGER audit_append_only")
             await conn.execute(
-                "UPDATE dashboard.audit SET actor = 'someone else' WHERE case_id = $1 AND actor = 'tester:u-1'",
+                "UPDATE dashboard.audit SET actor = 'someone else'"
+                " WHERE case_id = $1 AND actor = 'tester:u-1'",
                 case,
             )
             await conn.execute("ALTER TABLE dashboard.audit ENABLE TRIGGER audit_append_only")
@@ -138,7 +139,8 @@ async def test_a_destroyed_case_key_makes_her_sealed_fields_unreadable(database,
             assert await uow.vault.open(case, "name", blob) == "Canary"
         async with pool.acquire() as conn:
             await conn.execute(
-                "UPDATE dashboard.case_keys SET wrapped_key = NULL, destroyed_at = now() WHERE case_id = $1",
+                "UPDATE dashboard.case_keys SET wrapped_key = NULL, destroyed_at = now()"
+                " WHERE case_id = $1",
                 case,
             )
         async with uow_on(pool) as uow:

@@ -9,10 +9,10 @@ import pytest
 from cryptography.exceptions import InvalidTag
 from homeward_shared.contracts import CaseStageChanged, PlacementRequested, Topics
 from homeward_shared.contracts.handoffs import SignalSource, Urgency
+from homeward_shared.crypto import MasterKey, open_with, seal_with
 from homeward_shared.dead_letters import describe
 from homeward_shared.domain import StageEntered
 from homeward_shared.envelope import Envelope, Payload, UnsupportedSchemaVersion, parse_envelope
-from homeward_shared.crypto import MasterKey, open_with, seal_with
 from homeward_shared.logging import REDACTED, redact_personal
 from homeward_shared.messages import Outgoing, envelopes_for
 from homeward_shared.personal import PersonalField, personal_field_names, register_personal
@@ -83,14 +83,17 @@ def test_stage_entered_becomes_one_stage_changed_with_a_stable_event_id():
     event = StageEntered(
         case_id=case, stage=Stage.RESCUED, previous_stage=Stage.REPORTED, reason="walk_in"
     )
-    extra = lambda e, t: [
-        Outgoing(
-            t.placement_requested,
-            PlacementRequested(  # noqa: E731
-                case_number="IN-1", source=SignalSource.CLINIC_WALK_IN, urgency=Urgency.HIGH
-            ),
-        )
-    ]
+
+    def extra(e, t):
+        return [
+            Outgoing(
+                t.placement_requested,
+                PlacementRequested(
+                    case_number="IN-1", source=SignalSource.CLINIC_WALK_IN, urgency=Urgency.HIGH
+                ),
+            )
+        ]
+
     topics = Topics("p.")
     corr = uuid.uuid4()
     first = envelopes_for(
