@@ -2,7 +2,6 @@
 # Both install what they need (uv, Python packages, PostgreSQL, Kafka) on a fresh machine.
 
 SHELL := /bin/bash
-ADMIN_DSN ?= postgresql://homeward:homeward@127.0.0.1:5433/homeward
 UV := python3 -m uv
 export UV_LINK_MODE := copy
 
@@ -15,9 +14,8 @@ setup: ## Python 3.11 environment from the lock file (installs uv from PyPI once
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet --root-user-action=ignore 'uv>=0.5,<1'
 	$(UV) sync --frozen --quiet
 
-infra-up: setup ## start PostgreSQL and Kafka (installs them once), provision roles and schemas
+infra-up: setup ## start PostgreSQL and Kafka (installs them once), with a role and schema per service
 	bash deploy/local/infra.sh up
-	$(UV) run --frozen python -m homeward_shared.provision "$(ADMIN_DSN)" homeward
 
 infra-down: ## stop Kafka and PostgreSQL
 	bash deploy/local/infra.sh down

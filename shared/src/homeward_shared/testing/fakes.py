@@ -77,3 +77,17 @@ class FakeUnitOfWork(AbstractUnitOfWork):
 
     def published(self, topic: str) -> list[Envelope[Any]]:
         return [env for t, env in self.outbox if t == topic]
+
+
+def utc_now_envelope(payload: Any, *, case_id: Any = None) -> Envelope[Any]:
+    """An envelope as a producer would make it, for tests that publish by hand."""
+    import uuid
+    from datetime import UTC, datetime
+
+    return Envelope.wrap(
+        payload,
+        case_id=case_id or uuid.uuid4(),
+        producer="test",
+        correlation_id=uuid.uuid4(),
+        occurred_at=datetime.now(UTC),
+    )

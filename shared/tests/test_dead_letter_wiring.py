@@ -1,0 +1,73 @@
+"""Wiring tier: the dead-letter middleware inside faststream's in-memory broker."""
+
+import uuid
+
+import pytest
+from faststream.kafka import KafkaBroker, TestKafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+from homeward_shared.consumer import subscribe
+from homeward_shared.contracts import CaseStageChanged, Topics
+from homeward_shared.dead_letters import DeadLetters
+from homeward_shared.envelope import Envelope
+from homeward_shared.stages import Stage
+from homeward_shared.testing.fakes import utc_now_envelope
+
+
+def make(react):
+    dead = DeadLetters("test", retry_backoff_s=0)
+    broker = KafkaBroker(middlewares=[dead])
+    dead.bind(broker)
+    topics = Topics("w.")
+    subscribe(
+        broker,
+        dead,
+        topic=topics.stage_changed,
+        group_id="g",
+        contract=CaseStageChanged,
+        react=react,
+        name="react",
+    )
+    letters: list = []
+
+    @broker.subscriber(Topics.dead_letter(topics.stage_changed), group_id="dlq-reader")
+    async def read_dlq(message: KafkaMessage) -> None:
+        letters.append(message)
+
+    return broker, topics, letters, dead
+
+
+async def test_a_poison_event_is_set_aside_with_its_reason_and_the_next_is_handled():
+    handled: list[Envelope] = []
+
+    async def react(env, delivery):
+        handled.append(env)
+
+    broker, topics, letters, dead = make(react)
+    good = utc_now_envelope(CaseStageChanged(stage=Stage.ADMITTED))
+    async with TestKafkaBroker(broker) as br:
+        await br.publish(b"{not json", topic=topics.stage_changed, key=b"k")
+        await br.publish(good.model_dump_json().encode(), topic=topics.stage_changed, key=b"k")
+    assert [e.event_id for e in handled] == [good.event_id]
+    assert dead.dead_lettered == 1
+    [letter] = letters
+    assert letter.headers["dlq.reason"].startswith("contract invalid")
+    assert letter.headers["dlq.consumer_group"] == "g"
+    assert letter.body == b"{not json"
+
+
+async def test_a_transient_failure_is_not_dead_lettered():
+    async def react(env, delivery):
+        raise ConnectionError("database is down")
+
+    broker, topics, letters, dead = make(react)
+    env = utc_now_envelope(CaseStageChanged(stage=Stage.ADMITTED))
+    async with TestKafkaBroker(broker) as br:
+        with pytest.raises(ConnectionError):
+            await br.publish(env.model_dump_json().encode(), topic=topics.stage_changed)
+    assert letters == [] and dead.dead_lettered == 0
+
+
+def test_unique_case_ids_per_call():
+    a = utc_now_envelope(CaseStageChanged(stage=Stage.ADMITTED))
+    b = utc_now_envelope(CaseStageChanged(stage=Stage.ADMITTED))
+    assert a.case_id != b.case_id and isinstance(a.case_id, uuid.UUID)
