@@ -1,3 +1,4 @@
+import asyncio
 import json
 import uuid
 from collections import defaultdict
@@ -171,3 +172,44 @@ async def _nothing_personal_in_clear(conn: asyncpg.Connection) -> None:
         )
         assert CANARY not in dump, t["table_name"]
         assert CANARY.encode().hex() not in dump, t["table_name"]
+
+
+async def test_concurrent_retries_make_one_report_and_one_referral(database, topics):
+    investigation = bootstrap(settings_for(InvestigationSettings, database, topics))
+    async with (
+        running(investigation),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(investigation.app), base_url="http://t"
+        ) as c,
+    ):
+        body = report_body()
+        submits = await asyncio.gather(
+            *(c.post("/reports", headers=INVESTIGATOR, json=body) for _ in range(4))
+        )
+        assert sorted(r.status_code for r in submits) == [200, 200, 200, 201]
+        [report_id] = {r.json()["report_id"] for r in submits}
+
+        referrals = await asyncio.gather(
+            *(
+                c.post(f"/reports/{report_id}/legal-referral", headers=INVESTIGATOR)
+                for _ in range(4)
+            )
+        )
+        assert sorted(r.status_code for r in referrals) == [200, 200, 200, 201]
+        assert len({r.json()["referral_id"] for r in referrals}) == 1
+
+        async with investigation.pool.acquire() as conn:
+            rows = await conn.fetchrow(
+                "SELECT"
+                " (SELECT count(*) FROM investigation.reports WHERE idempotency_key = $2)"
+                "   AS reports,"
+                " (SELECT count(*) FROM investigation.establishments e WHERE NOT EXISTS"
+                "   (SELECT 1 FROM investigation.reports r"
+                "    WHERE r.establishment_id = e.establishment_id)) AS orphans,"
+                " (SELECT count(*) FROM investigation.persons WHERE report_id = $1) AS persons,"
+                " (SELECT count(*) FROM investigation.legal_referrals WHERE report_id = $1)"
+                "   AS referrals",
+                uuid.UUID(report_id),
+                body["idempotency_key"],
+            )
+    assert dict(rows) == {"reports": 1, "orphans": 0, "persons": 2, "referrals": 1}

@@ -60,11 +60,12 @@ def _port_open(hostport: str) -> bool:
 def infrastructure() -> Iterator[Infra]:
     settings = InfraSettings()
     if _docker_answers(settings):
-        from testcontainers.kafka import KafkaContainer
+        from testcontainers.community.kafka import KafkaContainer
         from testcontainers.postgres import PostgresContainer
 
+        # Confluent Platform 8.0 is Apache Kafka 4.0: the same major version as the native run.
         with (
-            KafkaContainer("confluentinc/cp-kafka:7.7.1").with_kraft() as kafka,
+            KafkaContainer("confluentinc/cp-kafka:8.0.0").with_kraft() as kafka,
             PostgresContainer("postgres:16", driver=None) as pg,
         ):
             yield Infra(kafka.get_bootstrap_server(), pg.get_connection_url(), "testcontainers")
