@@ -61,7 +61,7 @@ def infrastructure() -> Iterator[Infra]:
     settings = InfraSettings()
     if _docker_answers(settings):
         from testcontainers.community.kafka import KafkaContainer
-        from testcontainers.postgres import PostgresContainer
+        from testcontainers.community.postgres import PostgresContainer
 
         # Confluent Platform 8.0 is Apache Kafka 4.0: the same major version as the native run.
         with (
