@@ -8,13 +8,16 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from homeward_shared.contracts.handoffs import SignalSource, Urgency
 from homeward_shared.personal import PersonalField, register_personal
-from homeward_shared.runtime import ActorDep, ServiceDep
+from homeward_shared.runtime import ServiceDep, require_role
 from homeward_shared.stages import Stage
+from homeward_shared.uow import Actor
 from pydantic import BaseModel, ConfigDict, Field
 
 from homeward_intake.domain.commands import RegisterSignal, RequestPlacement
 from homeward_intake.domain.model import Signal
 from homeward_intake.service import handlers
+
+Staff = Annotated[Actor, require_role("intake")]
 
 router = APIRouter(tags=["signals"])
 
@@ -79,7 +82,7 @@ register_personal(SignalIn, PersonOut)
 
 @router.post("/signals", status_code=201)
 async def register_signal(
-    body: SignalIn, service: ServiceDep, actor: ActorDep, response: Response
+    body: SignalIn, service: ServiceDep, actor: Staff, response: Response
 ) -> SignalOut:
     signal, created = await handlers.register_signal(
         RegisterSignal(**body.model_dump()), service.uow(actor)
@@ -91,7 +94,7 @@ async def register_signal(
 
 @router.post("/signals/{signal_id}/placement-request", status_code=202)
 async def request_placement(
-    signal_id: uuid.UUID, body: PlacementIn, service: ServiceDep, actor: ActorDep
+    signal_id: uuid.UUID, body: PlacementIn, service: ServiceDep, actor: Staff
 ) -> SignalOut:
     signal = await handlers.request_placement(
         RequestPlacement(signal_id=signal_id, reason=body.reason), service.uow(actor)
@@ -103,7 +106,7 @@ async def request_placement(
 async def read_person(
     signal_id: uuid.UUID,
     service: ServiceDep,
-    actor: ActorDep,
+    actor: Staff,
     purpose: Annotated[str, Query(min_length=3, max_length=200)],
 ) -> PersonOut:
     person = await handlers.read_person(signal_id, purpose, service.uow(actor))

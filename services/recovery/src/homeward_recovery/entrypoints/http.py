@@ -8,13 +8,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 from homeward_shared.personal import PersonalField, register_personal
-from homeward_shared.runtime import ActorDep, ServiceDep
+from homeward_shared.runtime import ServiceDep, require_role
 from homeward_shared.stages import Stage
+from homeward_shared.uow import Actor
 from pydantic import BaseModel, ConfigDict, Field
 
 from homeward_recovery.domain.commands import AdmitResident, HandToReintegration
 from homeward_recovery.domain.model import Identity, Resident
 from homeward_recovery.service import handlers
+
+Staff = Annotated[Actor, require_role("centre_staff")]
 
 router = APIRouter()
 
@@ -84,7 +87,7 @@ register_personal(IdentityIn, IdentityOut)
 
 
 @router.get("/admission-requests", tags=["admissions"])
-async def admission_queue(service: ServiceDep, actor: ActorDep) -> list[RequestOut]:
+async def admission_queue(service: ServiceDep, actor: Staff) -> list[RequestOut]:
     """The visible queue: who waits, since when, for which centre, and why."""
     reqs = await handlers.waiting_requests(service.uow(actor))
     return [
@@ -103,7 +106,7 @@ async def admission_queue(service: ServiceDep, actor: ActorDep) -> list[RequestO
 
 
 @router.post("/admissions", status_code=201, tags=["admissions"])
-async def admit(body: AdmissionIn, service: ServiceDep, actor: ActorDep) -> ResidentOut:
+async def admit(body: AdmissionIn, service: ServiceDep, actor: Staff) -> ResidentOut:
     resident = await handlers.admit_resident(
         AdmitResident(
             case_id=body.case_id,
@@ -120,7 +123,7 @@ async def admit(body: AdmissionIn, service: ServiceDep, actor: ActorDep) -> Resi
 
 @router.post("/residents/{case_id}/reintegration-handoff", status_code=202, tags=["residents"])
 async def hand_to_reintegration(
-    case_id: uuid.UUID, body: HandoffIn, service: ServiceDep, actor: ActorDep
+    case_id: uuid.UUID, body: HandoffIn, service: ServiceDep, actor: Staff
 ) -> ResidentOut:
     resident = await handlers.hand_to_reintegration(
         HandToReintegration(
@@ -137,7 +140,7 @@ async def hand_to_reintegration(
 async def read_identity(
     case_id: uuid.UUID,
     service: ServiceDep,
-    actor: ActorDep,
+    actor: Staff,
     purpose: Annotated[str, Query(min_length=3, max_length=200)],
 ) -> IdentityOut:
     identity = await handlers.read_identity(case_id, purpose, service.uow(actor))

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from typing import Annotated
 
 from fastapi import APIRouter
-from homeward_shared.runtime import ActorDep, ServiceDep
+from homeward_shared.runtime import ServiceDep, require_role
 from homeward_shared.stages import Stage
+from homeward_shared.uow import Actor
 from pydantic import BaseModel, ConfigDict
 
 from homeward_reintegration.domain.commands import RecordResettlement
 from homeward_reintegration.domain.model import FollowUpPolicy, Plan, ReintegrationCase
 from homeward_reintegration.service import handlers
+
+Staff = Annotated[Actor, require_role("reintegration")]
 
 router = APIRouter(tags=["cases"])
 
@@ -54,13 +58,13 @@ class CaseOut(BaseModel):
 
 
 @router.get("/cases/{case_id}")
-async def get_case(case_id: uuid.UUID, service: ServiceDep, actor: ActorDep) -> CaseOut:
+async def get_case(case_id: uuid.UUID, service: ServiceDep, actor: Staff) -> CaseOut:
     return CaseOut.of(await handlers.get_case(case_id, service.uow(actor)))
 
 
 @router.post("/cases/{case_id}/resettlement", status_code=201)
 async def record_resettlement(
-    case_id: uuid.UUID, body: ResettlementIn, service: ServiceDep, actor: ActorDep
+    case_id: uuid.UUID, body: ResettlementIn, service: ServiceDep, actor: Staff
 ) -> CaseOut:
     s = service.settings
     policy = FollowUpPolicy(interval_months=s.follow_up_interval_months, years=s.follow_up_years)

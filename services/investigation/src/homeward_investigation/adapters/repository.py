@@ -1,0 +1,300 @@
+"""Investigation's SQL. Explicit, schema-qualified, $n parameters; personal fields sealed here.
+
+Sealing keys: a person's fields under her case id, so destroying her case key erases her;
+an establishment's under its own id (a row of ``case_keys`` like a case's), so its address
+and operators can be erased on their own schedule and never take a survivor's data with them.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import asyncpg
+from homeward_shared.contracts.handoffs import Urgency
+from homeward_shared.crypto import Vault
+from homeward_shared.stages import Stage
+
+from homeward_investigation.domain.model import (
+    Establishment,
+    EstablishmentKind,
+    EvidenceRef,
+    IdentifiedPerson,
+    Indicator,
+    InvestigativeReport,
+    LegalReferral,
+    PersonIdentity,
+    ReferralSummary,
+    Sex,
+)
+
+_ESTABLISHMENT_PERSONAL = ("address", "operator_names")
+_PERSON_PERSONAL = ("name", "description")
+
+# Inbox order: most urgent first. Spelled out rather than sorted by text, which would put
+# "high" before "immediate".
+_URGENCY_RANK = (
+    "CASE l.urgency WHEN 'immediate' THEN 0 WHEN 'high' THEN 1 WHEN 'routine' THEN 2 ELSE 3 END"
+)
+
+
+class ReportRepository:
+    def __init__(self, conn: asyncpg.Connection, vault: Vault) -> None:
+        self._conn = conn
+        self._vault = vault
+
+    async def next_case_number(self, year: int) -> str:
+        n = await self._conn.fetchval("SELECT nextval('investigation.case_number_seq')")
+        return f"IV-{year}-{n:06d}"
+
+    async def add(self, report: InvestigativeReport, idempotency_key: str) -> bool:
+        """False if a report with this idempotency key exists already (nothing is written
+        then that the caller's rollback would not undo)."""
+        est = report.establishment
+        sealed_est = [
+            await self._vault.seal(est.establishment_id, f, getattr(est.particulars, f))
+            for f in _ESTABLISHMENT_PERSONAL
+        ]
+        await self._conn.execute(
+            "INSERT INTO investigation.establishments (establishment_id, kind, province,"
+            " district, recorded_at, address_sealed, operator_names_sealed)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            est.establishment_id,
+            est.kind.value,
+            est.province,
+            est.district,
+            report.filed_at,
+            *sealed_est,
+        )
+        result = await self._conn.execute(
+            "INSERT INTO investigation.reports (report_id, idempotency_key, establishment_id,"
+            " urgency, visit_dates, filed_at, filed_by)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7)"
+            " ON CONFLICT (idempotency_key) DO NOTHING",
+            report.report_id,
+            idempotency_key,
+            est.establishment_id,
+            report.urgency.value,
+            list(report.visit_dates),
+            report.filed_at,
+            report.filed_by,
+        )
+        if not result.endswith(" 1"):
+            return False
+        if report.evidence:
+            await self._conn.executemany(
+                "INSERT INTO investigation.report_evidence"
+                " (report_id, ordinal, content_hash, location) VALUES ($1, $2, $3, $4)",
+                [
+                    (report.report_id, i, e.content_hash, e.location)
+                    for i, e in enumerate(report.evidence)
+                ],
+            )
+        rows = []
+        for i, p in enumerate(report.persons):
+            sealed = [
+                await self._vault.seal(p.case_id, f, getattr(p.identity, f))
+                for f in _PERSON_PERSONAL
+            ]
+            rows.append(
+                (
+                    p.case_id,
+                    p.case_number,
+                    report.report_id,
+                    i,
+                    p.approximate_age,
+                    p.sex.value,
+                    p.nationality,
+                    p.language,
+                    sorted(x.value for x in p.indicators),
+                    p.stage.value,
+                    *sealed,
+                )
+            )
+        await self._conn.executemany(
+            "INSERT INTO investigation.persons (case_id, case_number, report_id, ordinal,"
+            " approximate_age, sex, nationality, language, indicators, stage,"
+            " name_sealed, description_sealed)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+            rows,
+        )
+        return True
+
+    async def by_idempotency_key(self, key: str) -> InvestigativeReport | None:
+        report_id = await self._conn.fetchval(
+            "SELECT report_id FROM investigation.reports WHERE idempotency_key = $1", key
+        )
+        return await self.get(report_id) if report_id else None
+
+    async def get(
+        self, report_id: uuid.UUID, *, for_update: bool = False
+    ) -> InvestigativeReport | None:
+        if for_update:
+            # The lock is its own statement so that what is read next is read after any
+            # transaction that held it committed (READ COMMITTED: a snapshot per statement).
+            locked = await self._conn.fetchval(
+                "SELECT true FROM investigation.reports WHERE report_id = $1 FOR UPDATE",
+                report_id,
+            )
+            if not locked:
+                return None
+        row = await self._conn.fetchrow(
+            "SELECT r.report_id, r.urgency, r.visit_dates, r.filed_at, r.filed_by,"
+            " e.establishment_id, e.kind, e.province, e.district, l.referral_id"
+            " FROM investigation.reports r"
+            " JOIN investigation.establishments e ON e.establishment_id = r.establishment_id"
+            " LEFT JOIN investigation.legal_referrals l ON l.report_id = r.report_id"
+            " WHERE r.report_id = $1",
+            report_id,
+        )
+        if row is None:
+            return None
+        persons = await self._conn.fetch(
+            "SELECT case_id, case_number, approximate_age, sex, nationality, language,"
+            " indicators, stage FROM investigation.persons WHERE report_id = $1 ORDER BY ordinal",
+            report_id,
+        )
+        evidence = await self._conn.fetch(
+            "SELECT content_hash, location FROM investigation.report_evidence"
+            " WHERE report_id = $1 ORDER BY ordinal",
+            report_id,
+        )
+        return InvestigativeReport(
+            report_id=row["report_id"],
+            establishment=Establishment(
+                establishment_id=row["establishment_id"],
+                kind=EstablishmentKind(row["kind"]),
+                province=row["province"],
+                district=row["district"],
+            ),
+            visit_dates=tuple(row["visit_dates"]),
+            urgency=Urgency(row["urgency"]),
+            evidence=tuple(
+                EvidenceRef(content_hash=e["content_hash"], location=e["location"])
+                for e in evidence
+            ),
+            persons=[self._person(p) for p in persons],
+            filed_at=row["filed_at"],
+            filed_by=row["filed_by"],
+            referral_id=row["referral_id"],
+        )
+
+    async def save(self, report: InvestigativeReport) -> None:
+        """Persons' stages; what was seen (establishment, visits, evidence) never changes."""
+        await self._conn.executemany(
+            "UPDATE investigation.persons SET stage = $2 WHERE case_id = $1 AND report_id = $3",
+            [(p.case_id, p.stage.value, report.report_id) for p in report.persons],
+        )
+
+    async def open_identity(self, person: IdentifiedPerson) -> PersonIdentity:
+        row = await self._conn.fetchrow(
+            "SELECT name_sealed, description_sealed FROM investigation.persons WHERE case_id = $1",
+            person.case_id,
+        )
+        values = {
+            f: await self._vault.open(person.case_id, f, row[f"{f}_sealed"])
+            for f in _PERSON_PERSONAL
+        }
+        return PersonIdentity(**values)
+
+    @staticmethod
+    def _person(row: asyncpg.Record) -> IdentifiedPerson:
+        return IdentifiedPerson(
+            case_id=row["case_id"],
+            case_number=row["case_number"],
+            approximate_age=row["approximate_age"],
+            sex=Sex(row["sex"]),
+            nationality=row["nationality"],
+            language=row["language"],
+            indicators=frozenset(Indicator(i) for i in row["indicators"]),
+            stage=Stage(row["stage"]),
+        )
+
+
+class ReferralRepository:
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self._conn = conn
+
+    async def add(self, referral: LegalReferral) -> None:
+        await self._conn.execute(
+            "INSERT INTO investigation.legal_referrals (referral_id, report_id, urgency,"
+            " referred_at, referred_by, acknowledged_at, acknowledged_by)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            referral.referral_id,
+            referral.report_id,
+            referral.urgency.value,
+            referral.referred_at,
+            referral.referred_by,
+            referral.acknowledged_at,
+            referral.acknowledged_by,
+        )
+
+    async def get(
+        self, referral_id: uuid.UUID, *, for_update: bool = False
+    ) -> LegalReferral | None:
+        lock = " FOR UPDATE OF l" if for_update else ""
+        row = await self._conn.fetchrow(
+            "SELECT l.*, r.establishment_id FROM investigation.legal_referrals l"
+            " JOIN investigation.reports r ON r.report_id = l.report_id"
+            f" WHERE l.referral_id = $1{lock}",
+            referral_id,
+        )
+        if row is None:
+            return None
+        case_ids = await self._conn.fetch(
+            "SELECT case_id FROM investigation.persons WHERE report_id = $1 ORDER BY ordinal",
+            row["report_id"],
+        )
+        return self._referral(row, tuple(c["case_id"] for c in case_ids))
+
+    async def save(self, referral: LegalReferral) -> None:
+        await self._conn.execute(
+            "UPDATE investigation.legal_referrals SET acknowledged_at = $2, acknowledged_by = $3"
+            " WHERE referral_id = $1",
+            referral.referral_id,
+            referral.acknowledged_at,
+            referral.acknowledged_by,
+        )
+
+    async def inbox(self, *, acknowledged: bool | None, limit: int) -> list[ReferralSummary]:
+        rows = await self._conn.fetch(
+            "SELECT l.*, e.establishment_id, e.kind, e.province, e.district,"
+            " array_agg(p.case_id ORDER BY p.ordinal) AS case_ids,"
+            " array_agg(p.case_number ORDER BY p.ordinal) AS case_numbers,"
+            " (SELECT coalesce(array_agg(DISTINCT i), '{}') FROM investigation.persons q,"
+            "   unnest(q.indicators) AS i WHERE q.report_id = l.report_id) AS indicators"
+            " FROM investigation.legal_referrals l"
+            " JOIN investigation.reports r ON r.report_id = l.report_id"
+            " JOIN investigation.establishments e ON e.establishment_id = r.establishment_id"
+            " JOIN investigation.persons p ON p.report_id = l.report_id"
+            " WHERE $1::boolean IS NULL OR (l.acknowledged_at IS NOT NULL) = $1::boolean"
+            " GROUP BY l.referral_id, e.establishment_id"
+            f" ORDER BY {_URGENCY_RANK}, l.referred_at DESC, l.referral_id"
+            " LIMIT $2",
+            acknowledged,
+            limit,
+        )
+        return [
+            ReferralSummary(
+                referral=self._referral(row, tuple(row["case_ids"])),
+                establishment_kind=EstablishmentKind(row["kind"]),
+                province=row["province"],
+                district=row["district"],
+                case_numbers=tuple(row["case_numbers"]),
+                indicators=frozenset(Indicator(i) for i in row["indicators"]),
+            )
+            for row in rows
+        ]
+
+    @staticmethod
+    def _referral(row: asyncpg.Record, case_ids: tuple[uuid.UUID, ...]) -> LegalReferral:
+        return LegalReferral(
+            referral_id=row["referral_id"],
+            report_id=row["report_id"],
+            establishment_id=row["establishment_id"],
+            urgency=Urgency(row["urgency"]),
+            case_ids=case_ids,
+            referred_at=row["referred_at"],
+            referred_by=row["referred_by"],
+            acknowledged_at=row["acknowledged_at"],
+            acknowledged_by=row["acknowledged_by"],
+        )

@@ -1,0 +1,14 @@
+from __future__ import annotations
+
+from homeward_shared.uow import PostgresUnitOfWork
+
+from homeward_investigation.adapters.repository import ReferralRepository, ReportRepository
+
+
+class InvestigationUnitOfWork(PostgresUnitOfWork):
+    reports: ReportRepository
+    referrals: ReferralRepository
+
+    def open_repositories(self) -> None:
+        self.reports = ReportRepository(self.conn, self.vault)
+        self.referrals = ReferralRepository(self.conn)

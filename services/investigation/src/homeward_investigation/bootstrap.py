@@ -1,0 +1,27 @@
+"""Wires investigation: settings, unit of work, translator, HTTP routes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from homeward_shared.runtime import Service, build_service
+
+from homeward_investigation.adapters.messages import translate
+from homeward_investigation.adapters.uow import InvestigationUnitOfWork
+from homeward_investigation.entrypoints.http import router
+from homeward_investigation.settings import InvestigationSettings
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def bootstrap(
+    settings: InvestigationSettings | None = None,
+) -> Service[InvestigationUnitOfWork]:
+    return build_service(
+        settings or InvestigationSettings(),
+        uow_class=InvestigationUnitOfWork,
+        translate=translate,
+        migrations=MIGRATIONS,
+        routers=[router],
+        title="Homeward investigation",
+    )

@@ -1,0 +1,294 @@
+"""Investigation's HTTP API for investigators and legal workers."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+from homeward_shared.contracts.handoffs import Urgency
+from homeward_shared.personal import PersonalField, register_personal
+from homeward_shared.runtime import ServiceDep, require_role
+from homeward_shared.stages import Stage
+from homeward_shared.uow import Actor
+from pydantic import BaseModel, ConfigDict, Field
+
+from homeward_investigation.domain.commands import (
+    AcknowledgeReferral,
+    EstablishmentSeen,
+    FileReport,
+    IssueLegalReferral,
+    PersonSeen,
+)
+from homeward_investigation.domain.model import (
+    EstablishmentKind,
+    EvidenceRef,
+    IdentifiedPerson,
+    Indicator,
+    InvestigativeReport,
+    LegalReferral,
+    ReferralSummary,
+    Sex,
+)
+from homeward_investigation.service import handlers
+
+router = APIRouter(tags=["investigation"])
+
+
+# Investigators file and refer; legal workers take referrals on; a manager or an admin sees
+# aggregates elsewhere, never a report.
+Investigator = Annotated[Actor, require_role("investigator")]
+LegalWorker = Annotated[Actor, require_role("legal")]
+CaseWorker = Annotated[Actor, require_role("investigator", "legal")]
+
+
+class EstablishmentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: EstablishmentKind
+    province: str = Field(min_length=1, max_length=64)
+    district: str = Field(min_length=1, max_length=64)
+    address: str | None = PersonalField(None, max_length=500)
+    operator_names: str | None = PersonalField(None, max_length=1_000)
+
+
+class EvidenceIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    content_hash: str = Field(pattern=r"^[0-9a-f]{64}$", description="SHA-256, lower-case hex")
+    location: str = Field(
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$",
+        description="storage location code in the evidence store",
+    )
+
+
+class PersonIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    sex: Sex
+    approximate_age: int | None = Field(default=None, ge=0, le=120)
+    nationality: str | None = Field(default=None, pattern=r"^[A-Z]{2}$", description="ISO 3166")
+    language: str | None = Field(default=None, max_length=16, description="ISO 639 code")
+    indicators: list[Indicator] = Field(default_factory=list, max_length=len(Indicator))
+    name: str | None = PersonalField(None, max_length=200)
+    description: str | None = PersonalField(None, max_length=2_000)
+
+
+class ReportIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    idempotency_key: str = Field(min_length=8, max_length=128)
+    establishment: EstablishmentIn
+    visit_dates: list[date] = Field(min_length=1, max_length=100)
+    urgency: Urgency
+    evidence: list[EvidenceIn] = Field(default_factory=list, max_length=200)
+    persons: list[PersonIn] = Field(min_length=1, max_length=500)
+
+    def command(self) -> FileReport:
+        return FileReport(
+            idempotency_key=self.idempotency_key,
+            establishment=EstablishmentSeen(**self.establishment.model_dump()),
+            visit_dates=tuple(self.visit_dates),
+            urgency=self.urgency,
+            evidence=tuple(EvidenceRef(**e.model_dump()) for e in self.evidence),
+            persons=tuple(
+                PersonSeen(
+                    **p.model_dump(exclude={"indicators"}), indicators=frozenset(p.indicators)
+                )
+                for p in self.persons
+            ),
+        )
+
+
+class EstablishmentOut(BaseModel):
+    establishment_id: uuid.UUID
+    kind: EstablishmentKind
+    province: str
+    district: str
+
+
+class EvidenceOut(BaseModel):
+    content_hash: str
+    location: str
+
+
+class PersonOut(BaseModel):
+    """What any investigator or legal worker may see of her: no personal field."""
+
+    case_id: uuid.UUID
+    case_number: str
+    approximate_age: int | None
+    sex: Sex
+    nationality: str | None
+    language: str | None
+    indicators: list[Indicator]
+    stage: Stage
+
+    @classmethod
+    def of(cls, p: IdentifiedPerson) -> PersonOut:
+        return cls(
+            case_id=p.case_id,
+            case_number=p.case_number,
+            approximate_age=p.approximate_age,
+            sex=p.sex,
+            nationality=p.nationality,
+            language=p.language,
+            indicators=sorted(p.indicators),
+            stage=p.stage,
+        )
+
+
+class ReportOut(BaseModel):
+    report_id: uuid.UUID
+    establishment: EstablishmentOut
+    visit_dates: list[date]
+    urgency: Urgency
+    evidence: list[EvidenceOut]
+    persons: list[PersonOut]
+    filed_at: datetime
+    filed_by: str
+    referral_id: uuid.UUID | None
+
+    @classmethod
+    def of(cls, r: InvestigativeReport) -> ReportOut:
+        e = r.establishment
+        return cls(
+            report_id=r.report_id,
+            establishment=EstablishmentOut(
+                establishment_id=e.establishment_id,
+                kind=e.kind,
+                province=e.province,
+                district=e.district,
+            ),
+            visit_dates=list(r.visit_dates),
+            urgency=r.urgency,
+            evidence=[
+                EvidenceOut(content_hash=x.content_hash, location=x.location) for x in r.evidence
+            ],
+            persons=[PersonOut.of(p) for p in r.persons],
+            filed_at=r.filed_at,
+            filed_by=r.filed_by,
+            referral_id=r.referral_id,
+        )
+
+
+class ReferralOut(BaseModel):
+    referral_id: uuid.UUID
+    report_id: uuid.UUID
+    establishment_id: uuid.UUID
+    urgency: Urgency
+    case_ids: list[uuid.UUID]
+    referred_at: datetime
+    referred_by: str
+    acknowledged_at: datetime | None
+    acknowledged_by: str | None
+
+    @classmethod
+    def of(cls, r: LegalReferral) -> ReferralOut:
+        return cls(
+            referral_id=r.referral_id,
+            report_id=r.report_id,
+            establishment_id=r.establishment_id,
+            urgency=r.urgency,
+            case_ids=list(r.case_ids),
+            referred_at=r.referred_at,
+            referred_by=r.referred_by,
+            acknowledged_at=r.acknowledged_at,
+            acknowledged_by=r.acknowledged_by,
+        )
+
+
+class InboxItemOut(ReferralOut):
+    """A line of the legal workers' inbox: where (province, district), what kind of place,
+    whose cases and what was seen. No personal data."""
+
+    establishment_kind: EstablishmentKind
+    province: str
+    district: str
+    case_numbers: list[str]
+    indicators: list[Indicator]
+
+    @classmethod
+    def of_summary(cls, s: ReferralSummary) -> InboxItemOut:
+        return cls(
+            **ReferralOut.of(s.referral).model_dump(),
+            establishment_kind=s.establishment_kind,
+            province=s.province,
+            district=s.district,
+            case_numbers=list(s.case_numbers),
+            indicators=sorted(s.indicators),
+        )
+
+
+class IdentityOut(BaseModel):
+    name: str | None = PersonalField(None)
+    description: str | None = PersonalField(None)
+
+
+register_personal(EstablishmentIn, PersonIn, IdentityOut)
+
+
+@router.post("/reports", status_code=201)
+async def file_report(
+    body: ReportIn, service: ServiceDep, actor: Investigator, response: Response
+) -> ReportOut:
+    report, created = await handlers.file_report(body.command(), service.uow(actor))
+    if not created:
+        response.status_code = 200
+    return ReportOut.of(report)
+
+
+@router.get("/reports/{report_id}")
+async def get_report(report_id: uuid.UUID, service: ServiceDep, actor: CaseWorker) -> ReportOut:
+    return ReportOut.of(await handlers.get_report(report_id, service.uow(actor)))
+
+
+@router.post("/reports/{report_id}/legal-referral", status_code=201)
+async def issue_legal_referral(
+    report_id: uuid.UUID, service: ServiceDep, actor: Investigator, response: Response
+) -> ReferralOut:
+    """201 with the new referral; 200 with the report's existing one if it was referred
+    already (nothing is emitted again)."""
+    referral, created = await handlers.issue_legal_referral(
+        IssueLegalReferral(report_id=report_id), service.uow(actor)
+    )
+    if not created:
+        response.status_code = 200
+    return ReferralOut.of(referral)
+
+
+@router.get("/reports/{report_id}/persons/{case_id}/identity")
+async def read_identity(
+    report_id: uuid.UUID,
+    case_id: uuid.UUID,
+    service: ServiceDep,
+    actor: CaseWorker,
+    purpose: Annotated[str, Query(min_length=3, max_length=200)],
+) -> IdentityOut:
+    identity = await handlers.read_identity(report_id, case_id, purpose, service.uow(actor))
+    return IdentityOut(**vars(identity))
+
+
+@router.get("/legal/referrals")
+async def referral_inbox(
+    service: ServiceDep,
+    actor: LegalWorker,
+    acknowledged: bool | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> list[InboxItemOut]:
+    items = await handlers.referral_inbox(
+        service.uow(actor), acknowledged=acknowledged, limit=limit
+    )
+    return [InboxItemOut.of_summary(s) for s in items]
+
+
+@router.post("/legal/referrals/{referral_id}/acknowledge")
+async def acknowledge_referral(
+    referral_id: uuid.UUID, service: ServiceDep, actor: LegalWorker
+) -> ReferralOut:
+    """Idempotent: the first acknowledgement (who and when) stands."""
+    referral = await handlers.acknowledge_referral(
+        AcknowledgeReferral(referral_id=referral_id), service.uow(actor)
+    )
+    return ReferralOut.of(referral)
