@@ -110,7 +110,7 @@ async def test_report_identifies_two_persons_then_refers_them_to_legal(database,
             r = await c.get(
                 f"/reports/{report_id}/persons/{case_ids[0]}/identity",
                 headers=LEGAL,
-                params={"purpose": "brief the police before the operation"},
+                params={"purpose": "rescue_operation"},
             )
             assert r.status_code == 200 and r.json()["name"] == CANARY
 

@@ -10,6 +10,7 @@ from homeward_intake.service import handlers
 from homeward_shared.contracts import Topics
 from homeward_shared.contracts.handoffs import SignalSource, Urgency
 from homeward_shared.domain import Conflict, NotFound
+from homeward_shared.personal import ReadPurpose
 from homeward_shared.testing.fakes import FakeUnitOfWork
 
 TOPICS = Topics()
@@ -117,7 +118,7 @@ async def test_placement_for_an_unknown_signal_is_refused():
 async def test_reading_her_identity_is_audited():
     uow = FakeIntakeUoW()
     signal, _ = await handlers.register_signal(walk_in(), uow)
-    person = await handlers.read_person(signal.signal_id, "arrange transport", uow)
+    person = await handlers.read_person(signal.signal_id, ReadPurpose.TRANSPORT, uow)
     assert person.name == "Canary Name"
     assert uow.audit_trail[-1].action == "personal_data_read"
     assert uow.audit_trail[-1].case_id == signal.case_id

@@ -28,6 +28,7 @@ from homeward_investigation.service import handlers
 from homeward_shared.contracts import Topics
 from homeward_shared.contracts.handoffs import Urgency
 from homeward_shared.domain import DomainError, NotFound
+from homeward_shared.personal import ReadPurpose
 from homeward_shared.testing.fakes import FakeUnitOfWork
 from homeward_shared.uow import Actor
 
@@ -311,12 +312,12 @@ async def test_reading_her_identity_is_audited_and_scoped_to_the_report():
     report, _ = await handlers.file_report(karaoke_report(), uow)
     first = report.persons[0]
     identity = await handlers.read_identity(
-        report.report_id, first.case_id, "plan the rescue operation", uow
+        report.report_id, first.case_id, ReadPurpose.RESCUE_OPERATION, uow
     )
     assert identity.name == CANARY
     last = uow.audit_trail[-1]
     assert last.action == "personal_data_read" and last.case_id == first.case_id
-    assert last.detail["purpose"] == "plan the rescue operation"
+    assert last.detail["purpose"] == ReadPurpose.RESCUE_OPERATION
     assert CANARY not in str(last.detail)
 
     other, _ = await handlers.file_report(karaoke_report("key-00000002"), uow)

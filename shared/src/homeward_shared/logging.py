@@ -16,6 +16,7 @@ import structlog
 from homeward_shared.personal import registered_personal_names
 
 REDACTED = "[personal]"
+BROKER_LOGGER = "homeward.broker"
 
 
 def _redact(value: Any, names: frozenset[str]) -> Any:
@@ -47,8 +48,19 @@ def configure_logging(service: str, level: str = "INFO", json: bool = True) -> N
         cache_logger_on_first_use=False,
     )
     structlog.contextvars.bind_contextvars(service=service)
-    # Libraries log through the standard library; keep them quiet and on stderr.
-    logging.basicConfig(stream=sys.stderr, level=logging.WARNING, format="%(name)s %(message)s")
+    # Libraries (faststream, aiokafka, uvicorn) log through the standard library: render
+    # their records with the same processors, redactor included, as one JSON line each.
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=processors,
+            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+        )
+    )
+    root = logging.getLogger()
+    root.handlers = [handler]
+    root.setLevel(logging.WARNING)
+    logging.getLogger(BROKER_LOGGER).setLevel(logging.getLevelName(level))
 
 
 def get_logger(name: str | None = None) -> Any:

@@ -11,6 +11,7 @@ pydantic models use ``PersonalField()``.
 from __future__ import annotations
 
 import dataclasses
+from enum import StrEnum
 from typing import Any
 
 PERSONAL_MARK = "homeward_personal"
@@ -57,3 +58,18 @@ def register_personal(*classes: type) -> None:
 
 def registered_personal_names() -> frozenset[str]:
     return frozenset(_REGISTERED)
+
+
+class ReadPurpose(StrEnum):
+    """Why someone opens personal fields: a code, recorded in the audit trail. A code and not
+    free text, so that nobody types personal data into the trail by accident."""
+
+    CARE = "care"
+    MEDICAL = "medical"
+    LEGAL_ASSISTANCE = "legal_assistance"
+    PROSECUTION = "prosecution"
+    RESCUE_OPERATION = "rescue_operation"
+    FAMILY_TRACING = "family_tracing"
+    SAFETY = "safety"
+    TRANSPORT = "transport"
+    AUDIT_REVIEW = "audit_review"

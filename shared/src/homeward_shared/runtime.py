@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -23,7 +24,7 @@ from homeward_shared.crypto import MasterKey
 from homeward_shared.db import create_pool, migrate
 from homeward_shared.dead_letters import DeadLetters
 from homeward_shared.domain import Conflict, DomainError, NotFound
-from homeward_shared.logging import configure_logging, get_logger
+from homeward_shared.logging import BROKER_LOGGER, configure_logging, get_logger
 from homeward_shared.messages import Translator
 from homeward_shared.outbox import OutboxRelay
 from homeward_shared.settings import ServiceSettings
@@ -136,6 +137,7 @@ def build_service(
         enable_idempotence=True,
         middlewares=[dead_letters],
         client_id=settings.service_name,
+        logger=logging.getLogger(BROKER_LOGGER),
     )
     dead_letters.bind(broker)
     relay = OutboxRelay(

@@ -5,7 +5,10 @@ edit in place.
 """
 
 from homeward_shared.contracts.handoffs import (
+    FollowUpVisitOverdue,
+    LeadReported,
     LegalReferralIssued,
+    PersonRescued,
     PlacementRequested,
     ResidentReadyForReintegration,
 )
@@ -14,7 +17,10 @@ from homeward_shared.contracts.topics import Topics
 
 __all__ = [
     "CaseStageChanged",
+    "FollowUpVisitOverdue",
+    "LeadReported",
     "LegalReferralIssued",
+    "PersonRescued",
     "PlacementRequested",
     "ResidentReadyForReintegration",
     "Topics",

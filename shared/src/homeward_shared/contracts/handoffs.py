@@ -4,6 +4,7 @@ team needs in order to act, never who she is or where her family lives."""
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from enum import StrEnum
 from typing import ClassVar
 
@@ -19,6 +20,26 @@ class SignalSource(StrEnum):
     POLICE = "police"
     PARTNER_NGO = "partner_ngo"
     REPATRIATION = "repatriation"
+
+
+class EstablishmentKind(StrEnum):
+    BROTHEL = "brothel"
+    KARAOKE_BAR = "karaoke_bar"
+    CLUB = "club"
+    MASSAGE_PARLOUR = "massage_parlour"
+    BEER_GARDEN = "beer_garden"
+    OTHER = "other"
+
+
+class Indicator(StrEnum):
+    """Signs of trafficking an investigator records; codes only."""
+
+    APPARENT_MINOR = "apparent_minor"
+    DEBT_BONDAGE = "debt_bondage"
+    CONFINEMENT = "confinement"
+    VIOLENCE = "violence"
+    DRUGS = "drugs"
+    DOCUMENT_WITHHOLDING = "document_withholding"
 
 
 class Urgency(StrEnum):
@@ -64,3 +85,43 @@ class ResidentReadyForReintegration(Payload):
     centre: str = Field(max_length=32)
     skills: list[str] = Field(default_factory=list, max_length=16, description="trade codes")
     wishes_to_return_home: bool | None = None
+
+
+class LeadReported(Payload):
+    """intake hands a lead on an establishment to investigation. Keyed by the lead's own id
+    (it is about a place, not yet a person's case): ``case_id`` of the envelope is the lead id.
+    The exact address stays sealed in intake; investigators ask for it through their channel."""
+
+    event_type: ClassVar[str] = "intake.lead_reported"
+
+    lead_id: uuid.UUID
+    establishment_kind: EstablishmentKind
+    province: str = Field(max_length=64)
+    district: str | None = Field(default=None, max_length=64)
+    urgency: Urgency
+    persons_reported: int = Field(default=0, ge=0, le=500)
+    indicators: list[Indicator] = Field(default_factory=list, max_length=16)
+
+
+class PersonRescued(Payload):
+    """investigation hands a person rescued in an operation to recovery."""
+
+    event_type: ClassVar[str] = "investigation.person_rescued"
+
+    case_number: str = Field(max_length=32)
+    operation_id: uuid.UUID
+    urgency: Urgency
+    apparent_minor: bool = False
+    children_with_her: int = Field(default=0, ge=0, le=20)
+    language: str | None = Field(default=None, max_length=16, description="ISO 639 code")
+
+
+class FollowUpVisitOverdue(Payload):
+    """A follow-up visit is overdue past the grace period: somebody must act."""
+
+    event_type: ClassVar[str] = "reintegration.follow_up_overdue"
+
+    case_number: str = Field(max_length=32)
+    visit_no: int = Field(ge=1)
+    due_on: date
+    days_overdue: int = Field(ge=0)

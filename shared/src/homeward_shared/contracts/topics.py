@@ -38,12 +38,30 @@ class Topics:
         """recovery -> reintegration."""
         return self._t("recovery.resident_ready_for_reintegration")
 
+    @property
+    def lead_reported(self) -> str:
+        """intake -> investigation: a lead on an establishment."""
+        return self._t("intake.lead_reported")
+
+    @property
+    def person_rescued(self) -> str:
+        """investigation -> recovery: a person out of exploitation after an operation."""
+        return self._t("investigation.person_rescued")
+
+    @property
+    def follow_up_overdue(self) -> str:
+        """reintegration -> managers and dashboards: a follow-up visit is overdue."""
+        return self._t("reintegration.follow_up_overdue")
+
     def all(self) -> list[str]:
         return [
             self.stage_changed,
             self.placement_requested,
             self.legal_referral_issued,
             self.resident_ready_for_reintegration,
+            self.lead_reported,
+            self.person_rescued,
+            self.follow_up_overdue,
         ]
 
     @staticmethod

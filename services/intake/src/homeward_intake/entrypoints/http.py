@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 from homeward_shared.contracts.handoffs import SignalSource, Urgency
-from homeward_shared.personal import PersonalField, register_personal
+from homeward_shared.personal import PersonalField, ReadPurpose, register_personal
 from homeward_shared.runtime import ServiceDep, require_role
 from homeward_shared.stages import Stage
 from homeward_shared.uow import Actor
@@ -107,7 +107,7 @@ async def read_person(
     signal_id: uuid.UUID,
     service: ServiceDep,
     actor: Staff,
-    purpose: Annotated[str, Query(min_length=3, max_length=200)],
+    purpose: Annotated[ReadPurpose, Query()],
 ) -> PersonOut:
     person = await handlers.read_person(signal_id, purpose, service.uow(actor))
     return PersonOut(**vars(person))

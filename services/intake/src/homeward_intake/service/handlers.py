@@ -6,6 +6,7 @@ import uuid
 from typing import Protocol
 
 from homeward_shared.domain import NotFound, utcnow
+from homeward_shared.personal import ReadPurpose
 from homeward_shared.uow import AbstractUnitOfWork
 
 from homeward_intake.domain.commands import RegisterSignal, RequestPlacement
@@ -74,13 +75,13 @@ async def request_placement(cmd: RequestPlacement, uow: IntakeUoW) -> Signal:
     return signal
 
 
-async def read_person(signal_id: uuid.UUID, purpose: str, uow: IntakeUoW) -> PersonKnown:
+async def read_person(signal_id: uuid.UUID, purpose: ReadPurpose, uow: IntakeUoW) -> PersonKnown:
     """Open her personal fields; the read itself is written to the audit trail."""
     async with uow:
         signal = await uow.signals.get(signal_id)
         if signal is None:
             raise NotFound(f"signal {signal_id} does not exist")
         person = await uow.signals.open_person(signal)
-        uow.audit("personal_data_read", signal.case_id, purpose=purpose, record="signal")
+        uow.audit("personal_data_read", signal.case_id, purpose=purpose.value, record="signal")
         await uow.commit()
     return person

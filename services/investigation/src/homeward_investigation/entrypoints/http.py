@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 from homeward_shared.contracts.handoffs import Urgency
-from homeward_shared.personal import PersonalField, register_personal
+from homeward_shared.personal import PersonalField, ReadPurpose, register_personal
 from homeward_shared.runtime import ServiceDep, require_role
 from homeward_shared.stages import Stage
 from homeward_shared.uow import Actor
@@ -264,7 +264,7 @@ async def read_identity(
     case_id: uuid.UUID,
     service: ServiceDep,
     actor: CaseWorker,
-    purpose: Annotated[str, Query(min_length=3, max_length=200)],
+    purpose: Annotated[ReadPurpose, Query()],
 ) -> IdentityOut:
     identity = await handlers.read_identity(report_id, case_id, purpose, service.uow(actor))
     return IdentityOut(**vars(identity))

@@ -6,6 +6,7 @@ import uuid
 from typing import Protocol
 
 from homeward_shared.domain import NotFound, utcnow
+from homeward_shared.personal import ReadPurpose
 from homeward_shared.uow import AbstractUnitOfWork
 
 from homeward_investigation.domain.commands import (
@@ -172,7 +173,7 @@ async def referral_inbox(
 
 
 async def read_identity(
-    report_id: uuid.UUID, case_id: uuid.UUID, purpose: str, uow: InvestigationUoW
+    report_id: uuid.UUID, case_id: uuid.UUID, purpose: ReadPurpose, uow: InvestigationUoW
 ) -> PersonIdentity:
     """Open her personal fields; the read itself is written to the audit trail."""
     async with uow:
@@ -184,7 +185,7 @@ async def read_identity(
         uow.audit(
             "personal_data_read",
             case_id,
-            purpose=purpose,
+            purpose=purpose.value,
             record="identified_person",
             report_id=str(report_id),
         )

@@ -6,6 +6,7 @@ import uuid
 from typing import Protocol
 
 from homeward_shared.domain import NotFound, utcnow
+from homeward_shared.personal import ReadPurpose
 from homeward_shared.uow import AbstractUnitOfWork
 
 from homeward_recovery.domain.commands import (
@@ -124,12 +125,12 @@ async def waiting_requests(uow: RecoveryUoW) -> list[AdmissionRequest]:
         return await uow.requests.waiting()
 
 
-async def read_identity(case_id: uuid.UUID, purpose: str, uow: RecoveryUoW) -> Identity:
+async def read_identity(case_id: uuid.UUID, purpose: ReadPurpose, uow: RecoveryUoW) -> Identity:
     async with uow:
         resident = await uow.residents.get(case_id)
         if resident is None:
             raise NotFound(f"case {case_id} is not a resident")
         identity = await uow.residents.open_identity(resident)
-        uow.audit("personal_data_read", case_id, purpose=purpose, record="resident")
+        uow.audit("personal_data_read", case_id, purpose=purpose.value, record="resident")
         await uow.commit()
     return identity
