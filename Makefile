@@ -5,7 +5,7 @@ SHELL := /bin/bash
 UV := python3 -m uv
 export UV_LINK_MODE := copy
 
-.PHONY: help setup infra-up infra-down infra-status run test test-unit lint format
+.PHONY: help setup infra-up infra-down infra-status run test test-unit lint format docs
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -39,3 +39,6 @@ lint: setup ## ruff check and format check
 format: setup
 	$(UV) run --frozen ruff format .
 	$(UV) run --frozen ruff check --fix .
+
+docs: setup ## regenerate docs/asyncapi.json from the contracts
+	$(UV) run --frozen python -m homeward_shared.contracts.asyncapi > docs/asyncapi.json
