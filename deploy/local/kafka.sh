@@ -7,7 +7,7 @@
 #   deploy/local/kafka.sh status   exit 0 if something answers on the Kafka port, 3 if not
 #
 # Environment (all optional):
-#   KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9093), KAFKA_HEAP_OPTS ("-Xmx512m -Xms512m"),
+#   KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9093), KAFKA_HEAP_OPTS ("-Xmx2g -Xms1g"),
 #   HOMEWARD_CACHE (~/.cache/homeward: jars shared by every clone), HOMEWARD_WAIT_SECONDS (90).
 # State (config, data, logs, pid) lives in <repo>/.local/kafka/, which git ignores.
 set -euo pipefail
@@ -18,7 +18,7 @@ POM="$SCRIPT_DIR/pom.xml"
 
 KAFKA_PORT="${KAFKA_PORT:-9092}"
 KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-9093}"
-KAFKA_HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xmx512m -Xms512m}"
+KAFKA_HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xmx2g -Xms1g}"
 WAIT_SECONDS="${HOMEWARD_WAIT_SECONDS:-90}"
 
 # The version lives in pom.xml only; the jar cache is keyed on it.

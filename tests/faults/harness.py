@@ -34,7 +34,7 @@ from aiokafka import AIOKafkaConsumer
 from homeward_shared import provision
 from homeward_shared.contracts import Topics
 from homeward_shared.testing.infra import InfraSettings
-from homeward_shared.testing.kafka import create_topics
+from homeward_shared.testing.kafka import create_topics, delete_topics
 
 SERVICES = ("intake", "recovery", "reintegration")
 EXPECTED_STAGES = ["reported", "rescued", "admitted", "ready_for_reintegration", "resettled"]
@@ -394,6 +394,9 @@ async def main(cases: int, kills: int, seed: int, concurrency: int = 8) -> dict:
             await p.stop()
     report = await reconcile(run, admin_dsn, infra.kafka_bootstrap_servers, topics)
     await provision.drop(infra.database_url, db)
+    await delete_topics(
+        infra.kafka_bootstrap_servers, topics.all() + [Topics.dead_letter(t) for t in topics.all()]
+    )
     report |= {
         "cases": cases,
         "seed": seed,

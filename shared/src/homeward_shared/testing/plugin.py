@@ -17,7 +17,7 @@ from homeward_shared.contracts import Topics
 from homeward_shared.runtime import Service
 from homeward_shared.settings import ServiceSettings
 from homeward_shared.testing.infra import Infra, infrastructure
-from homeward_shared.testing.kafka import create_topics
+from homeward_shared.testing.kafka import create_topics, delete_topics
 
 S = TypeVar("S", bound=ServiceSettings)
 
@@ -58,13 +58,13 @@ async def database(infra: Infra) -> AsyncIterator[TestDatabase]:
 
 
 @pytest_asyncio.fixture
-async def topics(infra: Infra) -> Topics:
-    """Topics of this test's own, created up front."""
+async def topics(infra: Infra) -> AsyncIterator[Topics]:
+    """Topics of this test's own, created up front and deleted afterwards."""
     t = Topics(prefix=f"t{uuid.uuid4().hex[:10]}.")
-    await create_topics(
-        infra.kafka_bootstrap_servers, t.all() + [Topics.dead_letter(x) for x in t.all()]
-    )
-    return t
+    names = t.all() + [Topics.dead_letter(x) for x in t.all()]
+    await create_topics(infra.kafka_bootstrap_servers, names)
+    yield t
+    await delete_topics(infra.kafka_bootstrap_servers, names)
 
 
 def settings_for(cls: type[S], database: TestDatabase, topics: Topics, **overrides: Any) -> S:
