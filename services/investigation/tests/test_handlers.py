@@ -14,10 +14,8 @@ from homeward_investigation.domain.commands import (
     PersonSeen,
 )
 from homeward_investigation.domain.model import (
-    EstablishmentKind,
     EvidenceRef,
     IdentifiedPerson,
-    Indicator,
     InvestigativeReport,
     LegalReferral,
     PersonIdentity,
@@ -26,7 +24,7 @@ from homeward_investigation.domain.model import (
 )
 from homeward_investigation.service import handlers
 from homeward_shared.contracts import Topics
-from homeward_shared.contracts.handoffs import Urgency
+from homeward_shared.contracts.handoffs import EstablishmentKind, Indicator, Urgency
 from homeward_shared.domain import DomainError, NotFound
 from homeward_shared.personal import ReadPurpose
 from homeward_shared.testing.fakes import FakeUnitOfWork

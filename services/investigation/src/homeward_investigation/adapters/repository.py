@@ -10,16 +10,14 @@ from __future__ import annotations
 import uuid
 
 import asyncpg
-from homeward_shared.contracts.handoffs import Urgency
+from homeward_shared.contracts.handoffs import EstablishmentKind, Indicator, Urgency
 from homeward_shared.crypto import Vault
 from homeward_shared.stages import Stage
 
 from homeward_investigation.domain.model import (
     Establishment,
-    EstablishmentKind,
     EvidenceRef,
     IdentifiedPerson,
-    Indicator,
     InvestigativeReport,
     LegalReferral,
     PersonIdentity,

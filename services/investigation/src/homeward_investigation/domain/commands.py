@@ -4,10 +4,10 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 
-from homeward_shared.contracts.handoffs import Urgency
+from homeward_shared.contracts.handoffs import EstablishmentKind, Indicator, Urgency
 from homeward_shared.personal import personal, register_personal
 
-from homeward_investigation.domain.model import EstablishmentKind, EvidenceRef, Indicator, Sex
+from homeward_investigation.domain.model import EvidenceRef, Sex
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-from homeward_shared.contracts.handoffs import Urgency
+from homeward_shared.contracts.handoffs import EstablishmentKind, Indicator, Urgency
 from homeward_shared.domain import Aggregate, Conflict, DomainError, StageEntered
 from homeward_shared.personal import personal, register_personal
 from homeward_shared.stages import Stage
@@ -25,30 +25,10 @@ from homeward_investigation.domain import events
 _CLOCK_SLACK = timedelta(days=1)
 
 
-class EstablishmentKind(StrEnum):
-    BROTHEL = "brothel"
-    KARAOKE_BAR = "karaoke_bar"
-    CLUB = "club"
-    MASSAGE_PARLOUR = "massage_parlour"
-    BEER_GARDEN = "beer_garden"
-    OTHER = "other"
-
-
 class Sex(StrEnum):
     FEMALE = "female"
     MALE = "male"
     UNKNOWN = "unknown"
-
-
-class Indicator(StrEnum):
-    """What the investigator saw that marks her as a probable victim."""
-
-    APPARENT_MINOR = "apparent_minor"
-    DEBT_BONDAGE = "debt_bondage"
-    CONFINEMENT = "confinement"
-    VIOLENCE = "violence"
-    DRUGS = "drugs"
-    DOCUMENT_WITHHOLDING = "document_withholding"
 
 
 @dataclass(kw_only=True)

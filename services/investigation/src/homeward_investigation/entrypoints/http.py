@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
-from homeward_shared.contracts.handoffs import Urgency
+from homeward_shared.contracts.handoffs import EstablishmentKind, Indicator, Urgency
 from homeward_shared.personal import PersonalField, ReadPurpose, register_personal
 from homeward_shared.runtime import ServiceDep, require_role
 from homeward_shared.stages import Stage
@@ -22,10 +22,8 @@ from homeward_investigation.domain.commands import (
     PersonSeen,
 )
 from homeward_investigation.domain.model import (
-    EstablishmentKind,
     EvidenceRef,
     IdentifiedPerson,
-    Indicator,
     InvestigativeReport,
     LegalReferral,
     ReferralSummary,
