@@ -7,6 +7,7 @@ and operators can be erased on their own schedule and never take a survivor's da
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import asyncpg
@@ -15,14 +16,21 @@ from homeward_shared.crypto import Vault
 from homeward_shared.stages import Stage
 
 from homeward_investigation.domain.model import (
+    AccusedVerdict,
     Establishment,
     EvidenceRef,
     IdentifiedPerson,
     InvestigativeReport,
+    LegalMilestone,
     LegalReferral,
+    Milestone,
     PersonIdentity,
+    PersonOutcome,
     ReferralSummary,
+    RescueOperation,
+    RescueOutcome,
     Sex,
+    Verdict,
 )
 
 _ESTABLISHMENT_PERSONAL = ("address", "operator_names")
@@ -242,15 +250,64 @@ class ReferralRepository:
             "SELECT case_id FROM investigation.persons WHERE report_id = $1 ORDER BY ordinal",
             row["report_id"],
         )
-        return self._referral(row, tuple(c["case_id"] for c in case_ids))
+        referral = self._referral(row, tuple(c["case_id"] for c in case_ids))
+        milestones = await self._conn.fetch(
+            "SELECT milestone, occurred_on, recorded_at, recorded_by, accused_count, verdicts"
+            " FROM investigation.legal_milestones WHERE referral_id = $1",
+            referral_id,
+        )
+        for m in milestones:
+            milestone = LegalMilestone(
+                milestone=Milestone(m["milestone"]),
+                occurred_on=m["occurred_on"],
+                recorded_at=m["recorded_at"],
+                recorded_by=m["recorded_by"],
+                accused_count=m["accused_count"],
+                verdicts=tuple(
+                    AccusedVerdict(
+                        verdict=Verdict(v["verdict"]), sentence_months=v["sentence_months"]
+                    )
+                    for v in json.loads(m["verdicts"])
+                ),
+            )
+            referral.milestones[milestone.milestone] = milestone
+        return referral
 
     async def save(self, referral: LegalReferral) -> None:
+        """Acknowledgement, assignment and new milestones. A milestone row, once written,
+        is never changed: ``ON CONFLICT DO NOTHING`` keeps the first."""
         await self._conn.execute(
-            "UPDATE investigation.legal_referrals SET acknowledged_at = $2, acknowledged_by = $3"
+            "UPDATE investigation.legal_referrals SET acknowledged_at = $2, acknowledged_by = $3,"
+            " assigned_to = $4, assigned_at = $5, assigned_by = $6"
             " WHERE referral_id = $1",
             referral.referral_id,
             referral.acknowledged_at,
             referral.acknowledged_by,
+            referral.assigned_to,
+            referral.assigned_at,
+            referral.assigned_by,
+        )
+        await self._conn.executemany(
+            "INSERT INTO investigation.legal_milestones (referral_id, milestone, occurred_on,"
+            " recorded_at, recorded_by, accused_count, verdicts)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb) ON CONFLICT DO NOTHING",
+            [
+                (
+                    referral.referral_id,
+                    m.milestone.value,
+                    m.occurred_on,
+                    m.recorded_at,
+                    m.recorded_by,
+                    m.accused_count,
+                    json.dumps(
+                        [
+                            {"verdict": v.verdict.value, "sentence_months": v.sentence_months}
+                            for v in m.verdicts
+                        ]
+                    ),
+                )
+                for m in referral.milestones.values()
+            ],
         )
 
     async def inbox(self, *, acknowledged: bool | None, limit: int) -> list[ReferralSummary]:
@@ -295,4 +352,109 @@ class ReferralRepository:
             referred_by=row["referred_by"],
             acknowledged_at=row["acknowledged_at"],
             acknowledged_by=row["acknowledged_by"],
+            assigned_to=row["assigned_to"],
+            assigned_at=row["assigned_at"],
+            assigned_by=row["assigned_by"],
+        )
+
+
+class OperationRepository:
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self._conn = conn
+
+    async def add(self, operation: RescueOperation, idempotency_key: str) -> None:
+        """The caller holds the referral's lock and looked the key up under it, so a
+        conflict here would be a bug: it raises rather than being skipped."""
+        await self._conn.execute(
+            "INSERT INTO investigation.rescue_operations (operation_id, referral_id,"
+            " idempotency_key, carried_out_on, recorded_at, recorded_by)"
+            " VALUES ($1, $2, $3, $4, $5, $6)",
+            operation.operation_id,
+            operation.referral_id,
+            idempotency_key,
+            operation.carried_out_on,
+            operation.recorded_at,
+            operation.recorded_by,
+        )
+        await self.save(operation)
+
+    async def save(self, operation: RescueOperation) -> None:
+        """New outcomes; an outcome row is never changed."""
+        await self._conn.executemany(
+            "INSERT INTO investigation.rescue_outcomes (operation_id, case_id, outcome,"
+            " children_with_her, medical_urgency, recorded_at, recorded_by)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+            [
+                (
+                    operation.operation_id,
+                    o.case_id,
+                    o.outcome.value,
+                    o.children_with_her,
+                    o.medical_urgency,
+                    o.recorded_at,
+                    o.recorded_by,
+                )
+                for o in operation.outcomes.values()
+            ],
+        )
+
+    async def by_idempotency_key(self, key: str) -> RescueOperation | None:
+        operation_id = await self._conn.fetchval(
+            "SELECT operation_id FROM investigation.rescue_operations WHERE idempotency_key = $1",
+            key,
+        )
+        return await self.get(operation_id) if operation_id else None
+
+    async def get(
+        self, operation_id: uuid.UUID, *, for_update: bool = False
+    ) -> RescueOperation | None:
+        lock = " FOR UPDATE OF o" if for_update else ""
+        row = await self._conn.fetchrow(
+            "SELECT o.*, l.report_id, r.establishment_id"
+            " FROM investigation.rescue_operations o"
+            " JOIN investigation.legal_referrals l ON l.referral_id = o.referral_id"
+            " JOIN investigation.reports r ON r.report_id = l.report_id"
+            f" WHERE o.operation_id = $1{lock}",
+            operation_id,
+        )
+        if row is None:
+            return None
+        return await self._operation(row)
+
+    async def of_referral(self, referral_id: uuid.UUID) -> list[RescueOperation]:
+        rows = await self._conn.fetch(
+            "SELECT o.*, l.report_id, r.establishment_id"
+            " FROM investigation.rescue_operations o"
+            " JOIN investigation.legal_referrals l ON l.referral_id = o.referral_id"
+            " JOIN investigation.reports r ON r.report_id = l.report_id"
+            " WHERE o.referral_id = $1 ORDER BY o.carried_out_on, o.recorded_at",
+            referral_id,
+        )
+        return [await self._operation(row) for row in rows]
+
+    async def _operation(self, row: asyncpg.Record) -> RescueOperation:
+        outcomes = await self._conn.fetch(
+            "SELECT * FROM investigation.rescue_outcomes WHERE operation_id = $1"
+            " ORDER BY recorded_at, case_id",
+            row["operation_id"],
+        )
+        return RescueOperation(
+            operation_id=row["operation_id"],
+            referral_id=row["referral_id"],
+            report_id=row["report_id"],
+            establishment_id=row["establishment_id"],
+            carried_out_on=row["carried_out_on"],
+            recorded_at=row["recorded_at"],
+            recorded_by=row["recorded_by"],
+            outcomes={
+                o["case_id"]: PersonOutcome(
+                    case_id=o["case_id"],
+                    outcome=RescueOutcome(o["outcome"]),
+                    recorded_at=o["recorded_at"],
+                    recorded_by=o["recorded_by"],
+                    children_with_her=o["children_with_her"],
+                    medical_urgency=o["medical_urgency"],
+                )
+                for o in outcomes
+            },
         )

@@ -2,13 +2,19 @@ from __future__ import annotations
 
 from homeward_shared.uow import PostgresUnitOfWork
 
-from homeward_investigation.adapters.repository import ReferralRepository, ReportRepository
+from homeward_investigation.adapters.repository import (
+    OperationRepository,
+    ReferralRepository,
+    ReportRepository,
+)
 
 
 class InvestigationUnitOfWork(PostgresUnitOfWork):
     reports: ReportRepository
     referrals: ReferralRepository
+    operations: OperationRepository
 
     def open_repositories(self) -> None:
         self.reports = ReportRepository(self.conn, self.vault)
         self.referrals = ReferralRepository(self.conn)
+        self.operations = OperationRepository(self.conn)

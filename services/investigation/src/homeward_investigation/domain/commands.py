@@ -7,7 +7,13 @@ from datetime import date
 from homeward_shared.contracts.handoffs import EstablishmentKind, Indicator, Urgency
 from homeward_shared.personal import personal, register_personal
 
-from homeward_investigation.domain.model import EvidenceRef, Sex
+from homeward_investigation.domain.model import (
+    AccusedVerdict,
+    EvidenceRef,
+    Milestone,
+    RescueOutcome,
+    Sex,
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -48,6 +54,43 @@ class IssueLegalReferral:
 @dataclass(frozen=True, kw_only=True)
 class AcknowledgeReferral:
     referral_id: uuid.UUID
+
+
+@dataclass(frozen=True, kw_only=True)
+class AssignReferral:
+    referral_id: uuid.UUID
+    assignee: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordMilestone:
+    referral_id: uuid.UUID
+    milestone: Milestone
+    occurred_on: date
+    accused_count: int | None = None
+    verdicts: tuple[AccusedVerdict, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class OutcomeSeen:
+    case_id: uuid.UUID
+    outcome: RescueOutcome
+    children_with_her: int = 0
+    medical_urgency: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordRescueOperation:
+    referral_id: uuid.UUID
+    idempotency_key: str
+    carried_out_on: date
+    outcomes: tuple[OutcomeSeen, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordOutcomes:
+    operation_id: uuid.UUID
+    outcomes: tuple[OutcomeSeen, ...]
 
 
 register_personal(EstablishmentSeen, PersonSeen)

@@ -1,5 +1,6 @@
-"""Investigation's domain: investigative reports, the persons they identify, and the legal
-referral that hands a report to legal workers.
+"""Investigation's domain: investigative reports, the persons they identify, the legal
+referral that hands a report to legal workers, the legal track of that referral (one legal
+case per establishment), and the rescue operations with their outcome per person.
 
 Framework-free. Personal fields are marked where they are declared; the repository seals
 them before they reach the database: hers under her case's key, the establishment's under a
@@ -83,6 +84,144 @@ class IdentifiedPerson:
     stage: Stage = Stage.IDENTIFIED
     identity: PersonIdentity = field(default_factory=PersonIdentity)
 
+    @property
+    def apparent_minor(self) -> bool:
+        """Seen as a minor, or of an age under 18: a centre for the youngest must know."""
+        return Indicator.APPARENT_MINOR in self.indicators or (
+            self.approximate_age is not None and self.approximate_age < 18
+        )
+
+
+class Milestone(StrEnum):
+    """The legal track of one legal case, in the only order it can happen."""
+
+    POLICE_ENGAGED = "police_engaged"
+    OPERATION_CARRIED_OUT = "operation_carried_out"
+    CHARGES_FILED = "charges_filed"
+    TRIAL_OPENED = "trial_opened"
+    VERDICT = "verdict"
+
+
+MILESTONE_ORDER: tuple[Milestone, ...] = tuple(Milestone)
+
+
+class Verdict(StrEnum):
+    CONVICTED = "convicted"
+    ACQUITTED = "acquitted"
+    DISMISSED = "dismissed"
+
+
+@dataclass(frozen=True, kw_only=True)
+class AccusedVerdict:
+    """The verdict on one accused, by position in the charges: their names are personal
+    data and are not kept on the legal track."""
+
+    verdict: Verdict
+    sentence_months: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.sentence_months is not None and self.verdict is not Verdict.CONVICTED:
+            raise DomainError("verdicts: only a conviction carries a sentence")
+
+
+@dataclass(frozen=True, kw_only=True)
+class LegalMilestone:
+    milestone: Milestone
+    occurred_on: date
+    recorded_at: datetime
+    recorded_by: str
+    accused_count: int | None = None
+    verdicts: tuple[AccusedVerdict, ...] = ()
+
+    def same_facts(self, other: LegalMilestone) -> bool:
+        """Who recorded it and when are not facts of the case: a retry by someone else is
+        the same milestone."""
+        return (self.occurred_on, self.accused_count, self.verdicts) == (
+            other.occurred_on,
+            other.accused_count,
+            other.verdicts,
+        )
+
+
+class RescueOutcome(StrEnum):
+    RESCUED = "rescued"
+    NOT_FOUND = "not_found"
+
+
+@dataclass(frozen=True, kw_only=True)
+class PersonOutcome:
+    """What an operation found of one identified person, and what recovery needs to know to
+    place her (codes and counts, nothing that says who she is)."""
+
+    case_id: uuid.UUID
+    outcome: RescueOutcome
+    recorded_at: datetime
+    recorded_by: str
+    children_with_her: int = 0
+    medical_urgency: bool = False
+
+    def same_facts(self, other: PersonOutcome) -> bool:
+        return (self.outcome, self.children_with_her, self.medical_urgency) == (
+            other.outcome,
+            other.children_with_her,
+            other.medical_urgency,
+        )
+
+
+@dataclass(kw_only=True, eq=False)
+class RescueOperation(Aggregate):
+    """An operation on the establishment of a referral, with an outcome per person it was
+    meant to find. Outcomes can arrive over hours (a person found later that day), so they
+    are recorded one by one; each once."""
+
+    operation_id: uuid.UUID
+    referral_id: uuid.UUID
+    report_id: uuid.UUID
+    establishment_id: uuid.UUID
+    carried_out_on: date
+    recorded_at: datetime
+    recorded_by: str
+    outcomes: dict[uuid.UUID, PersonOutcome] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        Aggregate.__init__(self)
+
+    @classmethod
+    def carry_out(
+        cls,
+        *,
+        operation_id: uuid.UUID,
+        referral: LegalReferral,
+        carried_out_on: date,
+        recorded_at: datetime,
+        recorded_by: str,
+    ) -> RescueOperation:
+        if carried_out_on > (recorded_at + _CLOCK_SLACK).date():
+            raise DomainError("carried_out_on: an operation cannot be recorded before it happens")
+        return cls(
+            operation_id=operation_id,
+            referral_id=referral.referral_id,
+            report_id=referral.report_id,
+            establishment_id=referral.establishment_id,
+            carried_out_on=carried_out_on,
+            recorded_at=recorded_at,
+            recorded_by=recorded_by,
+        )
+
+    def record(self, outcome: PersonOutcome) -> bool:
+        """Invariant: one outcome per person per operation. The same outcome submitted again
+        is a no-op (False); a different one is refused."""
+        prior = self.outcomes.get(outcome.case_id)
+        if prior is not None:
+            if prior.same_facts(outcome):
+                return False
+            raise Conflict(
+                f"case {outcome.case_id} has outcome {prior.outcome} in operation"
+                f" {self.operation_id} already"
+            )
+        self.outcomes[outcome.case_id] = outcome
+        return True
+
 
 @dataclass(kw_only=True, eq=False)
 class LegalReferral(Aggregate):
@@ -98,6 +237,10 @@ class LegalReferral(Aggregate):
     referred_by: str
     acknowledged_at: datetime | None = None
     acknowledged_by: str | None = None
+    assigned_to: str | None = None
+    assigned_at: datetime | None = None
+    assigned_by: str | None = None
+    milestones: dict[Milestone, LegalMilestone] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         Aggregate.__init__(self)
@@ -105,6 +248,64 @@ class LegalReferral(Aggregate):
     @property
     def acknowledged(self) -> bool:
         return self.acknowledged_at is not None
+
+    def assign(self, assignee: str, *, by: str, at: datetime) -> bool:
+        """Hand the referral to a colleague (a user id). Assigning takes the referral on, so
+        an unacknowledged one is acknowledged by whoever assigns it. Returns whether anything
+        changed: assigning it to the one who has it already is a no-op."""
+        if self.assigned_to == assignee:
+            return False
+        self.acknowledge(by, at)
+        self.assigned_to, self.assigned_at, self.assigned_by = assignee, at, by
+        return True
+
+    def record_milestone(self, milestone: LegalMilestone, *, today: date) -> bool:
+        """Record a step of the legal track. Invariants: the steps come in ``MILESTONE_ORDER``
+        (each needs the one before it), their dates never go backwards, each is recorded
+        once and never changed. The same step submitted again with the same facts is a
+        no-op (returns False); with other facts it is refused."""
+        m = milestone.milestone
+        prior = self.milestones.get(m)
+        if prior is not None:
+            if prior.same_facts(milestone):
+                return False
+            raise Conflict(f"{m} was recorded already for referral {self.referral_id}")
+        position = MILESTONE_ORDER.index(m)
+        if position > 0:
+            before = self.milestones.get(MILESTONE_ORDER[position - 1])
+            if before is None:
+                raise Conflict(f"{m} needs {MILESTONE_ORDER[position - 1]} first")
+            if milestone.occurred_on < before.occurred_on:
+                raise DomainError(f"occurred_on: {m} cannot be earlier than {before.milestone}")
+        if milestone.occurred_on > today + _CLOCK_SLACK:
+            raise DomainError(f"occurred_on: {m} cannot be in the future")
+        if m is Milestone.CHARGES_FILED and not milestone.accused_count:
+            raise DomainError("accused_count: charges are filed against at least one accused")
+        if m is Milestone.VERDICT:
+            accused = self.milestones[Milestone.CHARGES_FILED].accused_count
+            if len(milestone.verdicts) != accused:
+                raise DomainError(f"verdicts: one verdict per accused ({accused})")
+        if m is not Milestone.CHARGES_FILED and milestone.accused_count is not None:
+            raise DomainError(f"accused_count: only charges_filed counts the accused, not {m}")
+        if m is not Milestone.VERDICT and milestone.verdicts:
+            raise DomainError(f"verdicts: only a verdict has verdicts, not {m}")
+        self.milestones[m] = milestone
+        return True
+
+    def operation_carried_out(self, on: date, *, by: str, at: datetime, today: date) -> bool:
+        """The first rescue operation on the referral is the legal track's operation step;
+        later attempts (for the persons not found) do not move it."""
+        if Milestone.OPERATION_CARRIED_OUT in self.milestones:
+            return False
+        return self.record_milestone(
+            LegalMilestone(
+                milestone=Milestone.OPERATION_CARRIED_OUT,
+                occurred_on=on,
+                recorded_at=at,
+                recorded_by=by,
+            ),
+            today=today,
+        )
 
     def acknowledge(self, by: str, at: datetime) -> bool:
         """A legal worker took the referral on. The first acknowledgement is the one that
@@ -241,3 +442,42 @@ class InvestigativeReport(Aggregate):
                 )
             )
         return referral
+
+    def record_rescue_outcome(self, outcome: PersonOutcome, *, operation_id: uuid.UUID) -> None:
+        """Her case moves on from an operation's outcome. Invariants: she is rescued once;
+        not found leaves her case open, and a later operation can still rescue her. Rescued
+        hands her to recovery (``PersonRescued``) with what a centre needs to place her."""
+        person = self.person(outcome.case_id)
+        if person is None:
+            raise DomainError(
+                f"case_id: report {self.report_id} identifies no case {outcome.case_id}"
+            )
+        if person.stage is Stage.RESCUED:
+            raise Conflict(f"case {person.case_id} was rescued already")
+        if person.stage.rank < Stage.REFERRED_TO_LEGAL.rank:
+            raise Conflict(f"case {person.case_id} was not referred to legal workers")
+        new_stage = Stage.RESCUED if outcome.outcome is RescueOutcome.RESCUED else Stage.NOT_FOUND
+        if person.stage is not new_stage:
+            previous, person.stage = person.stage, new_stage
+            self.record(
+                StageEntered(
+                    case_id=person.case_id,
+                    stage=new_stage,
+                    previous_stage=previous,
+                    reason="rescue_operation",
+                    occurred_at=outcome.recorded_at,
+                )
+            )
+        if new_stage is Stage.RESCUED:
+            self.record(
+                events.PersonRescued(
+                    case_id=person.case_id,
+                    case_number=person.case_number,
+                    operation_id=operation_id,
+                    urgency=Urgency.IMMEDIATE if outcome.medical_urgency else self.urgency,
+                    apparent_minor=person.apparent_minor,
+                    children_with_her=outcome.children_with_her,
+                    language=person.language,
+                    occurred_at=outcome.recorded_at,
+                )
+            )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
 from homeward_shared.contracts.handoffs import EstablishmentKind, Indicator, Urgency
@@ -16,18 +16,29 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from homeward_investigation.domain.commands import (
     AcknowledgeReferral,
+    AssignReferral,
     EstablishmentSeen,
     FileReport,
     IssueLegalReferral,
+    OutcomeSeen,
     PersonSeen,
+    RecordMilestone,
+    RecordOutcomes,
+    RecordRescueOperation,
 )
 from homeward_investigation.domain.model import (
+    AccusedVerdict,
     EvidenceRef,
     IdentifiedPerson,
     InvestigativeReport,
+    LegalMilestone,
     LegalReferral,
+    Milestone,
     ReferralSummary,
+    RescueOperation,
+    RescueOutcome,
     Sex,
+    Verdict,
 )
 from homeward_investigation.service import handlers
 
@@ -181,6 +192,9 @@ class ReferralOut(BaseModel):
     referred_by: str
     acknowledged_at: datetime | None
     acknowledged_by: str | None
+    assigned_to: str | None
+    assigned_at: datetime | None
+    assigned_by: str | None
 
     @classmethod
     def of(cls, r: LegalReferral) -> ReferralOut:
@@ -194,6 +208,9 @@ class ReferralOut(BaseModel):
             referred_by=r.referred_by,
             acknowledged_at=r.acknowledged_at,
             acknowledged_by=r.acknowledged_by,
+            assigned_to=r.assigned_to,
+            assigned_at=r.assigned_at,
+            assigned_by=r.assigned_by,
         )
 
 
@@ -217,6 +234,137 @@ class InboxItemOut(ReferralOut):
             case_numbers=list(s.case_numbers),
             indicators=sorted(s.indicators),
         )
+
+
+class AssignIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    assignee: str = Field(min_length=1, max_length=64, description="the colleague's user id")
+
+
+class VerdictIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    verdict: Verdict
+    sentence_months: int | None = Field(default=None, ge=0, le=1_200)
+
+
+class MilestoneIn(BaseModel):
+    """A step of the legal track. ``operation_carried_out`` is not posted here: recording
+    the rescue operation records it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    milestone: Literal[
+        Milestone.POLICE_ENGAGED,
+        Milestone.CHARGES_FILED,
+        Milestone.TRIAL_OPENED,
+        Milestone.VERDICT,
+    ]
+    occurred_on: date
+    accused_count: int | None = Field(
+        default=None, ge=1, le=500, description="charges_filed only: how many are accused"
+    )
+    verdicts: list[VerdictIn] = Field(
+        default_factory=list, max_length=500, description="verdict only: one per accused"
+    )
+
+    def command(self, referral_id: uuid.UUID) -> RecordMilestone:
+        return RecordMilestone(
+            referral_id=referral_id,
+            milestone=Milestone(self.milestone),
+            occurred_on=self.occurred_on,
+            accused_count=self.accused_count,
+            verdicts=tuple(AccusedVerdict(**v.model_dump()) for v in self.verdicts),
+        )
+
+
+class MilestoneOut(BaseModel):
+    milestone: Milestone
+    occurred_on: date
+    recorded_at: datetime
+    recorded_by: str
+    accused_count: int | None
+    verdicts: list[VerdictIn]
+
+    @classmethod
+    def of(cls, m: LegalMilestone) -> MilestoneOut:
+        return cls(
+            milestone=m.milestone,
+            occurred_on=m.occurred_on,
+            recorded_at=m.recorded_at,
+            recorded_by=m.recorded_by,
+            accused_count=m.accused_count,
+            verdicts=[VerdictIn(**vars(v)) for v in m.verdicts],
+        )
+
+
+class OutcomeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    case_id: uuid.UUID
+    outcome: RescueOutcome
+    children_with_her: int = Field(default=0, ge=0, le=20)
+    medical_urgency: bool = Field(
+        default=False, description="she needs medical care at once: recovery places her first"
+    )
+
+    def seen(self) -> OutcomeSeen:
+        return OutcomeSeen(**self.model_dump())
+
+
+class OperationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    idempotency_key: str = Field(min_length=8, max_length=128)
+    carried_out_on: date
+    outcomes: list[OutcomeIn] = Field(default_factory=list, max_length=500)
+
+
+class OutcomesIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    outcomes: list[OutcomeIn] = Field(min_length=1, max_length=500)
+
+
+class OutcomeOut(BaseModel):
+    case_id: uuid.UUID
+    outcome: RescueOutcome
+    children_with_her: int
+    medical_urgency: bool
+    recorded_at: datetime
+    recorded_by: str
+
+
+class OperationOut(BaseModel):
+    operation_id: uuid.UUID
+    referral_id: uuid.UUID
+    report_id: uuid.UUID
+    establishment_id: uuid.UUID
+    carried_out_on: date
+    recorded_at: datetime
+    recorded_by: str
+    outcomes: list[OutcomeOut]
+
+    @classmethod
+    def of(cls, o: RescueOperation) -> OperationOut:
+        return cls(
+            operation_id=o.operation_id,
+            referral_id=o.referral_id,
+            report_id=o.report_id,
+            establishment_id=o.establishment_id,
+            carried_out_on=o.carried_out_on,
+            recorded_at=o.recorded_at,
+            recorded_by=o.recorded_by,
+            outcomes=[OutcomeOut(**vars(x)) for x in o.outcomes.values()],
+        )
+
+
+class LegalCaseOut(ReferralOut):
+    """A referral as a legal case: its track so far and its operations. No personal data."""
+
+    milestones: list[MilestoneOut]
+    operations: list[OperationOut]
 
 
 class IdentityOut(BaseModel):
@@ -290,3 +438,113 @@ async def acknowledge_referral(
         AcknowledgeReferral(referral_id=referral_id), service.uow(actor)
     )
     return ReferralOut.of(referral)
+
+
+@router.post("/legal/referrals/{referral_id}/assign")
+async def assign_referral(
+    referral_id: uuid.UUID, body: AssignIn, service: ServiceDep, actor: LegalWorker
+) -> ReferralOut:
+    """Hand the referral to a colleague; an unacknowledged referral is acknowledged by the
+    one who assigns it. Assigning it to its holder again changes nothing."""
+    referral = await handlers.assign_referral(
+        AssignReferral(referral_id=referral_id, assignee=body.assignee), service.uow(actor)
+    )
+    return ReferralOut.of(referral)
+
+
+@router.get("/legal/referrals/{referral_id}")
+async def get_legal_case(
+    referral_id: uuid.UUID, service: ServiceDep, actor: LegalWorker
+) -> LegalCaseOut:
+    referral, operations = await handlers.get_legal_case(referral_id, service.uow(actor))
+    return _legal_case(referral, operations)
+
+
+def _legal_case(referral: LegalReferral, operations: list[RescueOperation]) -> LegalCaseOut:
+    return LegalCaseOut(
+        **ReferralOut.of(referral).model_dump(),
+        milestones=[
+            MilestoneOut.of(referral.milestones[m]) for m in Milestone if m in referral.milestones
+        ],
+        operations=[OperationOut.of(o) for o in operations],
+    )
+
+
+@router.post(
+    "/legal/referrals/{referral_id}/milestones",
+    status_code=201,
+    responses={409: {"description": "out of order, or recorded already with other facts"}},
+)
+async def record_milestone(
+    referral_id: uuid.UUID,
+    body: MilestoneIn,
+    service: ServiceDep,
+    actor: LegalWorker,
+    response: Response,
+) -> LegalCaseOut:
+    """Record a step of the legal track, in order (police engaged, operation carried out,
+    charges filed, trial opened, verdict), once. 201 new; 200 if the same step with the same
+    facts was recorded already; 409 out of order or with other facts."""
+    referral, created = await handlers.record_milestone(
+        body.command(referral_id), service.uow(actor)
+    )
+    if not created:
+        response.status_code = 200
+    return _legal_case(referral, [])
+
+
+@router.post(
+    "/legal/referrals/{referral_id}/operations",
+    status_code=201,
+    responses={
+        404: {"description": "no such referral"},
+        409: {"description": "police not engaged yet, or a person rescued already"},
+    },
+)
+async def record_rescue_operation(
+    referral_id: uuid.UUID,
+    body: OperationIn,
+    service: ServiceDep,
+    actor: CaseWorker,
+    response: Response,
+) -> OperationOut:
+    """Record an operation on the referral's establishment with the outcomes known so far.
+    Each rescued person enters ``rescued`` and is handed to recovery
+    (``investigation.person_rescued``); each not found enters ``not_found`` and her case
+    stays open. 201 new; 200 with the first operation for a retried ``idempotency_key``."""
+    operation, created = await handlers.record_rescue_operation(
+        RecordRescueOperation(
+            referral_id=referral_id,
+            idempotency_key=body.idempotency_key,
+            carried_out_on=body.carried_out_on,
+            outcomes=tuple(o.seen() for o in body.outcomes),
+        ),
+        service.uow(actor),
+    )
+    if not created:
+        response.status_code = 200
+    return OperationOut.of(operation)
+
+
+@router.post(
+    "/legal/operations/{operation_id}/outcomes",
+    responses={409: {"description": "another outcome recorded already for a person"}},
+)
+async def record_outcomes(
+    operation_id: uuid.UUID, body: OutcomesIn, service: ServiceDep, actor: CaseWorker
+) -> OperationOut:
+    """Outcomes known after the operation was recorded. Each person's outcome is recorded
+    once: the same one again changes nothing; another one is refused (409), and then nothing
+    of the submission is recorded."""
+    operation = await handlers.record_outcomes(
+        RecordOutcomes(operation_id=operation_id, outcomes=tuple(o.seen() for o in body.outcomes)),
+        service.uow(actor),
+    )
+    return OperationOut.of(operation)
+
+
+@router.get("/legal/operations/{operation_id}")
+async def get_operation(
+    operation_id: uuid.UUID, service: ServiceDep, actor: CaseWorker
+) -> OperationOut:
+    return OperationOut.of(await handlers.get_operation(operation_id, service.uow(actor)))
