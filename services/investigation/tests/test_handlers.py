@@ -591,4 +591,6 @@ async def test_assigning_a_referral_to_a_colleague_is_audited_and_takes_it_on():
     await handlers.assign_referral(cmd, uow)
     audited = [a for a in uow.audit_trail if a.action == "legal_referral_assigned"]
     assert [a.case_id for a in audited] == [p.case_id for p in report.persons]
+    acks = [a for a in uow.audit_trail if a.action == "legal_referral_acknowledged"]
+    assert [a.case_id for a in acks] == [p.case_id for p in report.persons]
     assert audited[0].detail["assignee"] == "u-legal-7"

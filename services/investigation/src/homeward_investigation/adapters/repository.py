@@ -434,8 +434,9 @@ class OperationRepository:
 
     async def _operation(self, row: asyncpg.Record) -> RescueOperation:
         outcomes = await self._conn.fetch(
-            "SELECT * FROM investigation.rescue_outcomes WHERE operation_id = $1"
-            " ORDER BY recorded_at, case_id",
+            "SELECT o.* FROM investigation.rescue_outcomes o"
+            " JOIN investigation.persons p ON p.case_id = o.case_id"
+            " WHERE o.operation_id = $1 ORDER BY o.recorded_at, p.ordinal",
             row["operation_id"],
         )
         return RescueOperation(

@@ -182,10 +182,18 @@ async def assign_referral(cmd: AssignReferral, uow: InvestigationUoW) -> LegalRe
         if referral is None:
             raise NotFound(f"referral {cmd.referral_id} does not exist")
         previous = referral.assigned_to
+        was_acknowledged = referral.acknowledged
         if not referral.assign(cmd.assignee, by=str(uow.scope.actor), at=utcnow()):
             return referral
         await uow.referrals.save(referral)
         for case_id in referral.case_ids:
+            if not was_acknowledged:
+                uow.audit(
+                    "legal_referral_acknowledged",
+                    case_id,
+                    referral_id=str(referral.referral_id),
+                    report_id=str(referral.report_id),
+                )
             uow.audit(
                 "legal_referral_assigned",
                 case_id,
