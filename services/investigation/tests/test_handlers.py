@@ -13,16 +13,20 @@ from homeward_investigation.domain.commands import (
     EstablishmentSeen,
     FileReport,
     IssueLegalReferral,
+    OpenInvestigation,
+    OpenInvestigationFromLead,
     OutcomeSeen,
     PersonSeen,
     RecordMilestone,
     RecordOutcomes,
     RecordRescueOperation,
+    RecordVisit,
 )
 from homeward_investigation.domain.model import (
     AccusedVerdict,
     EvidenceRef,
     IdentifiedPerson,
+    Investigation,
     InvestigativeReport,
     LegalReferral,
     Milestone,
@@ -39,7 +43,7 @@ from homeward_shared.contracts.handoffs import EstablishmentKind, Indicator, Urg
 from homeward_shared.domain import Conflict, DomainError, NotFound
 from homeward_shared.personal import ReadPurpose
 from homeward_shared.testing.fakes import FakeUnitOfWork
-from homeward_shared.uow import Actor
+from homeward_shared.uow import Actor, Delivery, Received
 
 TOPICS = Topics()
 CANARY = "Canary-Srey"
@@ -156,6 +160,64 @@ class FakeOperations:
         return [stored(o) for o in self.rows.values() if o.referral_id == referral_id]
 
 
+class FakeInvestigations:
+    def __init__(self) -> None:
+        self.rows: dict[uuid.UUID, Investigation] = {}
+        self.keys: dict[str, uuid.UUID] = {}
+        self.visit_keys: dict[str, uuid.UUID] = {}
+        self.observations: dict[uuid.UUID, str | None] = {}
+        self.locked: list[tuple] = []
+
+    async def lock_area(self, kind: str, province: str, district: str | None) -> None:
+        self.locked.append((kind, province, district))
+
+    async def open_in_area(self, kind, province, district) -> Investigation | None:
+        for i in self.rows.values():
+            e = i.establishment
+            if i.closed_at is None and (e.kind, e.province, e.district) == (
+                kind,
+                province,
+                district,
+            ):
+                return stored(i)
+        return None
+
+    async def by_idempotency_key(self, key: str) -> Investigation | None:
+        return await self.get(self.keys[key]) if key in self.keys else None
+
+    async def by_lead(self, lead_id: uuid.UUID) -> Investigation | None:
+        for i in self.rows.values():
+            if any(x.lead_id == lead_id for x in i.leads):
+                return stored(i)
+        return None
+
+    async def add(self, investigation: Investigation, idempotency_key: str) -> bool:
+        if idempotency_key in self.keys:
+            return False
+        self.keys[idempotency_key] = investigation.investigation_id
+        await self.save(investigation)
+        return True
+
+    async def save(self, investigation: Investigation) -> None:
+        for v in investigation.visits:
+            self.visit_keys.setdefault(v.idempotency_key, v.visit_id)
+            self.observations.setdefault(v.visit_id, v.observations)
+        self.rows[investigation.investigation_id] = stored(investigation)
+
+    async def get(self, investigation_id, *, for_update: bool = False) -> Investigation | None:
+        found = self.rows.get(investigation_id)
+        return stored(found) if found else None
+
+    async def visit_by_key(self, key: str) -> uuid.UUID | None:
+        return self.visit_keys.get(key)
+
+    async def open_observations(self, investigation, visit) -> str | None:
+        return self.observations[visit.visit_id]
+
+    async def open_ones(self, *, limit: int) -> list[Investigation]:
+        return [stored(i) for i in self.rows.values() if i.closed_at is None][:limit]
+
+
 class FakeInvestigationUoW(FakeUnitOfWork):
     def __init__(self, actor: Actor | None = None) -> None:
         super().__init__(
@@ -164,6 +226,7 @@ class FakeInvestigationUoW(FakeUnitOfWork):
         self.reports = FakeReports()
         self.referrals = FakeReferrals(self.reports)
         self.operations = FakeOperations()
+        self.investigations = FakeInvestigations()
 
     def as_(self, actor: Actor) -> "FakeInvestigationUoW":
         """The same stores, another user acting."""
@@ -594,3 +657,96 @@ async def test_assigning_a_referral_to_a_colleague_is_audited_and_takes_it_on():
     acks = [a for a in uow.audit_trail if a.action == "legal_referral_acknowledged"]
     assert [a.case_id for a in acks] == [p.case_id for p in report.persons]
     assert audited[0].detail["assignee"] == "u-legal-7"
+
+
+def lead_cmd(
+    province: str = "Kandal", urgency: Urgency = Urgency.ROUTINE, lead_id=None, event_id=None
+) -> OpenInvestigationFromLead:
+    return OpenInvestigationFromLead(
+        received=Received(
+            event_id or uuid.uuid4(),
+            "intake.lead_reported",
+            Delivery("investigation", "intake.lead_reported", 0, 0),
+        ),
+        correlation_id=uuid.uuid4(),
+        lead_id=lead_id or uuid.uuid4(),
+        kind=EstablishmentKind.KARAOKE_BAR,
+        province=province,
+        district="Ta Khmau",
+        urgency=urgency,
+        persons_reported=3,
+        indicators=frozenset({Indicator.APPARENT_MINOR}),
+    )
+
+
+SERVICE = Actor("investigation", "service")
+
+
+async def test_a_lead_opens_an_investigation_and_a_later_lead_on_the_place_is_linked():
+    uow = FakeInvestigationUoW(SERVICE)
+    first = lead_cmd()
+    await handlers.when_lead_reported_open_investigation(first, uow)
+    await handlers.when_lead_reported_open_investigation(first, uow)  # redelivered
+    await handlers.when_lead_reported_open_investigation(lead_cmd(urgency=Urgency.IMMEDIATE), uow)
+    await handlers.when_lead_reported_open_investigation(lead_cmd(province="Takeo"), uow)
+    by_province = {i.establishment.province: i for i in uow.investigations.rows.values()}
+    assert set(by_province) == {"Kandal", "Takeo"}
+    kandal = by_province["Kandal"]
+    assert len(kandal.leads) == 2 and kandal.urgency is Urgency.IMMEDIATE
+    assert kandal.opened_by == "service:investigation"
+    assert uow.commits == 3 and not uow.outbox
+    assert [a.action for a in uow.audit_trail] == [
+        "investigation_opened",
+        "lead_linked",
+        "investigation_opened",
+    ]
+    assert ("karaoke_bar", "Kandal", "Ta Khmau") in uow.investigations.locked
+
+
+async def test_the_same_lead_under_a_new_event_id_is_not_linked_twice():
+    uow = FakeInvestigationUoW(SERVICE)
+    lead_id = uuid.uuid4()
+    await handlers.when_lead_reported_open_investigation(lead_cmd(lead_id=lead_id), uow)
+    await handlers.when_lead_reported_open_investigation(lead_cmd(lead_id=lead_id), uow)
+    [investigation] = uow.investigations.rows.values()
+    assert len(investigation.leads) == 1
+    assert uow.audit_trail[-1].action == "lead_duplicate_ignored"
+
+
+async def test_visits_need_an_investigator_and_a_date_not_in_the_future_and_seal_nothing_out():
+    uow = FakeInvestigationUoW()
+    opened, created = await handlers.open_investigation(
+        OpenInvestigation(
+            idempotency_key="inv-key-0001",
+            establishment=EstablishmentSeen(
+                kind=EstablishmentKind.CLUB, province="Siem Reap", district="Siem Reap"
+            ),
+            urgency=Urgency.HIGH,
+        ),
+        uow,
+    )
+    assert created
+    visit = RecordVisit(
+        investigation_id=opened.investigation_id,
+        idempotency_key="visit-key-0001",
+        visited_on=TODAY - timedelta(days=1),
+        investigators=("u-inv-1", "u-inv-2", "u-inv-1"),
+        observations=f"{CANARY} at the bar",
+    )
+    with pytest.raises(DomainError, match="visited_on"):
+        await handlers.record_visit(
+            dataclasses.replace(visit, visited_on=TODAY + timedelta(days=5)), uow
+        )
+    with pytest.raises(DomainError, match="investigators"):
+        await handlers.record_visit(dataclasses.replace(visit, investigators=()), uow)
+    _, recorded, created = await handlers.record_visit(visit, uow)
+    assert created and recorded.investigators == ("u-inv-1", "u-inv-2")
+    _, again, created = await handlers.record_visit(visit, uow)
+    assert not created and again.visit_id == recorded.visit_id
+    assert len(uow.investigations.rows[opened.investigation_id].visits) == 1
+    assert CANARY not in str([a.detail for a in uow.audit_trail])
+    seen = await handlers.read_observations(
+        opened.investigation_id, recorded.visit_id, ReadPurpose.RESCUE_OPERATION, uow
+    )
+    assert seen == f"{CANARY} at the bar"
+    assert uow.audit_trail[-1].action == "personal_data_read"

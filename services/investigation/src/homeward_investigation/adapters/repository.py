@@ -20,9 +20,12 @@ from homeward_investigation.domain.model import (
     Establishment,
     EvidenceRef,
     IdentifiedPerson,
+    Investigation,
+    InvestigationOrigin,
     InvestigativeReport,
     LegalMilestone,
     LegalReferral,
+    LinkedLead,
     Milestone,
     PersonIdentity,
     PersonOutcome,
@@ -30,6 +33,7 @@ from homeward_investigation.domain.model import (
     RescueOperation,
     RescueOutcome,
     Sex,
+    UndercoverVisit,
     Verdict,
 )
 
@@ -459,3 +463,212 @@ class OperationRepository:
                 for o in outcomes
             },
         )
+
+
+class InvestigationRepository:
+    def __init__(self, conn: asyncpg.Connection, vault: Vault) -> None:
+        self._conn = conn
+        self._vault = vault
+
+    async def lock_area(self, kind: str, province: str, district: str | None) -> None:
+        """Serialise the leads on one kind of place in one area until commit: two leads on
+        the same place, consumed at once from two partitions, must not both find no open
+        investigation and open two."""
+        await self._conn.execute(
+            "SELECT pg_advisory_xact_lock(hashtext($1))",
+            f"investigation.area:{kind}:{province}:{district or ''}".lower(),
+        )
+
+    async def open_in_area(
+        self, kind: str, province: str, district: str | None
+    ) -> Investigation | None:
+        """The open investigation on a place of this kind in this area, oldest first. The
+        lead's exact address stays in intake, so this is the finest match there is."""
+        investigation_id = await self._conn.fetchval(
+            "SELECT i.investigation_id FROM investigation.investigations i"
+            " JOIN investigation.establishments e ON e.establishment_id = i.establishment_id"
+            " WHERE i.closed_at IS NULL AND e.kind = $1 AND lower(e.province) = lower($2)"
+            " AND lower(coalesce(e.district, '')) = lower(coalesce($3, ''))"
+            " ORDER BY i.opened_at LIMIT 1",
+            kind,
+            province,
+            district,
+        )
+        return await self.get(investigation_id, for_update=True) if investigation_id else None
+
+    async def by_idempotency_key(self, key: str) -> Investigation | None:
+        investigation_id = await self._conn.fetchval(
+            "SELECT investigation_id FROM investigation.investigations WHERE idempotency_key = $1",
+            key,
+        )
+        return await self.get(investigation_id) if investigation_id else None
+
+    async def by_lead(self, lead_id: uuid.UUID) -> Investigation | None:
+        investigation_id = await self._conn.fetchval(
+            "SELECT investigation_id FROM investigation.investigation_leads WHERE lead_id = $1",
+            lead_id,
+        )
+        return await self.get(investigation_id) if investigation_id else None
+
+    async def add(self, investigation: Investigation, idempotency_key: str) -> bool:
+        """False if an investigation with this key exists already."""
+        est = investigation.establishment
+        sealed = [
+            await self._vault.seal(est.establishment_id, f, getattr(est.particulars, f))
+            for f in _ESTABLISHMENT_PERSONAL
+        ]
+        await self._conn.execute(
+            "INSERT INTO investigation.establishments (establishment_id, kind, province,"
+            " district, recorded_at, address_sealed, operator_names_sealed)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            est.establishment_id,
+            est.kind.value,
+            est.province,
+            est.district,
+            investigation.opened_at,
+            *sealed,
+        )
+        result = await self._conn.execute(
+            "INSERT INTO investigation.investigations (investigation_id, idempotency_key,"
+            " establishment_id, origin, urgency, opened_at, opened_by)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (idempotency_key) DO NOTHING",
+            investigation.investigation_id,
+            idempotency_key,
+            est.establishment_id,
+            investigation.origin.value,
+            investigation.urgency.value,
+            investigation.opened_at,
+            investigation.opened_by,
+        )
+        if not result.endswith(" 1"):
+            return False
+        await self.save(investigation)
+        return True
+
+    async def save(self, investigation: Investigation) -> None:
+        """Urgency, new leads and new visits; a lead or a visit, once written, never changes."""
+        await self._conn.execute(
+            "UPDATE investigation.investigations SET urgency = $2, closed_at = $3"
+            " WHERE investigation_id = $1",
+            investigation.investigation_id,
+            investigation.urgency.value,
+            investigation.closed_at,
+        )
+        await self._conn.executemany(
+            "INSERT INTO investigation.investigation_leads (lead_id, investigation_id, urgency,"
+            " persons_reported, indicators, received_at) VALUES ($1, $2, $3, $4, $5, $6)"
+            " ON CONFLICT (lead_id) DO NOTHING",
+            [
+                (
+                    lead.lead_id,
+                    investigation.investigation_id,
+                    lead.urgency.value,
+                    lead.persons_reported,
+                    sorted(i.value for i in lead.indicators),
+                    lead.received_at,
+                )
+                for lead in investigation.leads
+            ],
+        )
+        est_id = investigation.establishment.establishment_id
+        for v in investigation.visits:
+            # Visits loaded from the database come without their observations; the conflict
+            # on visit_id skips them, so a stored visit is never overwritten.
+            await self._conn.execute(
+                "INSERT INTO investigation.undercover_visits (visit_id, investigation_id,"
+                " idempotency_key, visited_on, investigators, recorded_at, recorded_by,"
+                " observations_sealed) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+                " ON CONFLICT (visit_id) DO NOTHING",
+                v.visit_id,
+                investigation.investigation_id,
+                v.idempotency_key,
+                v.visited_on,
+                list(v.investigators),
+                v.recorded_at,
+                v.recorded_by,
+                await self._vault.seal(est_id, "observations", v.observations),
+            )
+
+    async def visit_by_key(self, key: str) -> uuid.UUID | None:
+        return await self._conn.fetchval(
+            "SELECT visit_id FROM investigation.undercover_visits WHERE idempotency_key = $1", key
+        )
+
+    async def open_observations(
+        self, investigation: Investigation, visit: UndercoverVisit
+    ) -> str | None:
+        blob = await self._conn.fetchval(
+            "SELECT observations_sealed FROM investigation.undercover_visits WHERE visit_id = $1",
+            visit.visit_id,
+        )
+        return await self._vault.open(
+            investigation.establishment.establishment_id, "observations", blob
+        )
+
+    async def get(
+        self, investigation_id: uuid.UUID, *, for_update: bool = False
+    ) -> Investigation | None:
+        lock = " FOR UPDATE OF i" if for_update else ""
+        row = await self._conn.fetchrow(
+            "SELECT i.*, e.kind, e.province, e.district FROM investigation.investigations i"
+            " JOIN investigation.establishments e ON e.establishment_id = i.establishment_id"
+            f" WHERE i.investigation_id = $1{lock}",
+            investigation_id,
+        )
+        if row is None:
+            return None
+        leads = await self._conn.fetch(
+            "SELECT * FROM investigation.investigation_leads WHERE investigation_id = $1"
+            " ORDER BY received_at, lead_id",
+            investigation_id,
+        )
+        visits = await self._conn.fetch(
+            "SELECT visit_id, idempotency_key, visited_on, investigators, recorded_at,"
+            " recorded_by FROM investigation.undercover_visits WHERE investigation_id = $1"
+            " ORDER BY visited_on, recorded_at",
+            investigation_id,
+        )
+        return Investigation(
+            investigation_id=row["investigation_id"],
+            establishment=Establishment(
+                establishment_id=row["establishment_id"],
+                kind=EstablishmentKind(row["kind"]),
+                province=row["province"],
+                district=row["district"],
+            ),
+            origin=InvestigationOrigin(row["origin"]),
+            urgency=Urgency(row["urgency"]),
+            opened_at=row["opened_at"],
+            opened_by=row["opened_by"],
+            closed_at=row["closed_at"],
+            leads=[
+                LinkedLead(
+                    lead_id=x["lead_id"],
+                    urgency=Urgency(x["urgency"]),
+                    persons_reported=x["persons_reported"],
+                    indicators=frozenset(Indicator(i) for i in x["indicators"]),
+                    received_at=x["received_at"],
+                )
+                for x in leads
+            ],
+            visits=[
+                UndercoverVisit(
+                    visit_id=v["visit_id"],
+                    idempotency_key=v["idempotency_key"],
+                    visited_on=v["visited_on"],
+                    investigators=tuple(v["investigators"]),
+                    recorded_at=v["recorded_at"],
+                    recorded_by=v["recorded_by"],
+                )
+                for v in visits
+            ],
+        )
+
+    async def open_ones(self, *, limit: int) -> list[Investigation]:
+        ids = await self._conn.fetch(
+            "SELECT investigation_id FROM investigation.investigations WHERE closed_at IS NULL"
+            " ORDER BY CASE urgency WHEN 'immediate' THEN 0 WHEN 'high' THEN 1 ELSE 2 END,"
+            " opened_at DESC LIMIT $1",
+            limit,
+        )
+        return [inv for r in ids if (inv := await self.get(r["investigation_id"])) is not None]

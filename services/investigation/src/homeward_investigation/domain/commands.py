@@ -6,6 +6,7 @@ from datetime import date
 
 from homeward_shared.contracts.handoffs import EstablishmentKind, Indicator, Urgency
 from homeward_shared.personal import personal, register_personal
+from homeward_shared.uow import Received
 
 from homeward_investigation.domain.model import (
     AccusedVerdict,
@@ -93,4 +94,33 @@ class RecordOutcomes:
     outcomes: tuple[OutcomeSeen, ...]
 
 
-register_personal(EstablishmentSeen, PersonSeen)
+@dataclass(frozen=True, kw_only=True)
+class OpenInvestigationFromLead:
+    received: Received
+    correlation_id: uuid.UUID
+    lead_id: uuid.UUID
+    kind: EstablishmentKind
+    province: str
+    district: str | None
+    urgency: Urgency
+    persons_reported: int
+    indicators: frozenset[Indicator]
+
+
+@dataclass(frozen=True, kw_only=True)
+class OpenInvestigation:
+    idempotency_key: str
+    establishment: EstablishmentSeen
+    urgency: Urgency
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordVisit:
+    investigation_id: uuid.UUID
+    idempotency_key: str
+    visited_on: date
+    investigators: tuple[str, ...]
+    observations: str | None = personal(default=None)
+
+
+register_personal(EstablishmentSeen, PersonSeen, RecordVisit)

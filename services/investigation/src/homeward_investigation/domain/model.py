@@ -1,5 +1,6 @@
 """Investigation's domain: investigative reports, the persons they identify, the legal
-referral that hands a report to legal workers, the legal track of that referral (one legal
+referral that hands a report to legal workers, the investigations (from intake's leads or
+the team's own) with their undercover visits, the legal track of that referral (one legal
 case per establishment), and the rescue operations with their outcome per person.
 
 Framework-free. Personal fields are marked where they are declared; the repository seals
@@ -46,8 +47,84 @@ class Establishment:
     establishment_id: uuid.UUID
     kind: EstablishmentKind
     province: str
-    district: str
+    district: str | None
     particulars: EstablishmentParticulars = field(default_factory=EstablishmentParticulars)
+
+
+_URGENCY_RANK = {Urgency.IMMEDIATE: 0, Urgency.HIGH: 1, Urgency.ROUTINE: 2}
+
+
+class InvestigationOrigin(StrEnum):
+    LEAD = "lead"
+    TEAM = "team"
+
+
+@dataclass(frozen=True, kw_only=True)
+class LinkedLead:
+    """A lead from intake on the investigation's establishment: codes and counts only (the
+    exact address stays sealed in intake)."""
+
+    lead_id: uuid.UUID
+    urgency: Urgency
+    persons_reported: int
+    indicators: frozenset[Indicator]
+    received_at: datetime
+
+
+@dataclass(kw_only=True, eq=False)
+class UndercoverVisit:
+    visit_id: uuid.UUID
+    idempotency_key: str
+    visited_on: date
+    investigators: tuple[str, ...]
+    recorded_at: datetime
+    recorded_by: str
+    observations: str | None = personal(default=None)
+
+
+register_personal(UndercoverVisit)
+
+
+@dataclass(kw_only=True, eq=False)
+class Investigation(Aggregate):
+    """The team's work on one establishment, before and while reports are filed. Invariant:
+    an establishment has at most one open investigation; a later lead on it is linked to
+    that one, never a second investigation."""
+
+    investigation_id: uuid.UUID
+    establishment: Establishment
+    origin: InvestigationOrigin
+    urgency: Urgency
+    opened_at: datetime
+    opened_by: str
+    leads: list[LinkedLead] = field(default_factory=list)
+    visits: list[UndercoverVisit] = field(default_factory=list)
+    closed_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        Aggregate.__init__(self)
+
+    def link(self, lead: LinkedLead) -> bool:
+        """Link a lead; the investigation becomes as urgent as its most urgent lead. The same
+        lead twice is linked once (returns False)."""
+        if any(x.lead_id == lead.lead_id for x in self.leads):
+            return False
+        self.leads.append(lead)
+        if _URGENCY_RANK[lead.urgency] < _URGENCY_RANK[self.urgency]:
+            self.urgency = lead.urgency
+        return True
+
+    def record_visit(self, visit: UndercoverVisit) -> None:
+        if self.closed_at is not None:
+            raise Conflict(f"investigation {self.investigation_id} is closed")
+        if visit.visited_on > (visit.recorded_at + _CLOCK_SLACK).date():
+            raise DomainError("visited_on: a visit cannot be in the future")
+        if not visit.investigators:
+            raise DomainError("investigators: a visit names at least one investigator")
+        self.visits.append(visit)
+
+    def visit(self, visit_id: uuid.UUID) -> UndercoverVisit | None:
+        return next((v for v in self.visits if v.visit_id == visit_id), None)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -323,7 +400,7 @@ class ReferralSummary:
     referral: LegalReferral
     establishment_kind: EstablishmentKind
     province: str
-    district: str
+    district: str | None
     case_numbers: tuple[str, ...]
     indicators: frozenset[Indicator]
 

@@ -20,16 +20,20 @@ from homeward_investigation.domain.commands import (
     EstablishmentSeen,
     FileReport,
     IssueLegalReferral,
+    OpenInvestigation,
     OutcomeSeen,
     PersonSeen,
     RecordMilestone,
     RecordOutcomes,
     RecordRescueOperation,
+    RecordVisit,
 )
 from homeward_investigation.domain.model import (
     AccusedVerdict,
     EvidenceRef,
     IdentifiedPerson,
+    Investigation,
+    InvestigationOrigin,
     InvestigativeReport,
     LegalMilestone,
     LegalReferral,
@@ -114,7 +118,7 @@ class EstablishmentOut(BaseModel):
     establishment_id: uuid.UUID
     kind: EstablishmentKind
     province: str
-    district: str
+    district: str | None
 
 
 class EvidenceOut(BaseModel):
@@ -220,7 +224,7 @@ class InboxItemOut(ReferralOut):
 
     establishment_kind: EstablishmentKind
     province: str
-    district: str
+    district: str | None
     case_numbers: list[str]
     indicators: list[Indicator]
 
@@ -367,12 +371,103 @@ class LegalCaseOut(ReferralOut):
     operations: list[OperationOut]
 
 
+class InvestigationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    idempotency_key: str = Field(min_length=8, max_length=128)
+    establishment: EstablishmentIn
+    urgency: Urgency
+
+
+class VisitIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    idempotency_key: str = Field(min_length=8, max_length=128)
+    visited_on: date
+    investigators: list[str] = Field(
+        min_length=1, max_length=20, description="the investigators' user ids"
+    )
+    observations: str | None = PersonalField(None, max_length=10_000)
+
+
+class LeadOut(BaseModel):
+    lead_id: uuid.UUID
+    urgency: Urgency
+    persons_reported: int
+    indicators: list[Indicator]
+    received_at: datetime
+
+
+class VisitOut(BaseModel):
+    """A visit without its observations (sealed; read them through the audited route)."""
+
+    visit_id: uuid.UUID
+    visited_on: date
+    investigators: list[str]
+    recorded_at: datetime
+    recorded_by: str
+
+
+class InvestigationOut(BaseModel):
+    investigation_id: uuid.UUID
+    establishment: EstablishmentOut
+    origin: InvestigationOrigin
+    urgency: Urgency
+    opened_at: datetime
+    opened_by: str
+    closed_at: datetime | None
+    leads: list[LeadOut]
+    visits: list[VisitOut]
+
+    @classmethod
+    def of(cls, i: Investigation) -> InvestigationOut:
+        e = i.establishment
+        return cls(
+            investigation_id=i.investigation_id,
+            establishment=EstablishmentOut(
+                establishment_id=e.establishment_id,
+                kind=e.kind,
+                province=e.province,
+                district=e.district,
+            ),
+            origin=i.origin,
+            urgency=i.urgency,
+            opened_at=i.opened_at,
+            opened_by=i.opened_by,
+            closed_at=i.closed_at,
+            leads=[
+                LeadOut(
+                    lead_id=x.lead_id,
+                    urgency=x.urgency,
+                    persons_reported=x.persons_reported,
+                    indicators=sorted(x.indicators),
+                    received_at=x.received_at,
+                )
+                for x in i.leads
+            ],
+            visits=[
+                VisitOut(
+                    visit_id=v.visit_id,
+                    visited_on=v.visited_on,
+                    investigators=list(v.investigators),
+                    recorded_at=v.recorded_at,
+                    recorded_by=v.recorded_by,
+                )
+                for v in i.visits
+            ],
+        )
+
+
+class ObservationsOut(BaseModel):
+    observations: str | None = PersonalField(None)
+
+
 class IdentityOut(BaseModel):
     name: str | None = PersonalField(None)
     description: str | None = PersonalField(None)
 
 
-register_personal(EstablishmentIn, PersonIn, IdentityOut)
+register_personal(EstablishmentIn, PersonIn, IdentityOut, VisitIn, ObservationsOut)
 
 
 @router.post("/reports", status_code=201)
@@ -548,3 +643,82 @@ async def get_operation(
     operation_id: uuid.UUID, service: ServiceDep, actor: CaseWorker
 ) -> OperationOut:
     return OperationOut.of(await handlers.get_operation(operation_id, service.uow(actor)))
+
+
+@router.post("/investigations", status_code=201)
+async def open_investigation(
+    body: InvestigationIn, service: ServiceDep, actor: Investigator, response: Response
+) -> InvestigationOut:
+    """The team opens an investigation on a place it found itself (leads from intake open
+    theirs on their own). 201 new; 200 with the first for a retried ``idempotency_key``."""
+    investigation, created = await handlers.open_investigation(
+        OpenInvestigation(
+            idempotency_key=body.idempotency_key,
+            establishment=EstablishmentSeen(**body.establishment.model_dump()),
+            urgency=body.urgency,
+        ),
+        service.uow(actor),
+    )
+    if not created:
+        response.status_code = 200
+    return InvestigationOut.of(investigation)
+
+
+@router.get("/investigations")
+async def open_investigations(
+    service: ServiceDep,
+    actor: Investigator,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> list[InvestigationOut]:
+    """Open investigations, most urgent first, then newest."""
+    found = await handlers.open_investigations(service.uow(actor), limit=limit)
+    return [InvestigationOut.of(i) for i in found]
+
+
+@router.get("/investigations/{investigation_id}")
+async def get_investigation(
+    investigation_id: uuid.UUID, service: ServiceDep, actor: Investigator
+) -> InvestigationOut:
+    return InvestigationOut.of(
+        await handlers.get_investigation(investigation_id, service.uow(actor))
+    )
+
+
+@router.post("/investigations/{investigation_id}/visits", status_code=201)
+async def record_visit(
+    investigation_id: uuid.UUID,
+    body: VisitIn,
+    service: ServiceDep,
+    actor: Investigator,
+    response: Response,
+) -> InvestigationOut:
+    """An undercover visit; its observations are sealed. 422 for a visit in the future;
+    201 new; 200 for a retried ``idempotency_key``."""
+    investigation, _, created = await handlers.record_visit(
+        RecordVisit(
+            investigation_id=investigation_id,
+            idempotency_key=body.idempotency_key,
+            visited_on=body.visited_on,
+            investigators=tuple(body.investigators),
+            observations=body.observations,
+        ),
+        service.uow(actor),
+    )
+    if not created:
+        response.status_code = 200
+    return InvestigationOut.of(investigation)
+
+
+@router.get("/investigations/{investigation_id}/visits/{visit_id}/observations")
+async def read_observations(
+    investigation_id: uuid.UUID,
+    visit_id: uuid.UUID,
+    service: ServiceDep,
+    actor: Investigator,
+    purpose: Annotated[ReadPurpose, Query()],
+) -> ObservationsOut:
+    """Open a visit's observations; audited as ``personal_data_read``."""
+    observations = await handlers.read_observations(
+        investigation_id, visit_id, purpose, service.uow(actor)
+    )
+    return ObservationsOut(observations=observations)

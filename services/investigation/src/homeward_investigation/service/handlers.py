@@ -14,23 +14,30 @@ from homeward_investigation.domain.commands import (
     AssignReferral,
     FileReport,
     IssueLegalReferral,
+    OpenInvestigation,
+    OpenInvestigationFromLead,
     OutcomeSeen,
     RecordMilestone,
     RecordOutcomes,
     RecordRescueOperation,
+    RecordVisit,
 )
 from homeward_investigation.domain.model import (
     Establishment,
     EstablishmentParticulars,
     IdentifiedPerson,
+    Investigation,
+    InvestigationOrigin,
     InvestigativeReport,
     LegalMilestone,
     LegalReferral,
+    LinkedLead,
     Milestone,
     PersonIdentity,
     PersonOutcome,
     ReferralSummary,
     RescueOperation,
+    UndercoverVisit,
 )
 
 
@@ -64,7 +71,27 @@ class Operations(Protocol):
     async def of_referral(self, referral_id: uuid.UUID) -> list[RescueOperation]: ...
 
 
+class Investigations(Protocol):
+    async def lock_area(self, kind: str, province: str, district: str | None) -> None: ...
+    async def open_in_area(
+        self, kind: str, province: str, district: str | None
+    ) -> Investigation | None: ...
+    async def by_idempotency_key(self, key: str) -> Investigation | None: ...
+    async def by_lead(self, lead_id: uuid.UUID) -> Investigation | None: ...
+    async def add(self, investigation: Investigation, idempotency_key: str) -> bool: ...
+    async def save(self, investigation: Investigation) -> None: ...
+    async def get(
+        self, investigation_id: uuid.UUID, *, for_update: bool = False
+    ) -> Investigation | None: ...
+    async def visit_by_key(self, key: str) -> uuid.UUID | None: ...
+    async def open_observations(
+        self, investigation: Investigation, visit: UndercoverVisit
+    ) -> str | None: ...
+    async def open_ones(self, *, limit: int) -> list[Investigation]: ...
+
+
 class InvestigationUoW(AbstractUnitOfWork):
+    investigations: Investigations
     reports: Reports
     referrals: Referrals
     operations: Operations
@@ -172,6 +199,172 @@ async def acknowledge_referral(cmd: AcknowledgeReferral, uow: InvestigationUoW) 
         uow.track(referral)
         await uow.commit()
     return referral
+
+
+async def when_lead_reported_open_investigation(
+    cmd: OpenInvestigationFromLead, uow: InvestigationUoW
+) -> None:
+    """A lead from intake opens an investigation on its establishment, or is linked to the
+    open one on a place of the same kind in the same area (intake keeps the exact address,
+    so that is the finest match there is; the team reads the lead's address through intake
+    and splits a wrong match). A redelivered lead changes nothing."""
+    async with uow:
+        if not await uow.claim(cmd.received):
+            return
+        lead = LinkedLead(
+            lead_id=cmd.lead_id,
+            urgency=cmd.urgency,
+            persons_reported=cmd.persons_reported,
+            indicators=cmd.indicators,
+            received_at=utcnow(),
+        )
+        if await uow.investigations.by_lead(cmd.lead_id) is not None:
+            # Another consumer group's delivery, or a replay with a new event id.
+            uow.audit("lead_duplicate_ignored", None, lead_id=str(cmd.lead_id))
+            await uow.commit()
+            return
+        await uow.investigations.lock_area(cmd.kind.value, cmd.province, cmd.district)
+        investigation = await uow.investigations.open_in_area(
+            cmd.kind.value, cmd.province, cmd.district
+        )
+        if investigation is not None:
+            investigation.link(lead)
+            await uow.investigations.save(investigation)
+            action = "lead_linked"
+        else:
+            investigation = Investigation(
+                investigation_id=uuid.uuid4(),
+                establishment=Establishment(
+                    establishment_id=uuid.uuid4(),
+                    kind=cmd.kind,
+                    province=cmd.province,
+                    district=cmd.district,
+                ),
+                origin=InvestigationOrigin.LEAD,
+                urgency=cmd.urgency,
+                opened_at=lead.received_at,
+                opened_by=str(uow.scope.actor),
+            )
+            investigation.link(lead)
+            await uow.investigations.add(investigation, f"lead:{cmd.lead_id}")
+            action = "investigation_opened"
+        uow.audit(
+            action,
+            None,
+            investigation_id=str(investigation.investigation_id),
+            lead_id=str(cmd.lead_id),
+        )
+        await uow.commit()
+
+
+async def open_investigation(
+    cmd: OpenInvestigation, uow: InvestigationUoW
+) -> tuple[Investigation, bool]:
+    """The team opens an investigation on a place it found itself. A retried submit (same
+    idempotency key) returns the first. Returns (investigation, created)."""
+    async with uow:
+        existing = await uow.investigations.by_idempotency_key(cmd.idempotency_key)
+        if existing is not None:
+            return existing, False
+        seen = cmd.establishment
+        now = utcnow()
+        investigation = Investigation(
+            investigation_id=uuid.uuid4(),
+            establishment=Establishment(
+                establishment_id=uuid.uuid4(),
+                kind=seen.kind,
+                province=seen.province,
+                district=seen.district,
+                particulars=EstablishmentParticulars(
+                    address=seen.address, operator_names=seen.operator_names
+                ),
+            ),
+            origin=InvestigationOrigin.TEAM,
+            urgency=cmd.urgency,
+            opened_at=now,
+            opened_by=str(uow.scope.actor),
+        )
+        if not await uow.investigations.add(investigation, cmd.idempotency_key):
+            raced = await uow.investigations.by_idempotency_key(cmd.idempotency_key)
+            assert raced is not None
+            return raced, False
+        uow.audit(
+            "investigation_opened", None, investigation_id=str(investigation.investigation_id)
+        )
+        await uow.commit()
+    return investigation, True
+
+
+async def record_visit(
+    cmd: RecordVisit, uow: InvestigationUoW
+) -> tuple[Investigation, UndercoverVisit, bool]:
+    """An undercover visit: when, which investigators, and what they saw (sealed). A retried
+    submit returns the first visit. Returns (investigation, visit, created)."""
+    async with uow:
+        investigation = await uow.investigations.get(cmd.investigation_id, for_update=True)
+        if investigation is None:
+            raise NotFound(f"investigation {cmd.investigation_id} does not exist")
+        known = await uow.investigations.visit_by_key(cmd.idempotency_key)
+        if known is not None:
+            visit = investigation.visit(known)
+            if visit is None:
+                raise Conflict("idempotency_key: used already for a visit of another investigation")
+            return investigation, visit, False
+        visit = UndercoverVisit(
+            visit_id=uuid.uuid4(),
+            idempotency_key=cmd.idempotency_key,
+            visited_on=cmd.visited_on,
+            investigators=tuple(dict.fromkeys(cmd.investigators)),
+            recorded_at=utcnow(),
+            recorded_by=str(uow.scope.actor),
+            observations=cmd.observations,
+        )
+        investigation.record_visit(visit)
+        await uow.investigations.save(investigation)
+        uow.audit(
+            "undercover_visit_recorded",
+            None,
+            investigation_id=str(investigation.investigation_id),
+            visit_id=str(visit.visit_id),
+        )
+        await uow.commit()
+    return investigation, visit, True
+
+
+async def get_investigation(investigation_id: uuid.UUID, uow: InvestigationUoW) -> Investigation:
+    async with uow:
+        investigation = await uow.investigations.get(investigation_id)
+    if investigation is None:
+        raise NotFound(f"investigation {investigation_id} does not exist")
+    return investigation
+
+
+async def open_investigations(uow: InvestigationUoW, *, limit: int = 50) -> list[Investigation]:
+    """Open investigations, most urgent first, then newest."""
+    async with uow:
+        return await uow.investigations.open_ones(limit=limit)
+
+
+async def read_observations(
+    investigation_id: uuid.UUID, visit_id: uuid.UUID, purpose: ReadPurpose, uow: InvestigationUoW
+) -> str | None:
+    """Open a visit's sealed observations; the read is written to the audit trail."""
+    async with uow:
+        investigation = await uow.investigations.get(investigation_id)
+        visit = investigation.visit(visit_id) if investigation is not None else None
+        if investigation is None or visit is None:
+            raise NotFound(f"investigation {investigation_id} has no visit {visit_id}")
+        observations = await uow.investigations.open_observations(investigation, visit)
+        uow.audit(
+            "personal_data_read",
+            None,
+            purpose=purpose.value,
+            record="undercover_visit",
+            investigation_id=str(investigation_id),
+            visit_id=str(visit_id),
+        )
+        await uow.commit()
+    return observations
 
 
 async def assign_referral(cmd: AssignReferral, uow: InvestigationUoW) -> LegalReferral:
