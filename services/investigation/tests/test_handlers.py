@@ -1,5 +1,6 @@
 """Unit tier: investigation's handlers against an in-memory unit of work."""
 
+import copy
 import dataclasses
 import uuid
 from datetime import date, timedelta
@@ -8,32 +9,52 @@ import pytest
 from homeward_investigation.adapters.messages import translate
 from homeward_investigation.domain.commands import (
     AcknowledgeReferral,
+    AssignReferral,
     EstablishmentSeen,
     FileReport,
     IssueLegalReferral,
+    OpenInvestigation,
+    OpenInvestigationFromLead,
+    OutcomeSeen,
     PersonSeen,
+    RecordMilestone,
+    RecordOutcomes,
+    RecordRescueOperation,
+    RecordVisit,
 )
 from homeward_investigation.domain.model import (
-    EstablishmentKind,
+    AccusedVerdict,
     EvidenceRef,
     IdentifiedPerson,
-    Indicator,
+    Investigation,
     InvestigativeReport,
     LegalReferral,
+    Milestone,
     PersonIdentity,
     ReferralSummary,
+    RescueOperation,
+    RescueOutcome,
     Sex,
+    Verdict,
 )
 from homeward_investigation.service import handlers
 from homeward_shared.contracts import Topics
-from homeward_shared.contracts.handoffs import Urgency
-from homeward_shared.domain import DomainError, NotFound
+from homeward_shared.contracts.handoffs import EstablishmentKind, Indicator, Urgency
+from homeward_shared.domain import Conflict, DomainError, NotFound
 from homeward_shared.personal import ReadPurpose
 from homeward_shared.testing.fakes import FakeUnitOfWork
-from homeward_shared.uow import Actor
+from homeward_shared.uow import Actor, Delivery, Received
 
 TOPICS = Topics()
 CANARY = "Canary-Srey"
+
+
+def stored(aggregate):
+    """What a database would hold: a copy, without the events still to be published, so that
+    a handler that fails after changing its copy leaves the store as it was."""
+    kept = copy.deepcopy(aggregate)
+    kept.events = []
+    return kept
 
 
 class FakeReports:
@@ -62,10 +83,11 @@ class FakeReports:
     async def get(
         self, report_id: uuid.UUID, *, for_update: bool = False
     ) -> InvestigativeReport | None:
-        return self.rows.get(report_id)
+        found = self.rows.get(report_id)
+        return stored(found) if found else None
 
     async def save(self, report: InvestigativeReport) -> None:
-        self.rows[report.report_id] = report
+        self.rows[report.report_id] = stored(report)
 
     async def open_identity(self, person: IdentifiedPerson) -> PersonIdentity:
         return self.identities[person.case_id]
@@ -78,15 +100,16 @@ class FakeReferrals:
 
     async def add(self, referral: LegalReferral) -> None:
         assert all(r.report_id != referral.report_id for r in self.rows.values())
-        self.rows[referral.referral_id] = referral
+        self.rows[referral.referral_id] = stored(referral)
 
     async def get(
         self, referral_id: uuid.UUID, *, for_update: bool = False
     ) -> LegalReferral | None:
-        return self.rows.get(referral_id)
+        found = self.rows.get(referral_id)
+        return stored(found) if found else None
 
     async def save(self, referral: LegalReferral) -> None:
-        self.rows[referral.referral_id] = referral
+        self.rows[referral.referral_id] = stored(referral)
 
     async def inbox(self, *, acknowledged: bool | None, limit: int) -> list[ReferralSummary]:
         rank = {Urgency.IMMEDIATE: 0, Urgency.HIGH: 1, Urgency.ROUTINE: 2}
@@ -111,6 +134,90 @@ class FakeReferrals:
         return out
 
 
+class FakeOperations:
+    def __init__(self) -> None:
+        self.rows: dict[uuid.UUID, RescueOperation] = {}
+        self.keys: dict[str, uuid.UUID] = {}
+
+    async def add(self, operation: RescueOperation, idempotency_key: str) -> None:
+        assert idempotency_key not in self.keys
+        self.keys[idempotency_key] = operation.operation_id
+        self.rows[operation.operation_id] = stored(operation)
+
+    async def by_idempotency_key(self, key: str) -> RescueOperation | None:
+        return await self.get(self.keys[key]) if key in self.keys else None
+
+    async def get(
+        self, operation_id: uuid.UUID, *, for_update: bool = False
+    ) -> RescueOperation | None:
+        found = self.rows.get(operation_id)
+        return stored(found) if found else None
+
+    async def save(self, operation: RescueOperation) -> None:
+        self.rows[operation.operation_id] = stored(operation)
+
+    async def of_referral(self, referral_id: uuid.UUID) -> list[RescueOperation]:
+        return [stored(o) for o in self.rows.values() if o.referral_id == referral_id]
+
+
+class FakeInvestigations:
+    def __init__(self) -> None:
+        self.rows: dict[uuid.UUID, Investigation] = {}
+        self.keys: dict[str, uuid.UUID] = {}
+        self.visit_keys: dict[str, uuid.UUID] = {}
+        self.observations: dict[uuid.UUID, str | None] = {}
+        self.locked: list[tuple] = []
+
+    async def lock_area(self, kind: str, province: str, district: str | None) -> None:
+        self.locked.append((kind, province, district))
+
+    async def open_in_area(self, kind, province, district) -> Investigation | None:
+        for i in self.rows.values():
+            e = i.establishment
+            if i.closed_at is None and (e.kind, e.province, e.district) == (
+                kind,
+                province,
+                district,
+            ):
+                return stored(i)
+        return None
+
+    async def by_idempotency_key(self, key: str) -> Investigation | None:
+        return await self.get(self.keys[key]) if key in self.keys else None
+
+    async def by_lead(self, lead_id: uuid.UUID) -> Investigation | None:
+        for i in self.rows.values():
+            if any(x.lead_id == lead_id for x in i.leads):
+                return stored(i)
+        return None
+
+    async def add(self, investigation: Investigation, idempotency_key: str) -> bool:
+        if idempotency_key in self.keys:
+            return False
+        self.keys[idempotency_key] = investigation.investigation_id
+        await self.save(investigation)
+        return True
+
+    async def save(self, investigation: Investigation) -> None:
+        for v in investigation.visits:
+            self.visit_keys.setdefault(v.idempotency_key, v.visit_id)
+            self.observations.setdefault(v.visit_id, v.observations)
+        self.rows[investigation.investigation_id] = stored(investigation)
+
+    async def get(self, investigation_id, *, for_update: bool = False) -> Investigation | None:
+        found = self.rows.get(investigation_id)
+        return stored(found) if found else None
+
+    async def visit_by_key(self, key: str) -> uuid.UUID | None:
+        return self.visit_keys.get(key)
+
+    async def open_observations(self, investigation, visit) -> str | None:
+        return self.observations[visit.visit_id]
+
+    async def open_ones(self, *, limit: int) -> list[Investigation]:
+        return [stored(i) for i in self.rows.values() if i.closed_at is None][:limit]
+
+
 class FakeInvestigationUoW(FakeUnitOfWork):
     def __init__(self, actor: Actor | None = None) -> None:
         super().__init__(
@@ -118,6 +225,8 @@ class FakeInvestigationUoW(FakeUnitOfWork):
         )
         self.reports = FakeReports()
         self.referrals = FakeReferrals(self.reports)
+        self.operations = FakeOperations()
+        self.investigations = FakeInvestigations()
 
     def as_(self, actor: Actor) -> "FakeInvestigationUoW":
         """The same stores, another user acting."""
@@ -323,3 +432,321 @@ async def test_reading_her_identity_is_audited_and_scoped_to_the_report():
     other, _ = await handlers.file_report(karaoke_report("key-00000002"), uow)
     with pytest.raises(NotFound):
         await handlers.read_identity(other.report_id, first.case_id, "plan the rescue", uow)
+
+
+TODAY = date.today()
+
+
+async def referred(uow: FakeInvestigationUoW, *, police: bool = True):
+    report, _ = await handlers.file_report(
+        dataclasses.replace(
+            karaoke_report(uuid.uuid4().hex),
+            persons=(*karaoke_report().persons, karaoke_report().persons[1]),
+        ),
+        uow,
+    )
+    referral, _ = await handlers.issue_legal_referral(
+        IssueLegalReferral(report_id=report.report_id), uow
+    )
+    uow.as_(LEGAL)
+    if police:
+        await handlers.record_milestone(
+            RecordMilestone(
+                referral_id=referral.referral_id,
+                milestone=Milestone.POLICE_ENGAGED,
+                occurred_on=TODAY - timedelta(days=5),
+            ),
+            uow,
+        )
+    return report, referral
+
+
+def operation(referral, *outcomes: tuple[int, RescueOutcome], report, key: str = "op-key-0001"):
+    return RecordRescueOperation(
+        referral_id=referral.referral_id,
+        idempotency_key=key,
+        carried_out_on=TODAY - timedelta(days=1),
+        outcomes=tuple(
+            OutcomeSeen(case_id=report.persons[i].case_id, outcome=o) for i, o in outcomes
+        ),
+    )
+
+
+R, NF = RescueOutcome.RESCUED, RescueOutcome.NOT_FOUND
+
+
+async def test_an_operation_rescues_two_hands_them_to_recovery_and_leaves_one_not_found():
+    uow = FakeInvestigationUoW()
+    report, referral = await referred(uow)
+    before = len(uow.published(TOPICS.stage_changed))
+    op, created = await handlers.record_rescue_operation(
+        operation(referral, (0, R), (1, R), (2, NF), report=report), uow
+    )
+    assert created
+    rescued = uow.published(TOPICS.person_rescued)
+    assert [e.case_id for e in rescued] == [p.case_id for p in report.persons[:2]]
+    first = rescued[0].payload
+    assert first.operation_id == op.operation_id
+    assert first.case_number == report.persons[0].case_number
+    assert first.apparent_minor and first.language == "km" and first.urgency is Urgency.HIGH
+    assert not rescued[1].payload.apparent_minor
+    assert all(e.correlation_id == report.report_id for e in rescued)
+    stages = [
+        (e.case_id, e.payload.previous_stage, e.payload.stage)
+        for e in uow.published(TOPICS.stage_changed)[before:]
+    ]
+    c = [p.case_id for p in report.persons]
+    assert stages == [
+        (c[0], "referred_to_legal", "rescued"),
+        (c[1], "referred_to_legal", "rescued"),
+        (c[2], "referred_to_legal", "not_found"),
+    ]
+    assert CANARY not in outbox_json(uow)
+    track = uow.referrals.rows[referral.referral_id].milestones
+    assert track[Milestone.OPERATION_CARRIED_OUT].occurred_on == TODAY - timedelta(days=1)
+    assert track[Milestone.OPERATION_CARRIED_OUT].recorded_by == "legal:u-legal-1"
+
+
+async def test_a_retried_operation_submit_returns_the_first_and_emits_nothing():
+    uow = FakeInvestigationUoW()
+    report, referral = await referred(uow)
+    cmd = operation(referral, (0, R), report=report)
+    first, _ = await handlers.record_rescue_operation(cmd, uow)
+    emitted = len(uow.outbox)
+    again, created = await handlers.record_rescue_operation(cmd, uow)
+    assert not created and again.operation_id == first.operation_id
+    assert len(uow.outbox) == emitted and len(uow.operations.rows) == 1
+
+
+async def test_the_same_outcome_twice_is_recorded_once_and_another_is_refused_whole():
+    uow = FakeInvestigationUoW()
+    report, referral = await referred(uow)
+    op, _ = await handlers.record_rescue_operation(operation(referral, report=report), uow)
+    c = [p.case_id for p in report.persons]
+    found = RecordOutcomes(
+        operation_id=op.operation_id, outcomes=(OutcomeSeen(case_id=c[0], outcome=R),)
+    )
+    await handlers.record_outcomes(found, uow)
+    emitted = len(uow.outbox)
+    await handlers.record_outcomes(found, uow)
+    assert len(uow.outbox) == emitted
+    assert len(uow.published(TOPICS.person_rescued)) == 1
+
+    contradicting = RecordOutcomes(
+        operation_id=op.operation_id,
+        outcomes=(OutcomeSeen(case_id=c[1], outcome=R), OutcomeSeen(case_id=c[0], outcome=NF)),
+    )
+    with pytest.raises(Conflict):
+        await handlers.record_outcomes(contradicting, uow)
+    assert len(uow.outbox) == emitted, "nothing of a refused submission is recorded"
+    assert c[1] not in uow.operations.rows[op.operation_id].outcomes
+    assert uow.reports.rows[report.report_id].person(c[1]).stage == "referred_to_legal"
+
+
+async def test_not_found_keeps_her_case_open_for_a_later_operation_that_rescues_her_once():
+    uow = FakeInvestigationUoW()
+    report, referral = await referred(uow)
+    c = report.persons[2].case_id
+    await handlers.record_rescue_operation(operation(referral, (2, NF), report=report), uow)
+    second, _ = await handlers.record_rescue_operation(
+        operation(referral, (2, R), report=report, key="op-key-0002"), uow
+    )
+    [handoff] = uow.published(TOPICS.person_rescued)
+    assert handoff.case_id == c and handoff.payload.operation_id == second.operation_id
+    assert [e.payload.stage for e in uow.published(TOPICS.stage_changed) if e.case_id == c][
+        -2:
+    ] == ["not_found", "rescued"]
+    with pytest.raises(Conflict, match="rescued already"):
+        await handlers.record_rescue_operation(
+            operation(referral, (2, R), report=report, key="op-key-0003"), uow
+        )
+    track = uow.referrals.rows[referral.referral_id].milestones
+    assert track[Milestone.OPERATION_CARRIED_OUT].occurred_on == TODAY - timedelta(days=1)
+
+
+async def test_an_operation_needs_the_police_engaged_and_a_person_of_the_referral():
+    uow = FakeInvestigationUoW()
+    report, referral = await referred(uow, police=False)
+    with pytest.raises(Conflict, match="police_engaged"):
+        await handlers.record_rescue_operation(operation(referral, (0, R), report=report), uow)
+    assert not uow.published(TOPICS.person_rescued) and not uow.operations.rows
+    with pytest.raises(NotFound):
+        await handlers.record_rescue_operation(
+            dataclasses.replace(operation(referral, report=report), referral_id=uuid.uuid4()),
+            uow,
+        )
+    _, police = await referred(uow)
+    stranger = OutcomeSeen(case_id=report.persons[0].case_id, outcome=R)
+    with pytest.raises(DomainError, match="case_id"):
+        await handlers.record_rescue_operation(
+            RecordRescueOperation(
+                referral_id=police.referral_id,
+                idempotency_key="op-key-stranger",
+                carried_out_on=TODAY,
+                outcomes=(stranger,),
+            ),
+            uow,
+        )
+
+
+def step(referral, milestone, days_ago, **kw) -> RecordMilestone:
+    return RecordMilestone(
+        referral_id=referral.referral_id,
+        milestone=milestone,
+        occurred_on=TODAY - timedelta(days=days_ago),
+        **kw,
+    )
+
+
+async def test_the_legal_track_goes_in_order_each_step_once_by_whom():
+    uow = FakeInvestigationUoW()
+    report, referral = await referred(uow)
+    with pytest.raises(Conflict, match="operation_carried_out first"):
+        await handlers.record_milestone(step(referral, Milestone.CHARGES_FILED, 0), uow)
+    await handlers.record_rescue_operation(operation(referral, (0, R), report=report), uow)
+    with pytest.raises(DomainError, match="earlier"):
+        await handlers.record_milestone(
+            step(referral, Milestone.CHARGES_FILED, 3, accused_count=2), uow
+        )
+    charges = step(referral, Milestone.CHARGES_FILED, 0, accused_count=2)
+    _, created = await handlers.record_milestone(charges, uow)
+    assert created
+    _, created = await handlers.record_milestone(charges, uow)
+    assert not created
+    with pytest.raises(Conflict, match="recorded already"):
+        await handlers.record_milestone(dataclasses.replace(charges, accused_count=3), uow)
+    await handlers.record_milestone(step(referral, Milestone.TRIAL_OPENED, 0), uow)
+    with pytest.raises(DomainError, match="one verdict per accused"):
+        await handlers.record_milestone(
+            step(
+                referral,
+                Milestone.VERDICT,
+                0,
+                verdicts=(AccusedVerdict(verdict=Verdict.CONVICTED),),
+            ),
+            uow,
+        )
+    verdicts = (
+        AccusedVerdict(verdict=Verdict.CONVICTED, sentence_months=120),
+        AccusedVerdict(verdict=Verdict.ACQUITTED),
+    )
+    uow.as_(Actor("u-legal-2", "legal"))
+    final, _ = await handlers.record_milestone(
+        step(referral, Milestone.VERDICT, 0, verdicts=verdicts), uow
+    )
+    assert list(final.milestones) == list(Milestone)
+    assert final.milestones[Milestone.VERDICT].recorded_by == "legal:u-legal-2"
+    assert final.milestones[Milestone.VERDICT].verdicts == verdicts
+    audited = [a for a in uow.audit_trail if a.action == "legal_milestone_recorded"]
+    assert len(audited) == len(Milestone) * len(report.persons)
+    with pytest.raises(DomainError, match="future"):
+        _, other = await referred(uow, police=False)
+        await handlers.record_milestone(step(other, Milestone.POLICE_ENGAGED, -3), uow)
+
+
+async def test_assigning_a_referral_to_a_colleague_is_audited_and_takes_it_on():
+    uow = FakeInvestigationUoW()
+    report, referral = await referred(uow, police=False)
+    cmd = AssignReferral(referral_id=referral.referral_id, assignee="u-legal-7")
+    assigned = await handlers.assign_referral(cmd, uow)
+    assert assigned.assigned_to == "u-legal-7" and assigned.assigned_by == "legal:u-legal-1"
+    assert assigned.acknowledged_by == "legal:u-legal-1"
+    await handlers.assign_referral(cmd, uow)
+    audited = [a for a in uow.audit_trail if a.action == "legal_referral_assigned"]
+    assert [a.case_id for a in audited] == [p.case_id for p in report.persons]
+    acks = [a for a in uow.audit_trail if a.action == "legal_referral_acknowledged"]
+    assert [a.case_id for a in acks] == [p.case_id for p in report.persons]
+    assert audited[0].detail["assignee"] == "u-legal-7"
+
+
+def lead_cmd(
+    province: str = "Kandal", urgency: Urgency = Urgency.ROUTINE, lead_id=None, event_id=None
+) -> OpenInvestigationFromLead:
+    return OpenInvestigationFromLead(
+        received=Received(
+            event_id or uuid.uuid4(),
+            "intake.lead_reported",
+            Delivery("investigation", "intake.lead_reported", 0, 0),
+        ),
+        correlation_id=uuid.uuid4(),
+        lead_id=lead_id or uuid.uuid4(),
+        kind=EstablishmentKind.KARAOKE_BAR,
+        province=province,
+        district="Ta Khmau",
+        urgency=urgency,
+        persons_reported=3,
+        indicators=frozenset({Indicator.APPARENT_MINOR}),
+    )
+
+
+SERVICE = Actor("investigation", "service")
+
+
+async def test_a_lead_opens_an_investigation_and_a_later_lead_on_the_place_is_linked():
+    uow = FakeInvestigationUoW(SERVICE)
+    first = lead_cmd()
+    await handlers.when_lead_reported_open_investigation(first, uow)
+    await handlers.when_lead_reported_open_investigation(first, uow)  # redelivered
+    await handlers.when_lead_reported_open_investigation(lead_cmd(urgency=Urgency.IMMEDIATE), uow)
+    await handlers.when_lead_reported_open_investigation(lead_cmd(province="Takeo"), uow)
+    by_province = {i.establishment.province: i for i in uow.investigations.rows.values()}
+    assert set(by_province) == {"Kandal", "Takeo"}
+    kandal = by_province["Kandal"]
+    assert len(kandal.leads) == 2 and kandal.urgency is Urgency.IMMEDIATE
+    assert kandal.opened_by == "service:investigation"
+    assert uow.commits == 3 and not uow.outbox
+    assert [a.action for a in uow.audit_trail] == [
+        "investigation_opened",
+        "lead_linked",
+        "investigation_opened",
+    ]
+    assert ("karaoke_bar", "Kandal", "Ta Khmau") in uow.investigations.locked
+
+
+async def test_the_same_lead_under_a_new_event_id_is_not_linked_twice():
+    uow = FakeInvestigationUoW(SERVICE)
+    lead_id = uuid.uuid4()
+    await handlers.when_lead_reported_open_investigation(lead_cmd(lead_id=lead_id), uow)
+    await handlers.when_lead_reported_open_investigation(lead_cmd(lead_id=lead_id), uow)
+    [investigation] = uow.investigations.rows.values()
+    assert len(investigation.leads) == 1
+    assert uow.audit_trail[-1].action == "lead_duplicate_ignored"
+
+
+async def test_visits_need_an_investigator_and_a_date_not_in_the_future_and_seal_nothing_out():
+    uow = FakeInvestigationUoW()
+    opened, created = await handlers.open_investigation(
+        OpenInvestigation(
+            idempotency_key="inv-key-0001",
+            establishment=EstablishmentSeen(
+                kind=EstablishmentKind.CLUB, province="Siem Reap", district="Siem Reap"
+            ),
+            urgency=Urgency.HIGH,
+        ),
+        uow,
+    )
+    assert created
+    visit = RecordVisit(
+        investigation_id=opened.investigation_id,
+        idempotency_key="visit-key-0001",
+        visited_on=TODAY - timedelta(days=1),
+        investigators=("u-inv-1", "u-inv-2", "u-inv-1"),
+        observations=f"{CANARY} at the bar",
+    )
+    with pytest.raises(DomainError, match="visited_on"):
+        await handlers.record_visit(
+            dataclasses.replace(visit, visited_on=TODAY + timedelta(days=5)), uow
+        )
+    with pytest.raises(DomainError, match="investigators"):
+        await handlers.record_visit(dataclasses.replace(visit, investigators=()), uow)
+    _, recorded, created = await handlers.record_visit(visit, uow)
+    assert created and recorded.investigators == ("u-inv-1", "u-inv-2")
+    _, again, created = await handlers.record_visit(visit, uow)
+    assert not created and again.visit_id == recorded.visit_id
+    assert len(uow.investigations.rows[opened.investigation_id].visits) == 1
+    assert CANARY not in str([a.detail for a in uow.audit_trail])
+    seen = await handlers.read_observations(
+        opened.investigation_id, recorded.visit_id, ReadPurpose.RESCUE_OPERATION, uow
+    )
+    assert seen == f"{CANARY} at the bar"
+    assert uow.audit_trail[-1].action == "personal_data_read"

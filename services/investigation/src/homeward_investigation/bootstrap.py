@@ -1,4 +1,4 @@
-"""Wires investigation: settings, unit of work, translator, HTTP routes."""
+"""Wires investigation: settings, unit of work, translator, HTTP routes, Kafka subscribers."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from homeward_shared.runtime import Service, build_service
 
 from homeward_investigation.adapters.messages import translate
 from homeward_investigation.adapters.uow import InvestigationUnitOfWork
+from homeward_investigation.entrypoints import consumers
 from homeward_investigation.entrypoints.http import router
 from homeward_investigation.settings import InvestigationSettings
 
@@ -23,5 +24,6 @@ def bootstrap(
         translate=translate,
         migrations=MIGRATIONS,
         routers=[router],
+        subscribers=consumers.register,
         title="Homeward investigation",
     )

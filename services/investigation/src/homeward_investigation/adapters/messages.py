@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from homeward_shared.contracts import LegalReferralIssued, Topics
+from homeward_shared.contracts import LegalReferralIssued, PersonRescued, Topics
 from homeward_shared.domain import DomainEvent
 from homeward_shared.messages import Outgoing
 
@@ -22,6 +22,20 @@ def translate(event: DomainEvent, topics: Topics) -> list[Outgoing]:
                     case_ids=list(event.case_ids),
                     urgency=event.urgency,
                     indicators=list(event.indicators),
+                ),
+            )
+        ]
+    if isinstance(event, events.PersonRescued):
+        return [
+            Outgoing(
+                topics.person_rescued,
+                PersonRescued(
+                    case_number=event.case_number,
+                    operation_id=event.operation_id,
+                    urgency=event.urgency,
+                    apparent_minor=event.apparent_minor,
+                    children_with_her=event.children_with_her,
+                    language=event.language,
                 ),
             )
         ]

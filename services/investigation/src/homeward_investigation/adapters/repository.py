@@ -7,24 +7,34 @@ and operators can be erased on their own schedule and never take a survivor's da
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import asyncpg
-from homeward_shared.contracts.handoffs import Urgency
+from homeward_shared.contracts.handoffs import EstablishmentKind, Indicator, Urgency
 from homeward_shared.crypto import Vault
 from homeward_shared.stages import Stage
 
 from homeward_investigation.domain.model import (
+    AccusedVerdict,
     Establishment,
-    EstablishmentKind,
     EvidenceRef,
     IdentifiedPerson,
-    Indicator,
+    Investigation,
+    InvestigationOrigin,
     InvestigativeReport,
+    LegalMilestone,
     LegalReferral,
+    LinkedLead,
+    Milestone,
     PersonIdentity,
+    PersonOutcome,
     ReferralSummary,
+    RescueOperation,
+    RescueOutcome,
     Sex,
+    UndercoverVisit,
+    Verdict,
 )
 
 _ESTABLISHMENT_PERSONAL = ("address", "operator_names")
@@ -244,15 +254,64 @@ class ReferralRepository:
             "SELECT case_id FROM investigation.persons WHERE report_id = $1 ORDER BY ordinal",
             row["report_id"],
         )
-        return self._referral(row, tuple(c["case_id"] for c in case_ids))
+        referral = self._referral(row, tuple(c["case_id"] for c in case_ids))
+        milestones = await self._conn.fetch(
+            "SELECT milestone, occurred_on, recorded_at, recorded_by, accused_count, verdicts"
+            " FROM investigation.legal_milestones WHERE referral_id = $1",
+            referral_id,
+        )
+        for m in milestones:
+            milestone = LegalMilestone(
+                milestone=Milestone(m["milestone"]),
+                occurred_on=m["occurred_on"],
+                recorded_at=m["recorded_at"],
+                recorded_by=m["recorded_by"],
+                accused_count=m["accused_count"],
+                verdicts=tuple(
+                    AccusedVerdict(
+                        verdict=Verdict(v["verdict"]), sentence_months=v["sentence_months"]
+                    )
+                    for v in json.loads(m["verdicts"])
+                ),
+            )
+            referral.milestones[milestone.milestone] = milestone
+        return referral
 
     async def save(self, referral: LegalReferral) -> None:
+        """Acknowledgement, assignment and new milestones. A milestone row, once written,
+        is never changed: ``ON CONFLICT DO NOTHING`` keeps the first."""
         await self._conn.execute(
-            "UPDATE investigation.legal_referrals SET acknowledged_at = $2, acknowledged_by = $3"
+            "UPDATE investigation.legal_referrals SET acknowledged_at = $2, acknowledged_by = $3,"
+            " assigned_to = $4, assigned_at = $5, assigned_by = $6"
             " WHERE referral_id = $1",
             referral.referral_id,
             referral.acknowledged_at,
             referral.acknowledged_by,
+            referral.assigned_to,
+            referral.assigned_at,
+            referral.assigned_by,
+        )
+        await self._conn.executemany(
+            "INSERT INTO investigation.legal_milestones (referral_id, milestone, occurred_on,"
+            " recorded_at, recorded_by, accused_count, verdicts)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb) ON CONFLICT DO NOTHING",
+            [
+                (
+                    referral.referral_id,
+                    m.milestone.value,
+                    m.occurred_on,
+                    m.recorded_at,
+                    m.recorded_by,
+                    m.accused_count,
+                    json.dumps(
+                        [
+                            {"verdict": v.verdict.value, "sentence_months": v.sentence_months}
+                            for v in m.verdicts
+                        ]
+                    ),
+                )
+                for m in referral.milestones.values()
+            ],
         )
 
     async def inbox(self, *, acknowledged: bool | None, limit: int) -> list[ReferralSummary]:
@@ -297,4 +356,319 @@ class ReferralRepository:
             referred_by=row["referred_by"],
             acknowledged_at=row["acknowledged_at"],
             acknowledged_by=row["acknowledged_by"],
+            assigned_to=row["assigned_to"],
+            assigned_at=row["assigned_at"],
+            assigned_by=row["assigned_by"],
         )
+
+
+class OperationRepository:
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self._conn = conn
+
+    async def add(self, operation: RescueOperation, idempotency_key: str) -> None:
+        """The caller holds the referral's lock and looked the key up under it, so a
+        conflict here would be a bug: it raises rather than being skipped."""
+        await self._conn.execute(
+            "INSERT INTO investigation.rescue_operations (operation_id, referral_id,"
+            " idempotency_key, carried_out_on, recorded_at, recorded_by)"
+            " VALUES ($1, $2, $3, $4, $5, $6)",
+            operation.operation_id,
+            operation.referral_id,
+            idempotency_key,
+            operation.carried_out_on,
+            operation.recorded_at,
+            operation.recorded_by,
+        )
+        await self.save(operation)
+
+    async def save(self, operation: RescueOperation) -> None:
+        """New outcomes; an outcome row is never changed."""
+        await self._conn.executemany(
+            "INSERT INTO investigation.rescue_outcomes (operation_id, case_id, outcome,"
+            " children_with_her, medical_urgency, recorded_at, recorded_by)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+            [
+                (
+                    operation.operation_id,
+                    o.case_id,
+                    o.outcome.value,
+                    o.children_with_her,
+                    o.medical_urgency,
+                    o.recorded_at,
+                    o.recorded_by,
+                )
+                for o in operation.outcomes.values()
+            ],
+        )
+
+    async def by_idempotency_key(self, key: str) -> RescueOperation | None:
+        operation_id = await self._conn.fetchval(
+            "SELECT operation_id FROM investigation.rescue_operations WHERE idempotency_key = $1",
+            key,
+        )
+        return await self.get(operation_id) if operation_id else None
+
+    async def get(
+        self, operation_id: uuid.UUID, *, for_update: bool = False
+    ) -> RescueOperation | None:
+        lock = " FOR UPDATE OF o" if for_update else ""
+        row = await self._conn.fetchrow(
+            "SELECT o.*, l.report_id, r.establishment_id"
+            " FROM investigation.rescue_operations o"
+            " JOIN investigation.legal_referrals l ON l.referral_id = o.referral_id"
+            " JOIN investigation.reports r ON r.report_id = l.report_id"
+            f" WHERE o.operation_id = $1{lock}",
+            operation_id,
+        )
+        if row is None:
+            return None
+        return await self._operation(row)
+
+    async def of_referral(self, referral_id: uuid.UUID) -> list[RescueOperation]:
+        rows = await self._conn.fetch(
+            "SELECT o.*, l.report_id, r.establishment_id"
+            " FROM investigation.rescue_operations o"
+            " JOIN investigation.legal_referrals l ON l.referral_id = o.referral_id"
+            " JOIN investigation.reports r ON r.report_id = l.report_id"
+            " WHERE o.referral_id = $1 ORDER BY o.carried_out_on, o.recorded_at",
+            referral_id,
+        )
+        return [await self._operation(row) for row in rows]
+
+    async def _operation(self, row: asyncpg.Record) -> RescueOperation:
+        outcomes = await self._conn.fetch(
+            "SELECT o.* FROM investigation.rescue_outcomes o"
+            " JOIN investigation.persons p ON p.case_id = o.case_id"
+            " WHERE o.operation_id = $1 ORDER BY o.recorded_at, p.ordinal",
+            row["operation_id"],
+        )
+        return RescueOperation(
+            operation_id=row["operation_id"],
+            referral_id=row["referral_id"],
+            report_id=row["report_id"],
+            establishment_id=row["establishment_id"],
+            carried_out_on=row["carried_out_on"],
+            recorded_at=row["recorded_at"],
+            recorded_by=row["recorded_by"],
+            outcomes={
+                o["case_id"]: PersonOutcome(
+                    case_id=o["case_id"],
+                    outcome=RescueOutcome(o["outcome"]),
+                    recorded_at=o["recorded_at"],
+                    recorded_by=o["recorded_by"],
+                    children_with_her=o["children_with_her"],
+                    medical_urgency=o["medical_urgency"],
+                )
+                for o in outcomes
+            },
+        )
+
+
+class InvestigationRepository:
+    def __init__(self, conn: asyncpg.Connection, vault: Vault) -> None:
+        self._conn = conn
+        self._vault = vault
+
+    async def lock_area(self, kind: str, province: str, district: str | None) -> None:
+        """Serialise the leads on one kind of place in one area until commit: two leads on
+        the same place, consumed at once from two partitions, must not both find no open
+        investigation and open two."""
+        await self._conn.execute(
+            "SELECT pg_advisory_xact_lock(hashtext($1))",
+            f"investigation.area:{kind}:{province}:{district or ''}".lower(),
+        )
+
+    async def open_in_area(
+        self, kind: str, province: str, district: str | None
+    ) -> Investigation | None:
+        """The open investigation on a place of this kind in this area, oldest first. The
+        lead's exact address stays in intake, so this is the finest match there is."""
+        investigation_id = await self._conn.fetchval(
+            "SELECT i.investigation_id FROM investigation.investigations i"
+            " JOIN investigation.establishments e ON e.establishment_id = i.establishment_id"
+            " WHERE i.closed_at IS NULL AND e.kind = $1 AND lower(e.province) = lower($2)"
+            " AND lower(coalesce(e.district, '')) = lower(coalesce($3, ''))"
+            " ORDER BY i.opened_at LIMIT 1",
+            kind,
+            province,
+            district,
+        )
+        return await self.get(investigation_id, for_update=True) if investigation_id else None
+
+    async def by_idempotency_key(self, key: str) -> Investigation | None:
+        investigation_id = await self._conn.fetchval(
+            "SELECT investigation_id FROM investigation.investigations WHERE idempotency_key = $1",
+            key,
+        )
+        return await self.get(investigation_id) if investigation_id else None
+
+    async def by_lead(self, lead_id: uuid.UUID) -> Investigation | None:
+        investigation_id = await self._conn.fetchval(
+            "SELECT investigation_id FROM investigation.investigation_leads WHERE lead_id = $1",
+            lead_id,
+        )
+        return await self.get(investigation_id) if investigation_id else None
+
+    async def add(self, investigation: Investigation, idempotency_key: str) -> bool:
+        """False if an investigation with this key exists already."""
+        est = investigation.establishment
+        sealed = [
+            await self._vault.seal(est.establishment_id, f, getattr(est.particulars, f))
+            for f in _ESTABLISHMENT_PERSONAL
+        ]
+        await self._conn.execute(
+            "INSERT INTO investigation.establishments (establishment_id, kind, province,"
+            " district, recorded_at, address_sealed, operator_names_sealed)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            est.establishment_id,
+            est.kind.value,
+            est.province,
+            est.district,
+            investigation.opened_at,
+            *sealed,
+        )
+        result = await self._conn.execute(
+            "INSERT INTO investigation.investigations (investigation_id, idempotency_key,"
+            " establishment_id, origin, urgency, opened_at, opened_by)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (idempotency_key) DO NOTHING",
+            investigation.investigation_id,
+            idempotency_key,
+            est.establishment_id,
+            investigation.origin.value,
+            investigation.urgency.value,
+            investigation.opened_at,
+            investigation.opened_by,
+        )
+        if not result.endswith(" 1"):
+            return False
+        await self.save(investigation)
+        return True
+
+    async def save(self, investigation: Investigation) -> None:
+        """Urgency, new leads and new visits; a lead or a visit, once written, never changes."""
+        await self._conn.execute(
+            "UPDATE investigation.investigations SET urgency = $2, closed_at = $3"
+            " WHERE investigation_id = $1",
+            investigation.investigation_id,
+            investigation.urgency.value,
+            investigation.closed_at,
+        )
+        await self._conn.executemany(
+            "INSERT INTO investigation.investigation_leads (lead_id, investigation_id, urgency,"
+            " persons_reported, indicators, received_at) VALUES ($1, $2, $3, $4, $5, $6)"
+            " ON CONFLICT (lead_id) DO NOTHING",
+            [
+                (
+                    lead.lead_id,
+                    investigation.investigation_id,
+                    lead.urgency.value,
+                    lead.persons_reported,
+                    sorted(i.value for i in lead.indicators),
+                    lead.received_at,
+                )
+                for lead in investigation.leads
+            ],
+        )
+        est_id = investigation.establishment.establishment_id
+        for v in investigation.visits:
+            # Visits loaded from the database come without their observations; the conflict
+            # on visit_id skips them, so a stored visit is never overwritten.
+            await self._conn.execute(
+                "INSERT INTO investigation.undercover_visits (visit_id, investigation_id,"
+                " idempotency_key, visited_on, investigators, recorded_at, recorded_by,"
+                " observations_sealed) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+                " ON CONFLICT (visit_id) DO NOTHING",
+                v.visit_id,
+                investigation.investigation_id,
+                v.idempotency_key,
+                v.visited_on,
+                list(v.investigators),
+                v.recorded_at,
+                v.recorded_by,
+                await self._vault.seal(est_id, "observations", v.observations),
+            )
+
+    async def visit_by_key(self, key: str) -> uuid.UUID | None:
+        return await self._conn.fetchval(
+            "SELECT visit_id FROM investigation.undercover_visits WHERE idempotency_key = $1", key
+        )
+
+    async def open_observations(
+        self, investigation: Investigation, visit: UndercoverVisit
+    ) -> str | None:
+        blob = await self._conn.fetchval(
+            "SELECT observations_sealed FROM investigation.undercover_visits WHERE visit_id = $1",
+            visit.visit_id,
+        )
+        return await self._vault.open(
+            investigation.establishment.establishment_id, "observations", blob
+        )
+
+    async def get(
+        self, investigation_id: uuid.UUID, *, for_update: bool = False
+    ) -> Investigation | None:
+        lock = " FOR UPDATE OF i" if for_update else ""
+        row = await self._conn.fetchrow(
+            "SELECT i.*, e.kind, e.province, e.district FROM investigation.investigations i"
+            " JOIN investigation.establishments e ON e.establishment_id = i.establishment_id"
+            f" WHERE i.investigation_id = $1{lock}",
+            investigation_id,
+        )
+        if row is None:
+            return None
+        leads = await self._conn.fetch(
+            "SELECT * FROM investigation.investigation_leads WHERE investigation_id = $1"
+            " ORDER BY received_at, lead_id",
+            investigation_id,
+        )
+        visits = await self._conn.fetch(
+            "SELECT visit_id, idempotency_key, visited_on, investigators, recorded_at,"
+            " recorded_by FROM investigation.undercover_visits WHERE investigation_id = $1"
+            " ORDER BY visited_on, recorded_at",
+            investigation_id,
+        )
+        return Investigation(
+            investigation_id=row["investigation_id"],
+            establishment=Establishment(
+                establishment_id=row["establishment_id"],
+                kind=EstablishmentKind(row["kind"]),
+                province=row["province"],
+                district=row["district"],
+            ),
+            origin=InvestigationOrigin(row["origin"]),
+            urgency=Urgency(row["urgency"]),
+            opened_at=row["opened_at"],
+            opened_by=row["opened_by"],
+            closed_at=row["closed_at"],
+            leads=[
+                LinkedLead(
+                    lead_id=x["lead_id"],
+                    urgency=Urgency(x["urgency"]),
+                    persons_reported=x["persons_reported"],
+                    indicators=frozenset(Indicator(i) for i in x["indicators"]),
+                    received_at=x["received_at"],
+                )
+                for x in leads
+            ],
+            visits=[
+                UndercoverVisit(
+                    visit_id=v["visit_id"],
+                    idempotency_key=v["idempotency_key"],
+                    visited_on=v["visited_on"],
+                    investigators=tuple(v["investigators"]),
+                    recorded_at=v["recorded_at"],
+                    recorded_by=v["recorded_by"],
+                )
+                for v in visits
+            ],
+        )
+
+    async def open_ones(self, *, limit: int) -> list[Investigation]:
+        ids = await self._conn.fetch(
+            "SELECT investigation_id FROM investigation.investigations WHERE closed_at IS NULL"
+            " ORDER BY CASE urgency WHEN 'immediate' THEN 0 WHEN 'high' THEN 1 ELSE 2 END,"
+            " opened_at DESC LIMIT $1",
+            limit,
+        )
+        return [inv for r in ids if (inv := await self.get(r["investigation_id"])) is not None]

@@ -2,13 +2,22 @@ from __future__ import annotations
 
 from homeward_shared.uow import PostgresUnitOfWork
 
-from homeward_investigation.adapters.repository import ReferralRepository, ReportRepository
+from homeward_investigation.adapters.repository import (
+    InvestigationRepository,
+    OperationRepository,
+    ReferralRepository,
+    ReportRepository,
+)
 
 
 class InvestigationUnitOfWork(PostgresUnitOfWork):
     reports: ReportRepository
     referrals: ReferralRepository
+    operations: OperationRepository
+    investigations: InvestigationRepository
 
     def open_repositories(self) -> None:
         self.reports = ReportRepository(self.conn, self.vault)
         self.referrals = ReferralRepository(self.conn)
+        self.operations = OperationRepository(self.conn)
+        self.investigations = InvestigationRepository(self.conn, self.vault)

@@ -4,10 +4,17 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 
-from homeward_shared.contracts.handoffs import Urgency
+from homeward_shared.contracts.handoffs import EstablishmentKind, Indicator, Urgency
 from homeward_shared.personal import personal, register_personal
+from homeward_shared.uow import Received
 
-from homeward_investigation.domain.model import EstablishmentKind, EvidenceRef, Indicator, Sex
+from homeward_investigation.domain.model import (
+    AccusedVerdict,
+    EvidenceRef,
+    Milestone,
+    RescueOutcome,
+    Sex,
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -50,4 +57,70 @@ class AcknowledgeReferral:
     referral_id: uuid.UUID
 
 
-register_personal(EstablishmentSeen, PersonSeen)
+@dataclass(frozen=True, kw_only=True)
+class AssignReferral:
+    referral_id: uuid.UUID
+    assignee: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordMilestone:
+    referral_id: uuid.UUID
+    milestone: Milestone
+    occurred_on: date
+    accused_count: int | None = None
+    verdicts: tuple[AccusedVerdict, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class OutcomeSeen:
+    case_id: uuid.UUID
+    outcome: RescueOutcome
+    children_with_her: int = 0
+    medical_urgency: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordRescueOperation:
+    referral_id: uuid.UUID
+    idempotency_key: str
+    carried_out_on: date
+    outcomes: tuple[OutcomeSeen, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordOutcomes:
+    operation_id: uuid.UUID
+    outcomes: tuple[OutcomeSeen, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class OpenInvestigationFromLead:
+    received: Received
+    correlation_id: uuid.UUID
+    lead_id: uuid.UUID
+    kind: EstablishmentKind
+    province: str
+    district: str | None
+    urgency: Urgency
+    persons_reported: int
+    indicators: frozenset[Indicator]
+
+
+@dataclass(frozen=True, kw_only=True)
+class OpenInvestigation:
+    idempotency_key: str
+    establishment: EstablishmentSeen
+    urgency: Urgency
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordVisit:
+    investigation_id: uuid.UUID
+    idempotency_key: str
+    visited_on: date
+    investigators: tuple[str, ...]
+    observations: str | None = personal(default=None)
+
+
+register_personal(EstablishmentSeen, PersonSeen, RecordVisit)

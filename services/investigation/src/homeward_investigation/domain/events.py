@@ -19,3 +19,15 @@ class LegalReferralIssued(DomainEvent):
     case_ids: tuple[uuid.UUID, ...]
     urgency: Urgency
     indicators: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class PersonRescued(DomainEvent):
+    """She is out of exploitation after an operation: recovery places her."""
+
+    case_number: str
+    operation_id: uuid.UUID
+    urgency: Urgency
+    apparent_minor: bool
+    children_with_her: int
+    language: str | None

@@ -1,5 +1,7 @@
-"""Investigation's domain: investigative reports, the persons they identify, and the legal
-referral that hands a report to legal workers.
+"""Investigation's domain: investigative reports, the persons they identify, the legal
+referral that hands a report to legal workers, the investigations (from intake's leads or
+the team's own) with their undercover visits, the legal track of that referral (one legal
+case per establishment), and the rescue operations with their outcome per person.
 
 Framework-free. Personal fields are marked where they are declared; the repository seals
 them before they reach the database: hers under her case's key, the establishment's under a
@@ -13,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-from homeward_shared.contracts.handoffs import Urgency
+from homeward_shared.contracts.handoffs import EstablishmentKind, Indicator, Urgency
 from homeward_shared.domain import Aggregate, Conflict, DomainError, StageEntered
 from homeward_shared.personal import personal, register_personal
 from homeward_shared.stages import Stage
@@ -25,30 +27,10 @@ from homeward_investigation.domain import events
 _CLOCK_SLACK = timedelta(days=1)
 
 
-class EstablishmentKind(StrEnum):
-    BROTHEL = "brothel"
-    KARAOKE_BAR = "karaoke_bar"
-    CLUB = "club"
-    MASSAGE_PARLOUR = "massage_parlour"
-    BEER_GARDEN = "beer_garden"
-    OTHER = "other"
-
-
 class Sex(StrEnum):
     FEMALE = "female"
     MALE = "male"
     UNKNOWN = "unknown"
-
-
-class Indicator(StrEnum):
-    """What the investigator saw that marks her as a probable victim."""
-
-    APPARENT_MINOR = "apparent_minor"
-    DEBT_BONDAGE = "debt_bondage"
-    CONFINEMENT = "confinement"
-    VIOLENCE = "violence"
-    DRUGS = "drugs"
-    DOCUMENT_WITHHOLDING = "document_withholding"
 
 
 @dataclass(kw_only=True)
@@ -65,8 +47,84 @@ class Establishment:
     establishment_id: uuid.UUID
     kind: EstablishmentKind
     province: str
-    district: str
+    district: str | None
     particulars: EstablishmentParticulars = field(default_factory=EstablishmentParticulars)
+
+
+_URGENCY_RANK = {Urgency.IMMEDIATE: 0, Urgency.HIGH: 1, Urgency.ROUTINE: 2}
+
+
+class InvestigationOrigin(StrEnum):
+    LEAD = "lead"
+    TEAM = "team"
+
+
+@dataclass(frozen=True, kw_only=True)
+class LinkedLead:
+    """A lead from intake on the investigation's establishment: codes and counts only (the
+    exact address stays sealed in intake)."""
+
+    lead_id: uuid.UUID
+    urgency: Urgency
+    persons_reported: int
+    indicators: frozenset[Indicator]
+    received_at: datetime
+
+
+@dataclass(kw_only=True, eq=False)
+class UndercoverVisit:
+    visit_id: uuid.UUID
+    idempotency_key: str
+    visited_on: date
+    investigators: tuple[str, ...]
+    recorded_at: datetime
+    recorded_by: str
+    observations: str | None = personal(default=None)
+
+
+register_personal(UndercoverVisit)
+
+
+@dataclass(kw_only=True, eq=False)
+class Investigation(Aggregate):
+    """The team's work on one establishment, before and while reports are filed. Invariant:
+    an establishment has at most one open investigation; a later lead on it is linked to
+    that one, never a second investigation."""
+
+    investigation_id: uuid.UUID
+    establishment: Establishment
+    origin: InvestigationOrigin
+    urgency: Urgency
+    opened_at: datetime
+    opened_by: str
+    leads: list[LinkedLead] = field(default_factory=list)
+    visits: list[UndercoverVisit] = field(default_factory=list)
+    closed_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        Aggregate.__init__(self)
+
+    def link(self, lead: LinkedLead) -> bool:
+        """Link a lead; the investigation becomes as urgent as its most urgent lead. The same
+        lead twice is linked once (returns False)."""
+        if any(x.lead_id == lead.lead_id for x in self.leads):
+            return False
+        self.leads.append(lead)
+        if _URGENCY_RANK[lead.urgency] < _URGENCY_RANK[self.urgency]:
+            self.urgency = lead.urgency
+        return True
+
+    def record_visit(self, visit: UndercoverVisit) -> None:
+        if self.closed_at is not None:
+            raise Conflict(f"investigation {self.investigation_id} is closed")
+        if visit.visited_on > (visit.recorded_at + _CLOCK_SLACK).date():
+            raise DomainError("visited_on: a visit cannot be in the future")
+        if not visit.investigators:
+            raise DomainError("investigators: a visit names at least one investigator")
+        self.visits.append(visit)
+
+    def visit(self, visit_id: uuid.UUID) -> UndercoverVisit | None:
+        return next((v for v in self.visits if v.visit_id == visit_id), None)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -103,6 +161,144 @@ class IdentifiedPerson:
     stage: Stage = Stage.IDENTIFIED
     identity: PersonIdentity = field(default_factory=PersonIdentity)
 
+    @property
+    def apparent_minor(self) -> bool:
+        """Seen as a minor, or of an age under 18: a centre for the youngest must know."""
+        return Indicator.APPARENT_MINOR in self.indicators or (
+            self.approximate_age is not None and self.approximate_age < 18
+        )
+
+
+class Milestone(StrEnum):
+    """The legal track of one legal case, in the only order it can happen."""
+
+    POLICE_ENGAGED = "police_engaged"
+    OPERATION_CARRIED_OUT = "operation_carried_out"
+    CHARGES_FILED = "charges_filed"
+    TRIAL_OPENED = "trial_opened"
+    VERDICT = "verdict"
+
+
+MILESTONE_ORDER: tuple[Milestone, ...] = tuple(Milestone)
+
+
+class Verdict(StrEnum):
+    CONVICTED = "convicted"
+    ACQUITTED = "acquitted"
+    DISMISSED = "dismissed"
+
+
+@dataclass(frozen=True, kw_only=True)
+class AccusedVerdict:
+    """The verdict on one accused, by position in the charges: their names are personal
+    data and are not kept on the legal track."""
+
+    verdict: Verdict
+    sentence_months: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.sentence_months is not None and self.verdict is not Verdict.CONVICTED:
+            raise DomainError("verdicts: only a conviction carries a sentence")
+
+
+@dataclass(frozen=True, kw_only=True)
+class LegalMilestone:
+    milestone: Milestone
+    occurred_on: date
+    recorded_at: datetime
+    recorded_by: str
+    accused_count: int | None = None
+    verdicts: tuple[AccusedVerdict, ...] = ()
+
+    def same_facts(self, other: LegalMilestone) -> bool:
+        """Who recorded it and when are not facts of the case: a retry by someone else is
+        the same milestone."""
+        return (self.occurred_on, self.accused_count, self.verdicts) == (
+            other.occurred_on,
+            other.accused_count,
+            other.verdicts,
+        )
+
+
+class RescueOutcome(StrEnum):
+    RESCUED = "rescued"
+    NOT_FOUND = "not_found"
+
+
+@dataclass(frozen=True, kw_only=True)
+class PersonOutcome:
+    """What an operation found of one identified person, and what recovery needs to know to
+    place her (codes and counts, nothing that says who she is)."""
+
+    case_id: uuid.UUID
+    outcome: RescueOutcome
+    recorded_at: datetime
+    recorded_by: str
+    children_with_her: int = 0
+    medical_urgency: bool = False
+
+    def same_facts(self, other: PersonOutcome) -> bool:
+        return (self.outcome, self.children_with_her, self.medical_urgency) == (
+            other.outcome,
+            other.children_with_her,
+            other.medical_urgency,
+        )
+
+
+@dataclass(kw_only=True, eq=False)
+class RescueOperation(Aggregate):
+    """An operation on the establishment of a referral, with an outcome per person it was
+    meant to find. Outcomes can arrive over hours (a person found later that day), so they
+    are recorded one by one; each once."""
+
+    operation_id: uuid.UUID
+    referral_id: uuid.UUID
+    report_id: uuid.UUID
+    establishment_id: uuid.UUID
+    carried_out_on: date
+    recorded_at: datetime
+    recorded_by: str
+    outcomes: dict[uuid.UUID, PersonOutcome] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        Aggregate.__init__(self)
+
+    @classmethod
+    def carry_out(
+        cls,
+        *,
+        operation_id: uuid.UUID,
+        referral: LegalReferral,
+        carried_out_on: date,
+        recorded_at: datetime,
+        recorded_by: str,
+    ) -> RescueOperation:
+        if carried_out_on > (recorded_at + _CLOCK_SLACK).date():
+            raise DomainError("carried_out_on: an operation cannot be recorded before it happens")
+        return cls(
+            operation_id=operation_id,
+            referral_id=referral.referral_id,
+            report_id=referral.report_id,
+            establishment_id=referral.establishment_id,
+            carried_out_on=carried_out_on,
+            recorded_at=recorded_at,
+            recorded_by=recorded_by,
+        )
+
+    def record(self, outcome: PersonOutcome) -> bool:
+        """Invariant: one outcome per person per operation. The same outcome submitted again
+        is a no-op (False); a different one is refused."""
+        prior = self.outcomes.get(outcome.case_id)
+        if prior is not None:
+            if prior.same_facts(outcome):
+                return False
+            raise Conflict(
+                f"case {outcome.case_id} has outcome {prior.outcome} in operation"
+                f" {self.operation_id} already"
+            )
+        self.outcomes[outcome.case_id] = outcome
+        return True
+
 
 @dataclass(kw_only=True, eq=False)
 class LegalReferral(Aggregate):
@@ -118,6 +314,10 @@ class LegalReferral(Aggregate):
     referred_by: str
     acknowledged_at: datetime | None = None
     acknowledged_by: str | None = None
+    assigned_to: str | None = None
+    assigned_at: datetime | None = None
+    assigned_by: str | None = None
+    milestones: dict[Milestone, LegalMilestone] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         Aggregate.__init__(self)
@@ -125,6 +325,64 @@ class LegalReferral(Aggregate):
     @property
     def acknowledged(self) -> bool:
         return self.acknowledged_at is not None
+
+    def assign(self, assignee: str, *, by: str, at: datetime) -> bool:
+        """Hand the referral to a colleague (a user id). Assigning takes the referral on, so
+        an unacknowledged one is acknowledged by whoever assigns it. Returns whether anything
+        changed: assigning it to the one who has it already is a no-op."""
+        if self.assigned_to == assignee:
+            return False
+        self.acknowledge(by, at)
+        self.assigned_to, self.assigned_at, self.assigned_by = assignee, at, by
+        return True
+
+    def record_milestone(self, milestone: LegalMilestone, *, today: date) -> bool:
+        """Record a step of the legal track. Invariants: the steps come in ``MILESTONE_ORDER``
+        (each needs the one before it), their dates never go backwards, each is recorded
+        once and never changed. The same step submitted again with the same facts is a
+        no-op (returns False); with other facts it is refused."""
+        m = milestone.milestone
+        prior = self.milestones.get(m)
+        if prior is not None:
+            if prior.same_facts(milestone):
+                return False
+            raise Conflict(f"{m} was recorded already for referral {self.referral_id}")
+        position = MILESTONE_ORDER.index(m)
+        if position > 0:
+            before = self.milestones.get(MILESTONE_ORDER[position - 1])
+            if before is None:
+                raise Conflict(f"{m} needs {MILESTONE_ORDER[position - 1]} first")
+            if milestone.occurred_on < before.occurred_on:
+                raise DomainError(f"occurred_on: {m} cannot be earlier than {before.milestone}")
+        if milestone.occurred_on > today + _CLOCK_SLACK:
+            raise DomainError(f"occurred_on: {m} cannot be in the future")
+        if m is Milestone.CHARGES_FILED and not milestone.accused_count:
+            raise DomainError("accused_count: charges are filed against at least one accused")
+        if m is Milestone.VERDICT:
+            accused = self.milestones[Milestone.CHARGES_FILED].accused_count
+            if len(milestone.verdicts) != accused:
+                raise DomainError(f"verdicts: one verdict per accused ({accused})")
+        if m is not Milestone.CHARGES_FILED and milestone.accused_count is not None:
+            raise DomainError(f"accused_count: only charges_filed counts the accused, not {m}")
+        if m is not Milestone.VERDICT and milestone.verdicts:
+            raise DomainError(f"verdicts: only a verdict has verdicts, not {m}")
+        self.milestones[m] = milestone
+        return True
+
+    def operation_carried_out(self, on: date, *, by: str, at: datetime, today: date) -> bool:
+        """The first rescue operation on the referral is the legal track's operation step;
+        later attempts (for the persons not found) do not move it."""
+        if Milestone.OPERATION_CARRIED_OUT in self.milestones:
+            return False
+        return self.record_milestone(
+            LegalMilestone(
+                milestone=Milestone.OPERATION_CARRIED_OUT,
+                occurred_on=on,
+                recorded_at=at,
+                recorded_by=by,
+            ),
+            today=today,
+        )
 
     def acknowledge(self, by: str, at: datetime) -> bool:
         """A legal worker took the referral on. The first acknowledgement is the one that
@@ -142,7 +400,7 @@ class ReferralSummary:
     referral: LegalReferral
     establishment_kind: EstablishmentKind
     province: str
-    district: str
+    district: str | None
     case_numbers: tuple[str, ...]
     indicators: frozenset[Indicator]
 
@@ -261,3 +519,42 @@ class InvestigativeReport(Aggregate):
                 )
             )
         return referral
+
+    def record_rescue_outcome(self, outcome: PersonOutcome, *, operation_id: uuid.UUID) -> None:
+        """Her case moves on from an operation's outcome. Invariants: she is rescued once;
+        not found leaves her case open, and a later operation can still rescue her. Rescued
+        hands her to recovery (``PersonRescued``) with what a centre needs to place her."""
+        person = self.person(outcome.case_id)
+        if person is None:
+            raise DomainError(
+                f"case_id: report {self.report_id} identifies no case {outcome.case_id}"
+            )
+        if person.stage is Stage.RESCUED:
+            raise Conflict(f"case {person.case_id} was rescued already")
+        if person.stage.rank < Stage.REFERRED_TO_LEGAL.rank:
+            raise Conflict(f"case {person.case_id} was not referred to legal workers")
+        new_stage = Stage.RESCUED if outcome.outcome is RescueOutcome.RESCUED else Stage.NOT_FOUND
+        if person.stage is not new_stage:
+            previous, person.stage = person.stage, new_stage
+            self.record(
+                StageEntered(
+                    case_id=person.case_id,
+                    stage=new_stage,
+                    previous_stage=previous,
+                    reason="rescue_operation",
+                    occurred_at=outcome.recorded_at,
+                )
+            )
+        if new_stage is Stage.RESCUED:
+            self.record(
+                events.PersonRescued(
+                    case_id=person.case_id,
+                    case_number=person.case_number,
+                    operation_id=operation_id,
+                    urgency=Urgency.IMMEDIATE if outcome.medical_urgency else self.urgency,
+                    apparent_minor=person.apparent_minor,
+                    children_with_her=outcome.children_with_her,
+                    language=person.language,
+                    occurred_at=outcome.recorded_at,
+                )
+            )

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
-from homeward_shared.contracts.handoffs import Urgency
+from homeward_shared.contracts.handoffs import EstablishmentKind, Indicator, Urgency
 from homeward_shared.personal import PersonalField, ReadPurpose, register_personal
 from homeward_shared.runtime import ServiceDep, require_role
 from homeward_shared.stages import Stage
@@ -16,20 +16,33 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from homeward_investigation.domain.commands import (
     AcknowledgeReferral,
+    AssignReferral,
     EstablishmentSeen,
     FileReport,
     IssueLegalReferral,
+    OpenInvestigation,
+    OutcomeSeen,
     PersonSeen,
+    RecordMilestone,
+    RecordOutcomes,
+    RecordRescueOperation,
+    RecordVisit,
 )
 from homeward_investigation.domain.model import (
-    EstablishmentKind,
+    AccusedVerdict,
     EvidenceRef,
     IdentifiedPerson,
-    Indicator,
+    Investigation,
+    InvestigationOrigin,
     InvestigativeReport,
+    LegalMilestone,
     LegalReferral,
+    Milestone,
     ReferralSummary,
+    RescueOperation,
+    RescueOutcome,
     Sex,
+    Verdict,
 )
 from homeward_investigation.service import handlers
 
@@ -105,7 +118,7 @@ class EstablishmentOut(BaseModel):
     establishment_id: uuid.UUID
     kind: EstablishmentKind
     province: str
-    district: str
+    district: str | None
 
 
 class EvidenceOut(BaseModel):
@@ -183,6 +196,9 @@ class ReferralOut(BaseModel):
     referred_by: str
     acknowledged_at: datetime | None
     acknowledged_by: str | None
+    assigned_to: str | None
+    assigned_at: datetime | None
+    assigned_by: str | None
 
     @classmethod
     def of(cls, r: LegalReferral) -> ReferralOut:
@@ -196,6 +212,9 @@ class ReferralOut(BaseModel):
             referred_by=r.referred_by,
             acknowledged_at=r.acknowledged_at,
             acknowledged_by=r.acknowledged_by,
+            assigned_to=r.assigned_to,
+            assigned_at=r.assigned_at,
+            assigned_by=r.assigned_by,
         )
 
 
@@ -205,7 +224,7 @@ class InboxItemOut(ReferralOut):
 
     establishment_kind: EstablishmentKind
     province: str
-    district: str
+    district: str | None
     case_numbers: list[str]
     indicators: list[Indicator]
 
@@ -221,12 +240,234 @@ class InboxItemOut(ReferralOut):
         )
 
 
+class AssignIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    assignee: str = Field(min_length=1, max_length=64, description="the colleague's user id")
+
+
+class VerdictIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    verdict: Verdict
+    sentence_months: int | None = Field(default=None, ge=0, le=1_200)
+
+
+class MilestoneIn(BaseModel):
+    """A step of the legal track. ``operation_carried_out`` is not posted here: recording
+    the rescue operation records it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    milestone: Literal[
+        Milestone.POLICE_ENGAGED,
+        Milestone.CHARGES_FILED,
+        Milestone.TRIAL_OPENED,
+        Milestone.VERDICT,
+    ]
+    occurred_on: date
+    accused_count: int | None = Field(
+        default=None, ge=1, le=500, description="charges_filed only: how many are accused"
+    )
+    verdicts: list[VerdictIn] = Field(
+        default_factory=list, max_length=500, description="verdict only: one per accused"
+    )
+
+    def command(self, referral_id: uuid.UUID) -> RecordMilestone:
+        return RecordMilestone(
+            referral_id=referral_id,
+            milestone=Milestone(self.milestone),
+            occurred_on=self.occurred_on,
+            accused_count=self.accused_count,
+            verdicts=tuple(AccusedVerdict(**v.model_dump()) for v in self.verdicts),
+        )
+
+
+class MilestoneOut(BaseModel):
+    milestone: Milestone
+    occurred_on: date
+    recorded_at: datetime
+    recorded_by: str
+    accused_count: int | None
+    verdicts: list[VerdictIn]
+
+    @classmethod
+    def of(cls, m: LegalMilestone) -> MilestoneOut:
+        return cls(
+            milestone=m.milestone,
+            occurred_on=m.occurred_on,
+            recorded_at=m.recorded_at,
+            recorded_by=m.recorded_by,
+            accused_count=m.accused_count,
+            verdicts=[VerdictIn(**vars(v)) for v in m.verdicts],
+        )
+
+
+class OutcomeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    case_id: uuid.UUID
+    outcome: RescueOutcome
+    children_with_her: int = Field(default=0, ge=0, le=20)
+    medical_urgency: bool = Field(
+        default=False, description="she needs medical care at once: recovery places her first"
+    )
+
+    def seen(self) -> OutcomeSeen:
+        return OutcomeSeen(**self.model_dump())
+
+
+class OperationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    idempotency_key: str = Field(min_length=8, max_length=128)
+    carried_out_on: date
+    outcomes: list[OutcomeIn] = Field(default_factory=list, max_length=500)
+
+
+class OutcomesIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    outcomes: list[OutcomeIn] = Field(min_length=1, max_length=500)
+
+
+class OutcomeOut(BaseModel):
+    case_id: uuid.UUID
+    outcome: RescueOutcome
+    children_with_her: int
+    medical_urgency: bool
+    recorded_at: datetime
+    recorded_by: str
+
+
+class OperationOut(BaseModel):
+    operation_id: uuid.UUID
+    referral_id: uuid.UUID
+    report_id: uuid.UUID
+    establishment_id: uuid.UUID
+    carried_out_on: date
+    recorded_at: datetime
+    recorded_by: str
+    outcomes: list[OutcomeOut]
+
+    @classmethod
+    def of(cls, o: RescueOperation) -> OperationOut:
+        return cls(
+            operation_id=o.operation_id,
+            referral_id=o.referral_id,
+            report_id=o.report_id,
+            establishment_id=o.establishment_id,
+            carried_out_on=o.carried_out_on,
+            recorded_at=o.recorded_at,
+            recorded_by=o.recorded_by,
+            outcomes=[OutcomeOut(**vars(x)) for x in o.outcomes.values()],
+        )
+
+
+class LegalCaseOut(ReferralOut):
+    """A referral as a legal case: its track so far and its operations. No personal data."""
+
+    milestones: list[MilestoneOut]
+    operations: list[OperationOut]
+
+
+class InvestigationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    idempotency_key: str = Field(min_length=8, max_length=128)
+    establishment: EstablishmentIn
+    urgency: Urgency
+
+
+class VisitIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    idempotency_key: str = Field(min_length=8, max_length=128)
+    visited_on: date
+    investigators: list[str] = Field(
+        min_length=1, max_length=20, description="the investigators' user ids"
+    )
+    observations: str | None = PersonalField(None, max_length=10_000)
+
+
+class LeadOut(BaseModel):
+    lead_id: uuid.UUID
+    urgency: Urgency
+    persons_reported: int
+    indicators: list[Indicator]
+    received_at: datetime
+
+
+class VisitOut(BaseModel):
+    """A visit without its observations (sealed; read them through the audited route)."""
+
+    visit_id: uuid.UUID
+    visited_on: date
+    investigators: list[str]
+    recorded_at: datetime
+    recorded_by: str
+
+
+class InvestigationOut(BaseModel):
+    investigation_id: uuid.UUID
+    establishment: EstablishmentOut
+    origin: InvestigationOrigin
+    urgency: Urgency
+    opened_at: datetime
+    opened_by: str
+    closed_at: datetime | None
+    leads: list[LeadOut]
+    visits: list[VisitOut]
+
+    @classmethod
+    def of(cls, i: Investigation) -> InvestigationOut:
+        e = i.establishment
+        return cls(
+            investigation_id=i.investigation_id,
+            establishment=EstablishmentOut(
+                establishment_id=e.establishment_id,
+                kind=e.kind,
+                province=e.province,
+                district=e.district,
+            ),
+            origin=i.origin,
+            urgency=i.urgency,
+            opened_at=i.opened_at,
+            opened_by=i.opened_by,
+            closed_at=i.closed_at,
+            leads=[
+                LeadOut(
+                    lead_id=x.lead_id,
+                    urgency=x.urgency,
+                    persons_reported=x.persons_reported,
+                    indicators=sorted(x.indicators),
+                    received_at=x.received_at,
+                )
+                for x in i.leads
+            ],
+            visits=[
+                VisitOut(
+                    visit_id=v.visit_id,
+                    visited_on=v.visited_on,
+                    investigators=list(v.investigators),
+                    recorded_at=v.recorded_at,
+                    recorded_by=v.recorded_by,
+                )
+                for v in i.visits
+            ],
+        )
+
+
+class ObservationsOut(BaseModel):
+    observations: str | None = PersonalField(None)
+
+
 class IdentityOut(BaseModel):
     name: str | None = PersonalField(None)
     description: str | None = PersonalField(None)
 
 
-register_personal(EstablishmentIn, PersonIn, IdentityOut)
+register_personal(EstablishmentIn, PersonIn, IdentityOut, VisitIn, ObservationsOut)
 
 
 @router.post("/reports", status_code=201)
@@ -292,3 +533,192 @@ async def acknowledge_referral(
         AcknowledgeReferral(referral_id=referral_id), service.uow(actor)
     )
     return ReferralOut.of(referral)
+
+
+@router.post("/legal/referrals/{referral_id}/assign")
+async def assign_referral(
+    referral_id: uuid.UUID, body: AssignIn, service: ServiceDep, actor: LegalWorker
+) -> ReferralOut:
+    """Hand the referral to a colleague; an unacknowledged referral is acknowledged by the
+    one who assigns it. Assigning it to its holder again changes nothing."""
+    referral = await handlers.assign_referral(
+        AssignReferral(referral_id=referral_id, assignee=body.assignee), service.uow(actor)
+    )
+    return ReferralOut.of(referral)
+
+
+@router.get("/legal/referrals/{referral_id}")
+async def get_legal_case(
+    referral_id: uuid.UUID, service: ServiceDep, actor: LegalWorker
+) -> LegalCaseOut:
+    referral, operations = await handlers.get_legal_case(referral_id, service.uow(actor))
+    return _legal_case(referral, operations)
+
+
+def _legal_case(referral: LegalReferral, operations: list[RescueOperation]) -> LegalCaseOut:
+    return LegalCaseOut(
+        **ReferralOut.of(referral).model_dump(),
+        milestones=[
+            MilestoneOut.of(referral.milestones[m]) for m in Milestone if m in referral.milestones
+        ],
+        operations=[OperationOut.of(o) for o in operations],
+    )
+
+
+@router.post(
+    "/legal/referrals/{referral_id}/milestones",
+    status_code=201,
+    responses={409: {"description": "out of order, or recorded already with other facts"}},
+)
+async def record_milestone(
+    referral_id: uuid.UUID,
+    body: MilestoneIn,
+    service: ServiceDep,
+    actor: LegalWorker,
+    response: Response,
+) -> LegalCaseOut:
+    """Record a step of the legal track, in order (police engaged, operation carried out,
+    charges filed, trial opened, verdict), once. 201 new; 200 if the same step with the same
+    facts was recorded already; 409 out of order or with other facts."""
+    referral, created = await handlers.record_milestone(
+        body.command(referral_id), service.uow(actor)
+    )
+    if not created:
+        response.status_code = 200
+    return _legal_case(referral, [])
+
+
+@router.post(
+    "/legal/referrals/{referral_id}/operations",
+    status_code=201,
+    responses={
+        404: {"description": "no such referral"},
+        409: {"description": "police not engaged yet, or a person rescued already"},
+    },
+)
+async def record_rescue_operation(
+    referral_id: uuid.UUID,
+    body: OperationIn,
+    service: ServiceDep,
+    actor: CaseWorker,
+    response: Response,
+) -> OperationOut:
+    """Record an operation on the referral's establishment with the outcomes known so far.
+    Each rescued person enters ``rescued`` and is handed to recovery
+    (``investigation.person_rescued``); each not found enters ``not_found`` and her case
+    stays open. 201 new; 200 with the first operation for a retried ``idempotency_key``."""
+    operation, created = await handlers.record_rescue_operation(
+        RecordRescueOperation(
+            referral_id=referral_id,
+            idempotency_key=body.idempotency_key,
+            carried_out_on=body.carried_out_on,
+            outcomes=tuple(o.seen() for o in body.outcomes),
+        ),
+        service.uow(actor),
+    )
+    if not created:
+        response.status_code = 200
+    return OperationOut.of(operation)
+
+
+@router.post(
+    "/legal/operations/{operation_id}/outcomes",
+    responses={409: {"description": "another outcome recorded already for a person"}},
+)
+async def record_outcomes(
+    operation_id: uuid.UUID, body: OutcomesIn, service: ServiceDep, actor: CaseWorker
+) -> OperationOut:
+    """Outcomes known after the operation was recorded. Each person's outcome is recorded
+    once: the same one again changes nothing; another one is refused (409), and then nothing
+    of the submission is recorded."""
+    operation = await handlers.record_outcomes(
+        RecordOutcomes(operation_id=operation_id, outcomes=tuple(o.seen() for o in body.outcomes)),
+        service.uow(actor),
+    )
+    return OperationOut.of(operation)
+
+
+@router.get("/legal/operations/{operation_id}")
+async def get_operation(
+    operation_id: uuid.UUID, service: ServiceDep, actor: CaseWorker
+) -> OperationOut:
+    return OperationOut.of(await handlers.get_operation(operation_id, service.uow(actor)))
+
+
+@router.post("/investigations", status_code=201)
+async def open_investigation(
+    body: InvestigationIn, service: ServiceDep, actor: Investigator, response: Response
+) -> InvestigationOut:
+    """The team opens an investigation on a place it found itself (leads from intake open
+    theirs on their own). 201 new; 200 with the first for a retried ``idempotency_key``."""
+    investigation, created = await handlers.open_investigation(
+        OpenInvestigation(
+            idempotency_key=body.idempotency_key,
+            establishment=EstablishmentSeen(**body.establishment.model_dump()),
+            urgency=body.urgency,
+        ),
+        service.uow(actor),
+    )
+    if not created:
+        response.status_code = 200
+    return InvestigationOut.of(investigation)
+
+
+@router.get("/investigations")
+async def open_investigations(
+    service: ServiceDep,
+    actor: Investigator,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> list[InvestigationOut]:
+    """Open investigations, most urgent first, then newest."""
+    found = await handlers.open_investigations(service.uow(actor), limit=limit)
+    return [InvestigationOut.of(i) for i in found]
+
+
+@router.get("/investigations/{investigation_id}")
+async def get_investigation(
+    investigation_id: uuid.UUID, service: ServiceDep, actor: Investigator
+) -> InvestigationOut:
+    return InvestigationOut.of(
+        await handlers.get_investigation(investigation_id, service.uow(actor))
+    )
+
+
+@router.post("/investigations/{investigation_id}/visits", status_code=201)
+async def record_visit(
+    investigation_id: uuid.UUID,
+    body: VisitIn,
+    service: ServiceDep,
+    actor: Investigator,
+    response: Response,
+) -> InvestigationOut:
+    """An undercover visit; its observations are sealed. 422 for a visit in the future;
+    201 new; 200 for a retried ``idempotency_key``."""
+    investigation, _, created = await handlers.record_visit(
+        RecordVisit(
+            investigation_id=investigation_id,
+            idempotency_key=body.idempotency_key,
+            visited_on=body.visited_on,
+            investigators=tuple(body.investigators),
+            observations=body.observations,
+        ),
+        service.uow(actor),
+    )
+    if not created:
+        response.status_code = 200
+    return InvestigationOut.of(investigation)
+
+
+@router.get("/investigations/{investigation_id}/visits/{visit_id}/observations")
+async def read_observations(
+    investigation_id: uuid.UUID,
+    visit_id: uuid.UUID,
+    service: ServiceDep,
+    actor: Investigator,
+    purpose: Annotated[ReadPurpose, Query()],
+) -> ObservationsOut:
+    """Open a visit's observations; audited as ``personal_data_read``."""
+    observations = await handlers.read_observations(
+        investigation_id, visit_id, purpose, service.uow(actor)
+    )
+    return ObservationsOut(observations=observations)

@@ -5,23 +5,39 @@ from __future__ import annotations
 import uuid
 from typing import Protocol
 
-from homeward_shared.domain import NotFound, utcnow
+from homeward_shared.domain import Conflict, DomainError, NotFound, utcnow
 from homeward_shared.personal import ReadPurpose
 from homeward_shared.uow import AbstractUnitOfWork
 
 from homeward_investigation.domain.commands import (
     AcknowledgeReferral,
+    AssignReferral,
     FileReport,
     IssueLegalReferral,
+    OpenInvestigation,
+    OpenInvestigationFromLead,
+    OutcomeSeen,
+    RecordMilestone,
+    RecordOutcomes,
+    RecordRescueOperation,
+    RecordVisit,
 )
 from homeward_investigation.domain.model import (
     Establishment,
     EstablishmentParticulars,
     IdentifiedPerson,
+    Investigation,
+    InvestigationOrigin,
     InvestigativeReport,
+    LegalMilestone,
     LegalReferral,
+    LinkedLead,
+    Milestone,
     PersonIdentity,
+    PersonOutcome,
     ReferralSummary,
+    RescueOperation,
+    UndercoverVisit,
 )
 
 
@@ -45,9 +61,40 @@ class Referrals(Protocol):
     async def inbox(self, *, acknowledged: bool | None, limit: int) -> list[ReferralSummary]: ...
 
 
+class Operations(Protocol):
+    async def add(self, operation: RescueOperation, idempotency_key: str) -> None: ...
+    async def by_idempotency_key(self, key: str) -> RescueOperation | None: ...
+    async def get(
+        self, operation_id: uuid.UUID, *, for_update: bool = False
+    ) -> RescueOperation | None: ...
+    async def save(self, operation: RescueOperation) -> None: ...
+    async def of_referral(self, referral_id: uuid.UUID) -> list[RescueOperation]: ...
+
+
+class Investigations(Protocol):
+    async def lock_area(self, kind: str, province: str, district: str | None) -> None: ...
+    async def open_in_area(
+        self, kind: str, province: str, district: str | None
+    ) -> Investigation | None: ...
+    async def by_idempotency_key(self, key: str) -> Investigation | None: ...
+    async def by_lead(self, lead_id: uuid.UUID) -> Investigation | None: ...
+    async def add(self, investigation: Investigation, idempotency_key: str) -> bool: ...
+    async def save(self, investigation: Investigation) -> None: ...
+    async def get(
+        self, investigation_id: uuid.UUID, *, for_update: bool = False
+    ) -> Investigation | None: ...
+    async def visit_by_key(self, key: str) -> uuid.UUID | None: ...
+    async def open_observations(
+        self, investigation: Investigation, visit: UndercoverVisit
+    ) -> str | None: ...
+    async def open_ones(self, *, limit: int) -> list[Investigation]: ...
+
+
 class InvestigationUoW(AbstractUnitOfWork):
+    investigations: Investigations
     reports: Reports
     referrals: Referrals
+    operations: Operations
 
 
 async def file_report(cmd: FileReport, uow: InvestigationUoW) -> tuple[InvestigativeReport, bool]:
@@ -152,6 +199,359 @@ async def acknowledge_referral(cmd: AcknowledgeReferral, uow: InvestigationUoW) 
         uow.track(referral)
         await uow.commit()
     return referral
+
+
+async def when_lead_reported_open_investigation(
+    cmd: OpenInvestigationFromLead, uow: InvestigationUoW
+) -> None:
+    """A lead from intake opens an investigation on its establishment, or is linked to the
+    open one on a place of the same kind in the same area (intake keeps the exact address,
+    so that is the finest match there is; the team reads the lead's address through intake
+    and splits a wrong match). A redelivered lead changes nothing."""
+    async with uow:
+        if not await uow.claim(cmd.received):
+            return
+        lead = LinkedLead(
+            lead_id=cmd.lead_id,
+            urgency=cmd.urgency,
+            persons_reported=cmd.persons_reported,
+            indicators=cmd.indicators,
+            received_at=utcnow(),
+        )
+        if await uow.investigations.by_lead(cmd.lead_id) is not None:
+            # Another consumer group's delivery, or a replay with a new event id.
+            uow.audit("lead_duplicate_ignored", None, lead_id=str(cmd.lead_id))
+            await uow.commit()
+            return
+        await uow.investigations.lock_area(cmd.kind.value, cmd.province, cmd.district)
+        investigation = await uow.investigations.open_in_area(
+            cmd.kind.value, cmd.province, cmd.district
+        )
+        if investigation is not None:
+            investigation.link(lead)
+            await uow.investigations.save(investigation)
+            action = "lead_linked"
+        else:
+            investigation = Investigation(
+                investigation_id=uuid.uuid4(),
+                establishment=Establishment(
+                    establishment_id=uuid.uuid4(),
+                    kind=cmd.kind,
+                    province=cmd.province,
+                    district=cmd.district,
+                ),
+                origin=InvestigationOrigin.LEAD,
+                urgency=cmd.urgency,
+                opened_at=lead.received_at,
+                opened_by=str(uow.scope.actor),
+            )
+            investigation.link(lead)
+            await uow.investigations.add(investigation, f"lead:{cmd.lead_id}")
+            action = "investigation_opened"
+        uow.audit(
+            action,
+            None,
+            investigation_id=str(investigation.investigation_id),
+            lead_id=str(cmd.lead_id),
+        )
+        await uow.commit()
+
+
+async def open_investigation(
+    cmd: OpenInvestigation, uow: InvestigationUoW
+) -> tuple[Investigation, bool]:
+    """The team opens an investigation on a place it found itself. A retried submit (same
+    idempotency key) returns the first. Returns (investigation, created)."""
+    async with uow:
+        existing = await uow.investigations.by_idempotency_key(cmd.idempotency_key)
+        if existing is not None:
+            return existing, False
+        seen = cmd.establishment
+        now = utcnow()
+        investigation = Investigation(
+            investigation_id=uuid.uuid4(),
+            establishment=Establishment(
+                establishment_id=uuid.uuid4(),
+                kind=seen.kind,
+                province=seen.province,
+                district=seen.district,
+                particulars=EstablishmentParticulars(
+                    address=seen.address, operator_names=seen.operator_names
+                ),
+            ),
+            origin=InvestigationOrigin.TEAM,
+            urgency=cmd.urgency,
+            opened_at=now,
+            opened_by=str(uow.scope.actor),
+        )
+        if not await uow.investigations.add(investigation, cmd.idempotency_key):
+            raced = await uow.investigations.by_idempotency_key(cmd.idempotency_key)
+            assert raced is not None
+            return raced, False
+        uow.audit(
+            "investigation_opened", None, investigation_id=str(investigation.investigation_id)
+        )
+        await uow.commit()
+    return investigation, True
+
+
+async def record_visit(
+    cmd: RecordVisit, uow: InvestigationUoW
+) -> tuple[Investigation, UndercoverVisit, bool]:
+    """An undercover visit: when, which investigators, and what they saw (sealed). A retried
+    submit returns the first visit. Returns (investigation, visit, created)."""
+    async with uow:
+        investigation = await uow.investigations.get(cmd.investigation_id, for_update=True)
+        if investigation is None:
+            raise NotFound(f"investigation {cmd.investigation_id} does not exist")
+        known = await uow.investigations.visit_by_key(cmd.idempotency_key)
+        if known is not None:
+            visit = investigation.visit(known)
+            if visit is None:
+                raise Conflict("idempotency_key: used already for a visit of another investigation")
+            return investigation, visit, False
+        visit = UndercoverVisit(
+            visit_id=uuid.uuid4(),
+            idempotency_key=cmd.idempotency_key,
+            visited_on=cmd.visited_on,
+            investigators=tuple(dict.fromkeys(cmd.investigators)),
+            recorded_at=utcnow(),
+            recorded_by=str(uow.scope.actor),
+            observations=cmd.observations,
+        )
+        investigation.record_visit(visit)
+        await uow.investigations.save(investigation)
+        uow.audit(
+            "undercover_visit_recorded",
+            None,
+            investigation_id=str(investigation.investigation_id),
+            visit_id=str(visit.visit_id),
+        )
+        await uow.commit()
+    return investigation, visit, True
+
+
+async def get_investigation(investigation_id: uuid.UUID, uow: InvestigationUoW) -> Investigation:
+    async with uow:
+        investigation = await uow.investigations.get(investigation_id)
+    if investigation is None:
+        raise NotFound(f"investigation {investigation_id} does not exist")
+    return investigation
+
+
+async def open_investigations(uow: InvestigationUoW, *, limit: int = 50) -> list[Investigation]:
+    """Open investigations, most urgent first, then newest."""
+    async with uow:
+        return await uow.investigations.open_ones(limit=limit)
+
+
+async def read_observations(
+    investigation_id: uuid.UUID, visit_id: uuid.UUID, purpose: ReadPurpose, uow: InvestigationUoW
+) -> str | None:
+    """Open a visit's sealed observations; the read is written to the audit trail."""
+    async with uow:
+        investigation = await uow.investigations.get(investigation_id)
+        visit = investigation.visit(visit_id) if investigation is not None else None
+        if investigation is None or visit is None:
+            raise NotFound(f"investigation {investigation_id} has no visit {visit_id}")
+        observations = await uow.investigations.open_observations(investigation, visit)
+        uow.audit(
+            "personal_data_read",
+            None,
+            purpose=purpose.value,
+            record="undercover_visit",
+            investigation_id=str(investigation_id),
+            visit_id=str(visit_id),
+        )
+        await uow.commit()
+    return observations
+
+
+async def assign_referral(cmd: AssignReferral, uow: InvestigationUoW) -> LegalReferral:
+    """A legal worker hands a referral to a colleague. Who, to whom and when go on the
+    referral and on each of its cases' audit trails; assigning it to its holder is a no-op."""
+    async with uow:
+        referral = await uow.referrals.get(cmd.referral_id, for_update=True)
+        if referral is None:
+            raise NotFound(f"referral {cmd.referral_id} does not exist")
+        previous = referral.assigned_to
+        was_acknowledged = referral.acknowledged
+        if not referral.assign(cmd.assignee, by=str(uow.scope.actor), at=utcnow()):
+            return referral
+        await uow.referrals.save(referral)
+        for case_id in referral.case_ids:
+            if not was_acknowledged:
+                uow.audit(
+                    "legal_referral_acknowledged",
+                    case_id,
+                    referral_id=str(referral.referral_id),
+                    report_id=str(referral.report_id),
+                )
+            uow.audit(
+                "legal_referral_assigned",
+                case_id,
+                referral_id=str(referral.referral_id),
+                assignee=cmd.assignee,
+                previous_assignee=previous,
+            )
+        await uow.commit()
+    return referral
+
+
+async def record_milestone(
+    cmd: RecordMilestone, uow: InvestigationUoW
+) -> tuple[LegalReferral, bool]:
+    """Record a step of the referral's legal track, in order, once. The operation step is
+    recorded by recording the rescue operation itself (one fact, one place). Returns
+    (referral, created); a resubmission of the same step with the same facts is not an
+    error and writes nothing."""
+    async with uow:
+        referral = await uow.referrals.get(cmd.referral_id, for_update=True)
+        if referral is None:
+            raise NotFound(f"referral {cmd.referral_id} does not exist")
+        now = utcnow()
+        milestone = LegalMilestone(
+            milestone=cmd.milestone,
+            occurred_on=cmd.occurred_on,
+            recorded_at=now,
+            recorded_by=str(uow.scope.actor),
+            accused_count=cmd.accused_count,
+            verdicts=cmd.verdicts,
+        )
+        if not referral.record_milestone(milestone, today=now.date()):
+            return referral, False
+        await uow.referrals.save(referral)
+        _audit_milestone(uow, referral, milestone)
+        await uow.commit()
+    return referral, True
+
+
+def _audit_milestone(
+    uow: InvestigationUoW, referral: LegalReferral, milestone: LegalMilestone
+) -> None:
+    for case_id in referral.case_ids:
+        uow.audit(
+            "legal_milestone_recorded",
+            case_id,
+            referral_id=str(referral.referral_id),
+            milestone=milestone.milestone.value,
+            occurred_on=milestone.occurred_on.isoformat(),
+        )
+
+
+async def record_rescue_operation(
+    cmd: RecordRescueOperation, uow: InvestigationUoW
+) -> tuple[RescueOperation, bool]:
+    """Record an operation on a referral's establishment and the outcomes known so far. The
+    first operation is the legal track's operation step, so the police must be engaged
+    first. A retried submit (same idempotency key) returns the first operation and writes
+    nothing. Returns (operation, created)."""
+    async with uow:
+        # Lock order everywhere: referral, then report, then operation.
+        referral = await uow.referrals.get(cmd.referral_id, for_update=True)
+        if referral is None:
+            raise NotFound(f"referral {cmd.referral_id} does not exist")
+        existing = await uow.operations.by_idempotency_key(cmd.idempotency_key)
+        if existing is not None:
+            if existing.referral_id != referral.referral_id:
+                raise Conflict("idempotency_key: used already for an operation on another referral")
+            return existing, False
+        report = await uow.reports.get(referral.report_id, for_update=True)
+        assert report is not None, "a referral's report is never deleted"
+        now = utcnow()
+        by = str(uow.scope.actor)
+        operation = RescueOperation.carry_out(
+            operation_id=uuid.uuid4(),
+            referral=referral,
+            carried_out_on=cmd.carried_out_on,
+            recorded_at=now,
+            recorded_by=by,
+        )
+        if referral.operation_carried_out(cmd.carried_out_on, by=by, at=now, today=now.date()):
+            await uow.referrals.save(referral)
+            _audit_milestone(uow, referral, referral.milestones[Milestone.OPERATION_CARRIED_OUT])
+        _apply_outcomes(uow, operation, report, cmd.outcomes)
+        await uow.operations.add(operation, cmd.idempotency_key)
+        await uow.reports.save(report)
+        uow.scope.correlation_id = report.correlation_id
+        uow.track(report)
+        await uow.commit()
+    return operation, True
+
+
+async def record_outcomes(cmd: RecordOutcomes, uow: InvestigationUoW) -> RescueOperation:
+    """Outcomes that came in after the operation was recorded (a person found later that
+    day). Each person's outcome is recorded once; the same one again changes nothing, and
+    all of a submission is refused if any of it is (nothing half-written)."""
+    async with uow:
+        known = await uow.operations.get(cmd.operation_id)
+        if known is None:
+            raise NotFound(f"operation {cmd.operation_id} does not exist")
+        report = await uow.reports.get(known.report_id, for_update=True)
+        operation = await uow.operations.get(cmd.operation_id, for_update=True)
+        assert report is not None and operation is not None
+        if not _apply_outcomes(uow, operation, report, cmd.outcomes):
+            return operation
+        await uow.operations.save(operation)
+        await uow.reports.save(report)
+        uow.scope.correlation_id = report.correlation_id
+        uow.track(report)
+        await uow.commit()
+    return operation
+
+
+def _apply_outcomes(
+    uow: InvestigationUoW,
+    operation: RescueOperation,
+    report: InvestigativeReport,
+    outcomes: tuple[OutcomeSeen, ...],
+) -> bool:
+    """Returns whether any outcome was new."""
+    now, by = utcnow(), str(uow.scope.actor)
+    changed = False
+    for seen in outcomes:
+        if report.person(seen.case_id) is None:
+            raise DomainError(
+                f"case_id: {seen.case_id} is not a person of referral {operation.referral_id}"
+            )
+        outcome = PersonOutcome(
+            case_id=seen.case_id,
+            outcome=seen.outcome,
+            recorded_at=now,
+            recorded_by=by,
+            children_with_her=seen.children_with_her,
+            medical_urgency=seen.medical_urgency,
+        )
+        if not operation.record(outcome):
+            continue
+        report.record_rescue_outcome(outcome, operation_id=operation.operation_id)
+        uow.audit(
+            "rescue_outcome_recorded",
+            seen.case_id,
+            operation_id=str(operation.operation_id),
+            outcome=seen.outcome.value,
+        )
+        changed = True
+    return changed
+
+
+async def get_legal_case(
+    referral_id: uuid.UUID, uow: InvestigationUoW
+) -> tuple[LegalReferral, list[RescueOperation]]:
+    """A referral with its legal track and its operations: ids, dates and codes only."""
+    async with uow:
+        referral = await uow.referrals.get(referral_id)
+        if referral is None:
+            raise NotFound(f"referral {referral_id} does not exist")
+        return referral, await uow.operations.of_referral(referral_id)
+
+
+async def get_operation(operation_id: uuid.UUID, uow: InvestigationUoW) -> RescueOperation:
+    async with uow:
+        operation = await uow.operations.get(operation_id)
+    if operation is None:
+        raise NotFound(f"operation {operation_id} does not exist")
+    return operation
 
 
 async def get_report(report_id: uuid.UUID, uow: InvestigationUoW) -> InvestigativeReport:
