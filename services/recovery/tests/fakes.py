@@ -1,0 +1,125 @@
+"""In-memory repositories for recovery's unit tests."""
+
+from __future__ import annotations
+
+import copy
+import uuid
+
+from homeward_recovery.adapters.messages import translate
+from homeward_recovery.domain.model import (
+    AdmissionRequest,
+    Centre,
+    Identity,
+    RequestStatus,
+    Resident,
+    ResidentStatus,
+)
+from homeward_shared.testing.fakes import FakeUnitOfWork
+
+CENTRES = [
+    Centre(
+        code="TD",
+        name="Tom Dy",
+        province="Phnom Penh",
+        capacity=3,
+        childcare=True,
+        for_youngest=False,
+        languages=("km", "vi", "en"),
+    ),
+    Centre(
+        code="KC",
+        name="Kompong Cham",
+        province="Kampong Cham",
+        capacity=1,
+        childcare=False,
+        for_youngest=True,
+        languages=("km",),
+    ),
+    Centre(
+        code="SR",
+        name="Siem Reap",
+        province="Siem Reap",
+        capacity=2,
+        childcare=False,
+        for_youngest=False,
+        languages=("km", "th"),
+    ),
+]
+
+
+class FakeCentres:
+    def __init__(self, residents: FakeResidents) -> None:
+        self.rows = {c.code: c for c in CENTRES}
+        self._residents = residents
+
+    async def all(self) -> list[Centre]:
+        return sorted(self.rows.values(), key=lambda c: c.code)
+
+    async def get(self, code: str, *, for_update: bool = False) -> Centre | None:
+        return self.rows.get(code)
+
+    async def upsert(self, centre: Centre) -> None:
+        self.rows[centre.code] = centre
+
+    async def occupancy(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for r in self._residents.rows.values():
+            if r.status is ResidentStatus.RESIDENT:
+                out[r.centre] = out.get(r.centre, 0) + 1
+        return out
+
+
+class FakeRequests:
+    def __init__(self) -> None:
+        self.rows: dict[uuid.UUID, AdmissionRequest] = {}
+
+    async def add(self, req: AdmissionRequest) -> bool:
+        if req.case_id in self.rows:
+            return False
+        self.rows[req.case_id] = copy.copy(req)
+        return True
+
+    async def get(self, case_id: uuid.UUID, *, for_update: bool = False) -> AdmissionRequest | None:
+        row = self.rows.get(case_id)
+        return copy.copy(row) if row else None
+
+    async def waiting(self) -> list[AdmissionRequest]:
+        return [copy.copy(r) for r in self.rows.values() if r.status is RequestStatus.WAITING]
+
+    async def save(self, req: AdmissionRequest) -> None:
+        self.rows[req.case_id] = copy.copy(req)
+
+
+class FakeResidents:
+    def __init__(self) -> None:
+        self.rows: dict[uuid.UUID, Resident] = {}
+        self.identities: dict[uuid.UUID, Identity] = {}
+
+    async def add(self, res: Resident) -> None:
+        self.rows[res.case_id] = copy.copy(res)
+        self.identities[res.case_id] = res.identity
+
+    async def get(self, case_id: uuid.UUID, *, for_update: bool = False) -> Resident | None:
+        row = self.rows.get(case_id)
+        if row is None:
+            return None
+        fresh = copy.copy(row)
+        fresh.events = []
+        return fresh
+
+    async def save(self, res: Resident) -> None:
+        self.rows[res.case_id] = copy.copy(res)
+
+    async def open_identity(self, res: Resident) -> Identity:
+        return self.identities[res.case_id]
+
+
+class FakeRecoveryUoW(FakeUnitOfWork):
+    """Writes go straight to the fakes: enough for handlers that raise before any write, which
+    is how every refusal in the domain is built."""
+
+    def __init__(self) -> None:
+        super().__init__(translate, producer="recovery")
+        self.residents = FakeResidents()
+        self.requests = FakeRequests()
+        self.centres = FakeCentres(self.residents)
