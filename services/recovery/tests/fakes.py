@@ -14,6 +14,7 @@ from homeward_recovery.domain.model import (
     Resident,
     ResidentStatus,
 )
+from homeward_recovery.domain.training import Enrolment
 from homeward_shared.testing.fakes import FakeUnitOfWork
 
 CENTRES = [
@@ -114,6 +115,28 @@ class FakeResidents:
         return self.identities[res.case_id]
 
 
+class FakeTraining:
+    def __init__(self) -> None:
+        self.rows: dict[uuid.UUID, Enrolment] = {}
+
+    async def add(self, e: Enrolment) -> None:
+        self.rows[e.enrolment_id] = copy.copy(e)
+
+    async def get(self, case_id: uuid.UUID, enrolment_id: uuid.UUID) -> Enrolment | None:
+        row = self.rows.get(enrolment_id)
+        if row is None or row.case_id != case_id:
+            return None
+        fresh = copy.copy(row)
+        fresh.events = []
+        return fresh
+
+    async def of_case(self, case_id: uuid.UUID) -> list[Enrolment]:
+        return [copy.copy(e) for e in self.rows.values() if e.case_id == case_id]
+
+    async def save(self, e: Enrolment) -> None:
+        self.rows[e.enrolment_id] = copy.copy(e)
+
+
 class FakeRecoveryUoW(FakeUnitOfWork):
     """Writes go straight to the fakes: enough for handlers that raise before any write, which
     is how every refusal in the domain is built."""
@@ -123,3 +146,4 @@ class FakeRecoveryUoW(FakeUnitOfWork):
         self.residents = FakeResidents()
         self.requests = FakeRequests()
         self.centres = FakeCentres(self.residents)
+        self.training = FakeTraining()

@@ -7,7 +7,9 @@ from datetime import date
 from homeward_shared.contracts.handoffs import SignalSource, Urgency
 from homeward_shared.uow import Received
 
+from homeward_recovery.domain.care import AssessmentKind, AssessorRole, CareArea, ReviewOutcome
 from homeward_recovery.domain.model import Identity, LeaveReason, RequestOrigin
+from homeward_recovery.domain.training import Trade
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -77,3 +79,84 @@ class ConfigureCentre:
     childcare: bool
     for_youngest: bool
     languages: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordAssessment:
+    case_id: uuid.UUID
+    acting_centre: str
+    kind: AssessmentKind
+    assessed_on: date
+    assessor_role: AssessorRole
+    findings: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class SetCareGoal:
+    case_id: uuid.UUID
+    acting_centre: str
+    area: CareArea
+    goal: str
+    review_on: date
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReviewCareGoal:
+    case_id: uuid.UUID
+    goal_id: uuid.UUID
+    acting_centre: str
+    reviewed_on: date
+    outcome: ReviewOutcome
+    next_review_on: date | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Enrol:
+    case_id: uuid.UUID
+    acting_centre: str
+    trade: Trade
+    started_on: date
+    planned_end_on: date | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class CompleteTraining:
+    case_id: uuid.UUID
+    enrolment_id: uuid.UUID
+    acting_centre: str
+    completed_on: date
+
+
+@dataclass(frozen=True, kw_only=True)
+class CertifyTrainee:
+    case_id: uuid.UUID
+    enrolment_id: uuid.UUID
+    acting_centre: str
+    certified_on: date
+    certifying_body: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class WithdrawTraining:
+    case_id: uuid.UUID
+    enrolment_id: uuid.UUID
+    acting_centre: str
+    on: date
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordInternship:
+    case_id: uuid.UUID
+    acting_centre: str
+    trade: Trade
+    started_on: date
+    ends_on: date
+    business: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordStudyTour:
+    case_id: uuid.UUID
+    acting_centre: str
+    toured_on: date
+    trades: tuple[Trade, ...]

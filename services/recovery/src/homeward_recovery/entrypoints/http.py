@@ -15,13 +15,31 @@ from homeward_shared.stages import Stage
 from homeward_shared.uow import Actor
 from pydantic import BaseModel, ConfigDict, Field
 
+from homeward_recovery.domain.care import (
+    Assessment,
+    AssessmentKind,
+    AssessorRole,
+    CareArea,
+    CareGoal,
+    GoalStatus,
+    ReviewOutcome,
+)
 from homeward_recovery.domain.commands import (
     AdmitResident,
+    CertifyTrainee,
+    CompleteTraining,
     ConfigureCentre,
+    Enrol,
     HandToReintegration,
     ReceiveTransfer,
+    RecordAssessment,
     RecordDeparture,
+    RecordInternship,
+    RecordStudyTour,
     RequestTransfer,
+    ReviewCareGoal,
+    SetCareGoal,
+    WithdrawTraining,
 )
 from homeward_recovery.domain.model import (
     AdmissionRequest,
@@ -30,6 +48,7 @@ from homeward_recovery.domain.model import (
     LeaveReason,
     Resident,
 )
+from homeward_recovery.domain.training import PROGRAMMES, Enrolment, EnrolmentStatus, Trade
 from homeward_recovery.service import handlers
 
 Staff = Annotated[Actor, require_role("centre_staff")]
@@ -204,7 +223,181 @@ class IdentityOut(IdentityIn):
     pass
 
 
-register_personal(IdentityIn, IdentityOut)
+class AssessmentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: AssessmentKind
+    assessed_on: date
+    assessor_role: AssessorRole
+    findings: str = PersonalField(min_length=1, max_length=20_000)
+
+
+class AssessmentOut(BaseModel):
+    assessment_id: uuid.UUID
+    kind: AssessmentKind
+    assessed_on: date
+    assessor_role: AssessorRole
+    recorded_by: str
+    centre: str
+    findings: str | None = PersonalField(None)
+
+    @classmethod
+    def of(cls, a: Assessment) -> AssessmentOut:
+        return cls(
+            assessment_id=a.assessment_id,
+            kind=a.kind,
+            assessed_on=a.assessed_on,
+            assessor_role=a.assessor_role,
+            recorded_by=a.recorded_by,
+            centre=a.centre,
+            findings=a.findings,
+        )
+
+
+class GoalIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    area: CareArea
+    goal: str = PersonalField(min_length=1, max_length=2000)
+    review_on: date
+
+
+class GoalReviewIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reviewed_on: date
+    outcome: ReviewOutcome
+    next_review_on: date | None = None
+
+
+class GoalOut(BaseModel):
+    goal_id: uuid.UUID
+    case_id: uuid.UUID
+    area: CareArea
+    set_on: date
+    review_on: date
+    status: GoalStatus
+    last_reviewed_on: date | None
+    goal: str | None = PersonalField(None)
+
+    @classmethod
+    def of(cls, g: CareGoal) -> GoalOut:
+        return cls(
+            goal_id=g.goal_id,
+            case_id=g.case_id,
+            area=g.area,
+            set_on=g.set_on,
+            review_on=g.review_on,
+            status=g.status,
+            last_reviewed_on=g.last_reviewed_on,
+            goal=g.goal,
+        )
+
+
+class ProgrammeOut(BaseModel):
+    trade: Trade
+    min_months: int | None
+    max_months: int | None
+    certifiable: bool
+    where: str
+
+
+class EnrolIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    trade: Trade
+    started_on: date
+    planned_end_on: date | None = Field(
+        None, description="defaults to the programme's longest length"
+    )
+
+
+class CompletionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    completed_on: date
+
+
+class CertificationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    certified_on: date
+    certifying_body: str = Field(
+        min_length=2, max_length=64, description="code of the certifying ministry or body"
+    )
+
+
+class WithdrawalIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    on: date
+
+
+class InternshipIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    trade: Trade
+    started_on: date
+    ends_on: date
+    business: str = PersonalField(
+        min_length=1, max_length=500, description="where she interns: her whereabouts, sealed"
+    )
+
+
+class StudyTourIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    toured_on: date
+    trades: list[Trade] = Field(min_length=1, max_length=8)
+
+
+class EnrolmentOut(BaseModel):
+    enrolment_id: uuid.UUID
+    trade: Trade
+    centre: str
+    started_on: date
+    planned_end_on: date | None
+    status: EnrolmentStatus
+    completed_on: date | None
+    certified_on: date | None
+    certifying_body: str | None
+
+    @classmethod
+    def of(cls, e: Enrolment) -> EnrolmentOut:
+        return cls(
+            enrolment_id=e.enrolment_id,
+            trade=e.trade,
+            centre=e.centre,
+            started_on=e.started_on,
+            planned_end_on=e.planned_end_on,
+            status=e.status,
+            completed_on=e.completed_on,
+            certified_on=e.certified_on,
+            certifying_body=e.certifying_body,
+        )
+
+
+class InternshipOut(BaseModel):
+    internship_id: uuid.UUID
+    trade: Trade
+    started_on: date
+    ends_on: date
+
+
+class StudyTourOut(BaseModel):
+    tour_id: uuid.UUID
+    toured_on: date
+    trades: list[Trade]
+
+
+class TrainingOut(BaseModel):
+    enrolments: list[EnrolmentOut]
+    internships: list[InternshipOut]
+    study_tours: list[StudyTourOut]
+
+
+register_personal(IdentityIn, IdentityOut, AssessmentIn, AssessmentOut, GoalIn, GoalOut)
+register_personal(InternshipIn)
 
 
 @router.get("/centres", tags=["centres"])
@@ -344,3 +537,244 @@ async def read_identity(
         case_id, staff.centre, purpose, service.uow(staff.actor)
     )
     return IdentityOut(**vars(identity))
+
+
+@router.post("/residents/{case_id}/assessments", status_code=201, tags=["care"])
+async def record_assessment(
+    case_id: uuid.UUID, body: AssessmentIn, service: ServiceDep, staff: AtCentre
+) -> AssessmentOut:
+    """A medical, psychological or education-and-social assessment: dated, by whom, the
+    findings sealed under her case key."""
+    a = await handlers.record_assessment(
+        RecordAssessment(
+            case_id=case_id,
+            acting_centre=staff.centre,
+            kind=body.kind,
+            assessed_on=body.assessed_on,
+            assessor_role=body.assessor_role,
+            findings=body.findings,
+        ),
+        service.uow(staff.actor),
+    )
+    return AssessmentOut.of(a).model_copy(update={"findings": None})
+
+
+@router.get("/residents/{case_id}/assessments", tags=["care"])
+async def list_assessments(
+    case_id: uuid.UUID,
+    service: ServiceDep,
+    staff: AtCentre,
+    purpose: Annotated[
+        ReadPurpose | None, Query(description="give one to read the findings (audited)")
+    ] = None,
+) -> list[AssessmentOut]:
+    found = await handlers.assessments(case_id, staff.centre, purpose, service.uow(staff.actor))
+    return [AssessmentOut.of(a) for a in found]
+
+
+@router.post("/residents/{case_id}/care-plan/goals", status_code=201, tags=["care"])
+async def set_care_goal(
+    case_id: uuid.UUID, body: GoalIn, service: ServiceDep, staff: AtCentre
+) -> GoalOut:
+    goal = await handlers.set_care_goal(
+        SetCareGoal(
+            case_id=case_id,
+            acting_centre=staff.centre,
+            area=body.area,
+            goal=body.goal,
+            review_on=body.review_on,
+        ),
+        service.uow(staff.actor),
+    )
+    return GoalOut.of(goal).model_copy(update={"goal": None})
+
+
+@router.post("/residents/{case_id}/care-plan/goals/{goal_id}/review", tags=["care"])
+async def review_care_goal(
+    case_id: uuid.UUID,
+    goal_id: uuid.UUID,
+    body: GoalReviewIn,
+    service: ServiceDep,
+    staff: AtCentre,
+) -> GoalOut:
+    goal = await handlers.review_care_goal(
+        ReviewCareGoal(
+            case_id=case_id,
+            goal_id=goal_id,
+            acting_centre=staff.centre,
+            reviewed_on=body.reviewed_on,
+            outcome=body.outcome,
+            next_review_on=body.next_review_on,
+        ),
+        service.uow(staff.actor),
+    )
+    return GoalOut.of(goal)
+
+
+@router.get("/residents/{case_id}/care-plan", tags=["care"])
+async def care_plan(
+    case_id: uuid.UUID,
+    service: ServiceDep,
+    staff: AtCentre,
+    purpose: Annotated[ReadPurpose, Query()],
+) -> list[GoalOut]:
+    goals = await handlers.care_plan(case_id, staff.centre, purpose, service.uow(staff.actor))
+    return [GoalOut.of(g) for g in goals]
+
+
+@router.get("/care-reviews-due", tags=["care"])
+async def care_reviews_due(
+    service: ServiceDep, staff: AtCentre, by: Annotated[date, Query()]
+) -> list[GoalOut]:
+    """Her centre's open goals due for review by a date: what the team meets about."""
+    goals = await handlers.reviews_due(staff.centre, by, service.uow(staff.actor))
+    return [GoalOut.of(g) for g in goals]
+
+
+@router.get("/programmes", tags=["training"])
+async def programmes(staff: AtCentre) -> list[ProgrammeOut]:
+    """The vocational programmes and their lengths in months."""
+    return [
+        ProgrammeOut(
+            trade=p.trade,
+            min_months=p.min_months,
+            max_months=p.max_months,
+            certifiable=p.certifiable,
+            where=p.where,
+        )
+        for p in PROGRAMMES.values()
+    ]
+
+
+@router.post("/residents/{case_id}/enrolments", status_code=201, tags=["training"])
+async def enrol(
+    case_id: uuid.UUID, body: EnrolIn, service: ServiceDep, staff: AtCentre
+) -> EnrolmentOut:
+    e = await handlers.enrol(
+        Enrol(
+            case_id=case_id,
+            acting_centre=staff.centre,
+            trade=body.trade,
+            started_on=body.started_on,
+            planned_end_on=body.planned_end_on,
+        ),
+        service.uow(staff.actor),
+    )
+    return EnrolmentOut.of(e)
+
+
+@router.post("/residents/{case_id}/enrolments/{enrolment_id}/completion", tags=["training"])
+async def complete_training(
+    case_id: uuid.UUID,
+    enrolment_id: uuid.UUID,
+    body: CompletionIn,
+    service: ServiceDep,
+    staff: AtCentre,
+) -> EnrolmentOut:
+    e = await handlers.complete_training(
+        CompleteTraining(
+            case_id=case_id,
+            enrolment_id=enrolment_id,
+            acting_centre=staff.centre,
+            completed_on=body.completed_on,
+        ),
+        service.uow(staff.actor),
+    )
+    return EnrolmentOut.of(e)
+
+
+@router.post("/residents/{case_id}/enrolments/{enrolment_id}/certification", tags=["training"])
+async def certify_trainee(
+    case_id: uuid.UUID,
+    enrolment_id: uuid.UUID,
+    body: CertificationIn,
+    service: ServiceDep,
+    staff: AtCentre,
+) -> EnrolmentOut:
+    e = await handlers.certify_trainee(
+        CertifyTrainee(
+            case_id=case_id,
+            enrolment_id=enrolment_id,
+            acting_centre=staff.centre,
+            certified_on=body.certified_on,
+            certifying_body=body.certifying_body,
+        ),
+        service.uow(staff.actor),
+    )
+    return EnrolmentOut.of(e)
+
+
+@router.post("/residents/{case_id}/enrolments/{enrolment_id}/withdrawal", tags=["training"])
+async def withdraw_training(
+    case_id: uuid.UUID,
+    enrolment_id: uuid.UUID,
+    body: WithdrawalIn,
+    service: ServiceDep,
+    staff: AtCentre,
+) -> EnrolmentOut:
+    e = await handlers.withdraw_training(
+        WithdrawTraining(
+            case_id=case_id, enrolment_id=enrolment_id, acting_centre=staff.centre, on=body.on
+        ),
+        service.uow(staff.actor),
+    )
+    return EnrolmentOut.of(e)
+
+
+@router.post("/residents/{case_id}/internships", status_code=201, tags=["training"])
+async def record_internship(
+    case_id: uuid.UUID, body: InternshipIn, service: ServiceDep, staff: AtCentre
+) -> InternshipOut:
+    i = await handlers.record_internship(
+        RecordInternship(
+            case_id=case_id,
+            acting_centre=staff.centre,
+            trade=body.trade,
+            started_on=body.started_on,
+            ends_on=body.ends_on,
+            business=body.business,
+        ),
+        service.uow(staff.actor),
+    )
+    return InternshipOut(
+        internship_id=i.internship_id, trade=i.trade, started_on=i.started_on, ends_on=i.ends_on
+    )
+
+
+@router.post("/residents/{case_id}/study-tours", status_code=201, tags=["training"])
+async def record_study_tour(
+    case_id: uuid.UUID, body: StudyTourIn, service: ServiceDep, staff: AtCentre
+) -> StudyTourOut:
+    t = await handlers.record_study_tour(
+        RecordStudyTour(
+            case_id=case_id,
+            acting_centre=staff.centre,
+            toured_on=body.toured_on,
+            trades=tuple(body.trades),
+        ),
+        service.uow(staff.actor),
+    )
+    return StudyTourOut(tour_id=t.tour_id, toured_on=t.toured_on, trades=list(t.trades))
+
+
+@router.get("/residents/{case_id}/training", tags=["training"])
+async def training_record(case_id: uuid.UUID, service: ServiceDep, staff: AtCentre) -> TrainingOut:
+    enrolments, internships, tours = await handlers.training_record(
+        case_id, staff.centre, service.uow(staff.actor)
+    )
+    return TrainingOut(
+        enrolments=[EnrolmentOut.of(e) for e in enrolments],
+        internships=[
+            InternshipOut(
+                internship_id=i.internship_id,
+                trade=i.trade,
+                started_on=i.started_on,
+                ends_on=i.ends_on,
+            )
+            for i in internships
+        ],
+        study_tours=[
+            StudyTourOut(tour_id=t.tour_id, toured_on=t.toured_on, trades=list(t.trades))
+            for t in tours
+        ],
+    )

@@ -7,20 +7,31 @@ request, then the resident, then the centre.
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Protocol
 
-from homeward_shared.domain import Conflict, NotFound, utcnow
+from homeward_shared.domain import Conflict, DomainError, NotFound, utcnow
 from homeward_shared.personal import ReadPurpose
 from homeward_shared.uow import AbstractUnitOfWork
 
+from homeward_recovery.domain.care import Assessment, CareGoal
 from homeward_recovery.domain.commands import (
     AdmitResident,
+    CertifyTrainee,
+    CompleteTraining,
     ConfigureCentre,
+    Enrol,
     HandToReintegration,
     OpenAdmissionRequest,
     ReceiveTransfer,
+    RecordAssessment,
     RecordDeparture,
+    RecordInternship,
+    RecordStudyTour,
     RequestTransfer,
+    ReviewCareGoal,
+    SetCareGoal,
+    WithdrawTraining,
 )
 from homeward_recovery.domain.model import (
     AdmissionRequest,
@@ -30,6 +41,12 @@ from homeward_recovery.domain.model import (
     RequestStatus,
     Resident,
     out_of_scope,
+)
+from homeward_recovery.domain.training import (
+    Enrolment,
+    EnrolmentStatus,
+    Internship,
+    StudyTour,
 )
 
 
@@ -56,10 +73,33 @@ class Residents(Protocol):
     async def open_identity(self, res: Resident) -> Identity: ...
 
 
+class Care(Protocol):
+    async def add_assessment(self, a: Assessment) -> None: ...
+    async def assessments(self, case_id: uuid.UUID, *, with_findings: bool) -> list[Assessment]: ...
+    async def add_goal(self, g: CareGoal, set_by: str) -> None: ...
+    async def goal(self, case_id: uuid.UUID, goal_id: uuid.UUID) -> CareGoal | None: ...
+    async def goals(self, case_id: uuid.UUID) -> list[CareGoal]: ...
+    async def save_goal(self, g: CareGoal) -> None: ...
+    async def reviews_due(self, centre: str, by: date) -> list[CareGoal]: ...
+
+
+class Training(Protocol):
+    async def add(self, e: Enrolment) -> None: ...
+    async def get(self, case_id: uuid.UUID, enrolment_id: uuid.UUID) -> Enrolment | None: ...
+    async def of_case(self, case_id: uuid.UUID) -> list[Enrolment]: ...
+    async def save(self, e: Enrolment) -> None: ...
+    async def add_internship(self, i: Internship, business: str) -> None: ...
+    async def internships(self, case_id: uuid.UUID) -> list[Internship]: ...
+    async def add_study_tour(self, t: StudyTour) -> None: ...
+    async def study_tours(self, case_id: uuid.UUID) -> list[StudyTour]: ...
+
+
 class RecoveryUoW(AbstractUnitOfWork):
     centres: Centres
     requests: Requests
     residents: Residents
+    care: Care
+    training: Training
 
 
 async def _open_admission_request(cmd: OpenAdmissionRequest, uow: RecoveryUoW) -> None:
@@ -203,6 +243,7 @@ async def record_departure(cmd: RecordDeparture, uow: RecoveryUoW) -> Resident:
         resident = await _resident_in_scope(uow, cmd.case_id, cmd.acting_centre, for_update=True)
         resident.leave(cmd.reason, cmd.left_on)
         await _withdraw_pending(request, uow)
+        await _end_open_training(uow, resident, cmd.left_on)
         await uow.residents.save(resident)
         uow.scope.correlation_id = resident.correlation_id
         uow.track(resident)
@@ -214,8 +255,17 @@ async def hand_to_reintegration(cmd: HandToReintegration, uow: RecoveryUoW) -> R
     async with uow:
         request = await uow.requests.get(cmd.case_id, for_update=True)
         resident = await _resident_in_scope(uow, cmd.case_id, cmd.acting_centre, for_update=True)
-        resident.hand_to_reintegration(cmd.skills, cmd.wishes_to_return_home)
+        # What reintegration needs to know she can do: every trade she completed here, then
+        # whatever else staff name.
+        completed = [
+            e.trade.value
+            for e in await uow.training.of_case(cmd.case_id)
+            if e.status is EnrolmentStatus.COMPLETED
+        ]
+        skills = tuple(dict.fromkeys([*completed, *cmd.skills]))
+        resident.hand_to_reintegration(skills, cmd.wishes_to_return_home)
         await _withdraw_pending(request, uow)
+        await _end_open_training(uow, resident, utcnow().date())
         await uow.residents.save(resident)
         uow.scope.correlation_id = resident.correlation_id
         uow.track(resident)
@@ -228,6 +278,16 @@ async def _withdraw_pending(request: AdmissionRequest | None, uow: RecoveryUoW) 
         request.withdraw()
         await uow.requests.save(request)
         uow.audit("transfer_withdrawn", request.case_id)
+
+
+async def _end_open_training(uow: RecoveryUoW, resident: Resident, on: date) -> None:
+    """Her stay is over: a programme still in progress ends as withdrawn, so that the open
+    enrolments are always residents' ones."""
+    for e in await uow.training.of_case(resident.case_id):
+        if e.status is EnrolmentStatus.ENROLLED:
+            e.withdraw(max(on, e.started_on))
+            await uow.training.save(e)
+            uow.audit("training_withdrawn", resident.case_id, trade=e.trade.value)
 
 
 async def waiting_requests(uow: RecoveryUoW, centre: str | None = None) -> list[AdmissionRequest]:
@@ -282,3 +342,221 @@ async def configure_centre(cmd: ConfigureCentre, uow: RecoveryUoW) -> Centre:
         uow.audit("centre_configured", None, centre=cmd.code, capacity=cmd.capacity)
         await uow.commit()
     return centre
+
+
+def _not_in_future(d: date, what: str) -> None:
+    if d > utcnow().date():
+        raise DomainError(f"{what} cannot be in the future")
+
+
+async def record_assessment(cmd: RecordAssessment, uow: RecoveryUoW) -> Assessment:
+    async with uow:
+        resident = await _resident_in_scope(uow, cmd.case_id, cmd.acting_centre, for_update=True)
+        resident.require_resident()
+        _not_in_future(cmd.assessed_on, "an assessment")
+        assessment = Assessment(
+            assessment_id=uuid.uuid4(),
+            case_id=cmd.case_id,
+            centre=resident.centre,
+            kind=cmd.kind,
+            assessed_on=cmd.assessed_on,
+            assessor_role=cmd.assessor_role,
+            recorded_by=str(uow.scope.actor),
+            findings=cmd.findings,
+        )
+        await uow.care.add_assessment(assessment)
+        uow.audit(
+            "assessment_recorded",
+            cmd.case_id,
+            assessment_id=str(assessment.assessment_id),
+            kind=cmd.kind.value,
+        )
+        await uow.commit()
+    return assessment
+
+
+async def assessments(
+    case_id: uuid.UUID, centre: str, purpose: ReadPurpose | None, uow: RecoveryUoW
+) -> list[Assessment]:
+    """Kinds, dates and who, for any of her centre's staff; the findings only with a purpose,
+    and that read is in the audit trail."""
+    async with uow:
+        await _resident_in_scope(uow, case_id, centre)
+        found = await uow.care.assessments(case_id, with_findings=purpose is not None)
+        if purpose is not None:
+            uow.audit("personal_data_read", case_id, purpose=purpose.value, record="assessments")
+            await uow.commit()
+    return found
+
+
+async def set_care_goal(cmd: SetCareGoal, uow: RecoveryUoW) -> CareGoal:
+    async with uow:
+        resident = await _resident_in_scope(uow, cmd.case_id, cmd.acting_centre, for_update=True)
+        resident.require_resident()
+        goal = CareGoal.set(cmd.case_id, cmd.area, cmd.goal, utcnow().date(), cmd.review_on)
+        await uow.care.add_goal(goal, str(uow.scope.actor))
+        uow.audit("care_goal_set", cmd.case_id, goal_id=str(goal.goal_id), area=cmd.area.value)
+        await uow.commit()
+    return goal
+
+
+async def review_care_goal(cmd: ReviewCareGoal, uow: RecoveryUoW) -> CareGoal:
+    async with uow:
+        resident = await _resident_in_scope(uow, cmd.case_id, cmd.acting_centre, for_update=True)
+        resident.require_resident()
+        goal = await uow.care.goal(cmd.case_id, cmd.goal_id)
+        if goal is None:
+            raise NotFound(f"no goal {cmd.goal_id} in the care plan of case {cmd.case_id}")
+        _not_in_future(cmd.reviewed_on, "a review")
+        goal.review(cmd.reviewed_on, cmd.outcome, cmd.next_review_on)
+        await uow.care.save_goal(goal)
+        uow.audit(
+            "care_goal_reviewed", cmd.case_id, goal_id=str(goal.goal_id), outcome=cmd.outcome.value
+        )
+        await uow.commit()
+    return goal
+
+
+async def care_plan(
+    case_id: uuid.UUID, centre: str, purpose: ReadPurpose, uow: RecoveryUoW
+) -> list[CareGoal]:
+    async with uow:
+        await _resident_in_scope(uow, case_id, centre)
+        goals = await uow.care.goals(case_id)
+        uow.audit("personal_data_read", case_id, purpose=purpose.value, record="care_plan")
+        await uow.commit()
+    return goals
+
+
+async def reviews_due(centre: str, by: date, uow: RecoveryUoW) -> list[CareGoal]:
+    async with uow:
+        return await uow.care.reviews_due(centre, by)
+
+
+async def _enrolment_in_scope(
+    uow: RecoveryUoW, case_id: uuid.UUID, enrolment_id: uuid.UUID, centre: str
+) -> tuple[Resident, Enrolment]:
+    resident = await _resident_in_scope(uow, case_id, centre, for_update=True)
+    enrolment = await uow.training.get(case_id, enrolment_id)
+    if enrolment is None:
+        raise NotFound(f"case {case_id} has no enrolment {enrolment_id}")
+    return resident, enrolment
+
+
+async def enrol(cmd: Enrol, uow: RecoveryUoW) -> Enrolment:
+    async with uow:
+        resident = await _resident_in_scope(uow, cmd.case_id, cmd.acting_centre, for_update=True)
+        resident.require_resident()
+        open_trades = {
+            e.trade
+            for e in await uow.training.of_case(cmd.case_id)
+            if e.status is EnrolmentStatus.ENROLLED
+        }
+        enrolment = Enrolment.start(
+            case_id=cmd.case_id,
+            centre=resident.centre,
+            trade=cmd.trade,
+            started_on=cmd.started_on,
+            planned_end_on=cmd.planned_end_on,
+            open_trades=open_trades,
+        )
+        await uow.training.add(enrolment)
+        uow.scope.correlation_id = resident.correlation_id
+        uow.track(enrolment)
+        await uow.commit()
+    return enrolment
+
+
+async def complete_training(cmd: CompleteTraining, uow: RecoveryUoW) -> Enrolment:
+    async with uow:
+        resident, enrolment = await _enrolment_in_scope(
+            uow, cmd.case_id, cmd.enrolment_id, cmd.acting_centre
+        )
+        resident.require_resident()
+        _not_in_future(cmd.completed_on, "a completion")
+        enrolment.complete(cmd.completed_on)
+        await uow.training.save(enrolment)
+        uow.scope.correlation_id = resident.correlation_id
+        uow.track(enrolment)
+        await uow.commit()
+    return enrolment
+
+
+async def certify_trainee(cmd: CertifyTrainee, uow: RecoveryUoW) -> Enrolment:
+    """A government certificate can arrive after she has moved on: recorded whatever her
+    status, by the centre where she trained."""
+    async with uow:
+        resident, enrolment = await _enrolment_in_scope(
+            uow, cmd.case_id, cmd.enrolment_id, cmd.acting_centre
+        )
+        _not_in_future(cmd.certified_on, "a certification")
+        enrolment.certify(cmd.certified_on, cmd.certifying_body)
+        await uow.training.save(enrolment)
+        uow.scope.correlation_id = resident.correlation_id
+        uow.track(enrolment)
+        await uow.commit()
+    return enrolment
+
+
+async def withdraw_training(cmd: WithdrawTraining, uow: RecoveryUoW) -> Enrolment:
+    async with uow:
+        _, enrolment = await _enrolment_in_scope(
+            uow, cmd.case_id, cmd.enrolment_id, cmd.acting_centre
+        )
+        enrolment.withdraw(cmd.on)
+        await uow.training.save(enrolment)
+        uow.audit("training_withdrawn", cmd.case_id, trade=enrolment.trade.value)
+        await uow.commit()
+    return enrolment
+
+
+async def record_internship(cmd: RecordInternship, uow: RecoveryUoW) -> Internship:
+    async with uow:
+        resident = await _resident_in_scope(uow, cmd.case_id, cmd.acting_centre, for_update=True)
+        resident.require_resident()
+        if cmd.ends_on < cmd.started_on:
+            raise DomainError("an internship ends after it starts")
+        internship = Internship(
+            internship_id=uuid.uuid4(),
+            case_id=cmd.case_id,
+            centre=resident.centre,
+            trade=cmd.trade,
+            started_on=cmd.started_on,
+            ends_on=cmd.ends_on,
+        )
+        await uow.training.add_internship(internship, cmd.business)
+        uow.audit("internship_recorded", cmd.case_id, trade=cmd.trade.value)
+        await uow.commit()
+    return internship
+
+
+async def record_study_tour(cmd: RecordStudyTour, uow: RecoveryUoW) -> StudyTour:
+    async with uow:
+        resident = await _resident_in_scope(uow, cmd.case_id, cmd.acting_centre, for_update=True)
+        resident.require_resident()
+        if not cmd.trades:
+            raise DomainError("a study tour shows at least one trade")
+        _not_in_future(cmd.toured_on, "a study tour")
+        tour = StudyTour(
+            tour_id=uuid.uuid4(),
+            case_id=cmd.case_id,
+            centre=resident.centre,
+            toured_on=cmd.toured_on,
+            trades=cmd.trades,
+        )
+        await uow.training.add_study_tour(tour)
+        uow.audit("study_tour_recorded", cmd.case_id, trades=[t.value for t in cmd.trades])
+        await uow.commit()
+    return tour
+
+
+async def training_record(
+    case_id: uuid.UUID, centre: str, uow: RecoveryUoW
+) -> tuple[list[Enrolment], list[Internship], list[StudyTour]]:
+    async with uow:
+        await _resident_in_scope(uow, case_id, centre)
+        return (
+            await uow.training.of_case(case_id),
+            await uow.training.internships(case_id),
+            await uow.training.study_tours(case_id),
+        )
