@@ -2,6 +2,7 @@
 investigation, a full centre that keeps the request waiting until a place frees, a resident
 who leaves of her own will."""
 
+import asyncio
 import json
 import uuid
 from datetime import UTC, datetime
@@ -285,3 +286,45 @@ async def test_a_full_centre_keeps_the_transfer_waiting_and_takes_her_when_a_pla
         ("admitted", "TD"),
         ("admitted", small),
     ]
+
+
+async def test_two_staff_admitting_at_once_to_the_last_place_admit_one(database, topics):
+    recovery = recovery_app(settings_for(RecoverySettings, database, topics))
+    bootstrap = database.infra.kafka_bootstrap_servers
+    small = f"Z{uuid.uuid4().hex[:8].upper()}"
+    cases = [uuid.uuid4() for _ in range(2)]
+    async with running(recovery), client(recovery) as c:
+        r = await c.put(
+            f"/centres/{small}",
+            headers=ADMIN,
+            json={"name": "Test house", "province": "Kandal", "capacity": 1},
+        )
+        assert r.status_code == 200, r.text
+        await publish(
+            bootstrap,
+            topics.placement_requested,
+            *(
+                envelope(
+                    PlacementRequested(
+                        case_number=case_number(),
+                        source=SignalSource.HOTLINE,
+                        urgency=Urgency.IMMEDIATE,
+                    ),
+                    case_id,
+                    "intake",
+                )
+                for case_id in cases
+            ),
+        )
+        for case_id in cases:
+            await wait_until(
+                lambda case_id=case_id: queued(c, case_id), what="the placements reach recovery"
+            )
+        codes = sorted(
+            r.status_code
+            for r in await asyncio.gather(*(admit(c, case_id, small) for case_id in cases))
+        )
+        assert codes == [201, 409]
+        r = await c.get("/centres", headers=staff(small))
+        [house] = [x for x in r.json() if x["code"] == small]
+        assert house["residents"] == 1
