@@ -215,6 +215,17 @@ async def test_a_resident_completes_sewing_is_certified_and_reintegration_receiv
         payload = json.loads(handoff.value)["payload"]
         assert payload["skills"] == ["sewing_garment_factory"]
         assert payload["centre"] == "SR"
+        # The dashboards' figures, from events: codes and dates, in the order they happened.
+        milestones = [
+            json.loads(r.value)["payload"] for r in await feed.wait_for(topics.training_recorded, 5)
+        ]
+        assert [(m["milestone"], m["trade"], m["centre"]) for m in milestones] == [
+            ("enrolled", "sewing_garment_factory", "SR"),
+            ("completed", "sewing_garment_factory", "SR"),
+            ("certified", "sewing_garment_factory", "SR"),
+            ("internship_started", "sewing_garment_factory", "SR"),
+            ("study_tour", None, "SR"),
+        ]
         for topic in topics.all():
             for rec in feed.on(topic):
                 assert CANARY.encode() not in rec.value
@@ -244,8 +255,8 @@ async def test_a_resident_completes_sewing_is_certified_and_reintegration_receiv
         "TraineeEnrolled",
         "TrainingCompleted",
         "TraineeCertified",
-        "internship_recorded",
-        "study_tour_recorded",
+        "InternshipStarted",
+        "StudyTourMade",
     ):
         assert expected in actions
     assert CANARY not in json.dumps(actions)

@@ -17,6 +17,14 @@ from homeward_recovery.domain.model import (
 from homeward_recovery.domain.training import Enrolment
 from homeward_shared.testing.fakes import FakeUnitOfWork
 
+
+def fresh(aggregate):
+    """A copy with events of its own, as a row loaded from the database has none."""
+    out = copy.copy(aggregate)
+    out.events = []
+    return out
+
+
 CENTRES = [
     Centre(
         code="TD",
@@ -104,9 +112,7 @@ class FakeResidents:
         row = self.rows.get(case_id)
         if row is None:
             return None
-        fresh = copy.copy(row)
-        fresh.events = []
-        return fresh
+        return fresh(row)
 
     async def save(self, res: Resident) -> None:
         self.rows[res.case_id] = copy.copy(res)
@@ -126,12 +132,10 @@ class FakeTraining:
         row = self.rows.get(enrolment_id)
         if row is None or row.case_id != case_id:
             return None
-        fresh = copy.copy(row)
-        fresh.events = []
-        return fresh
+        return fresh(row)
 
     async def of_case(self, case_id: uuid.UUID) -> list[Enrolment]:
-        return [copy.copy(e) for e in self.rows.values() if e.case_id == case_id]
+        return [fresh(e) for e in self.rows.values() if e.case_id == case_id]
 
     async def save(self, e: Enrolment) -> None:
         self.rows[e.enrolment_id] = copy.copy(e)

@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 from homeward_recovery.domain.commands import (
     AdmitResident,
+    Enrol,
     HandToReintegration,
     OpenAdmissionRequest,
     ReceiveTransfer,
@@ -21,6 +22,7 @@ from homeward_recovery.domain.model import (
     NotResident,
     RequestOrigin,
 )
+from homeward_recovery.domain.training import Trade
 from homeward_recovery.service import handlers
 from homeward_shared.contracts import Topics
 from homeward_shared.contracts.handoffs import Urgency
@@ -223,4 +225,41 @@ async def test_a_transfer_keeps_her_place_until_she_is_received_and_leaving_with
     with pytest.raises(Conflict):
         await handlers.receive_transfer(
             ReceiveTransfer(case_id=case_id, acting_centre="SR", consent_given=True), uow
+        )
+
+
+async def test_leaving_withdraws_training_in_progress_and_the_dashboards_hear_of_it():
+    uow = FakeRecoveryUoW()
+    case_id = await resident_at(uow, "TD")
+    enrolment = await handlers.enrol(
+        Enrol(
+            case_id=case_id,
+            acting_centre="TD",
+            trade=Trade.WEAVING,
+            started_on=TODAY,
+            planned_end_on=None,
+        ),
+        uow,
+    )
+    await handlers.record_departure(
+        RecordDeparture(
+            case_id=case_id, acting_centre="TD", reason=LeaveReason.WISHED_TO_WORK, left_on=TODAY
+        ),
+        uow,
+    )
+    assert uow.training.rows[enrolment.enrolment_id].status == "withdrawn"
+    milestones = [
+        (e.payload.milestone, e.payload.trade) for e in uow.published(TOPICS.training_recorded)
+    ]
+    assert milestones == [("enrolled", "weaving"), ("withdrawn", "weaving")]
+    with pytest.raises(NotResident):
+        await handlers.enrol(
+            Enrol(
+                case_id=case_id,
+                acting_centre="TD",
+                trade=Trade.HAIRDRESSING,
+                started_on=TODAY,
+                planned_end_on=None,
+            ),
+            uow,
         )

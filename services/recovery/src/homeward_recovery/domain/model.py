@@ -29,6 +29,7 @@ from homeward_shared.personal import personal, register_personal
 from homeward_shared.stages import Stage
 
 from homeward_recovery.domain import events
+from homeward_recovery.domain.training import Internship, StudyTour, Trade
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -304,6 +305,39 @@ class Resident(Aggregate):
                 centre=centre.code,
                 reason=RequestOrigin.TRANSFER.value,
             )
+        )
+
+    def start_internship(self, trade: Trade, started_on: date, ends_on: date) -> Internship:
+        self.require_resident()
+        if ends_on < started_on:
+            raise DomainError("an internship ends after it starts")
+        self.record(
+            events.InternshipStarted(
+                case_id=self.case_id, centre=self.centre, trade=trade.value, on=started_on
+            )
+        )
+        return Internship(
+            internship_id=uuid.uuid4(),
+            case_id=self.case_id,
+            centre=self.centre,
+            trade=trade,
+            started_on=started_on,
+            ends_on=ends_on,
+        )
+
+    def make_study_tour(self, toured_on: date, trades: tuple[Trade, ...]) -> StudyTour:
+        self.require_resident()
+        if not trades:
+            raise DomainError("a study tour shows at least one trade")
+        self.record(
+            events.StudyTourMade(case_id=self.case_id, centre=self.centre, trade=None, on=toured_on)
+        )
+        return StudyTour(
+            tour_id=uuid.uuid4(),
+            case_id=self.case_id,
+            centre=self.centre,
+            toured_on=toured_on,
+            trades=trades,
         )
 
     def leave(self, reason: LeaveReason, left_on: date) -> None:

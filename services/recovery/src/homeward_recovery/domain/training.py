@@ -129,7 +129,9 @@ class Enrolment(Aggregate):
             started_on=started_on,
             planned_end_on=planned_end_on,
         )
-        e.record(events.TraineeEnrolled(case_id=case_id, trade=trade.value, centre=centre))
+        e.record(
+            events.TraineeEnrolled(case_id=case_id, trade=trade.value, centre=centre, on=started_on)
+        )
         return e
 
     def complete(self, completed_on: date) -> None:
@@ -144,7 +146,7 @@ class Enrolment(Aggregate):
         self.completed_on = completed_on
         self.record(
             events.TrainingCompleted(
-                case_id=self.case_id, trade=self.trade.value, centre=self.centre
+                case_id=self.case_id, trade=self.trade.value, centre=self.centre, on=completed_on
             )
         )
 
@@ -162,7 +164,7 @@ class Enrolment(Aggregate):
         self.certifying_body = body
         self.record(
             events.TraineeCertified(
-                case_id=self.case_id, trade=self.trade.value, centre=self.centre
+                case_id=self.case_id, trade=self.trade.value, centre=self.centre, on=certified_on
             )
         )
 
@@ -173,6 +175,11 @@ class Enrolment(Aggregate):
             raise DomainError("a withdrawal follows the start of the programme")
         self.status = EnrolmentStatus.WITHDRAWN
         self.completed_on = on
+        self.record(
+            events.TrainingWithdrawn(
+                case_id=self.case_id, trade=self.trade.value, centre=self.centre, on=on
+            )
+        )
 
 
 @dataclass(frozen=True, kw_only=True)

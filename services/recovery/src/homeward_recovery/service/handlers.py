@@ -287,7 +287,7 @@ async def _end_open_training(uow: RecoveryUoW, resident: Resident, on: date) -> 
         if e.status is EnrolmentStatus.ENROLLED:
             e.withdraw(max(on, e.started_on))
             await uow.training.save(e)
-            uow.audit("training_withdrawn", resident.case_id, trade=e.trade.value)
+            uow.track(e)
 
 
 async def waiting_requests(uow: RecoveryUoW, centre: str | None = None) -> list[AdmissionRequest]:
@@ -500,12 +500,13 @@ async def certify_trainee(cmd: CertifyTrainee, uow: RecoveryUoW) -> Enrolment:
 
 async def withdraw_training(cmd: WithdrawTraining, uow: RecoveryUoW) -> Enrolment:
     async with uow:
-        _, enrolment = await _enrolment_in_scope(
+        resident, enrolment = await _enrolment_in_scope(
             uow, cmd.case_id, cmd.enrolment_id, cmd.acting_centre
         )
         enrolment.withdraw(cmd.on)
         await uow.training.save(enrolment)
-        uow.audit("training_withdrawn", cmd.case_id, trade=enrolment.trade.value)
+        uow.scope.correlation_id = resident.correlation_id
+        uow.track(enrolment)
         await uow.commit()
     return enrolment
 
@@ -513,19 +514,10 @@ async def withdraw_training(cmd: WithdrawTraining, uow: RecoveryUoW) -> Enrolmen
 async def record_internship(cmd: RecordInternship, uow: RecoveryUoW) -> Internship:
     async with uow:
         resident = await _resident_in_scope(uow, cmd.case_id, cmd.acting_centre, for_update=True)
-        resident.require_resident()
-        if cmd.ends_on < cmd.started_on:
-            raise DomainError("an internship ends after it starts")
-        internship = Internship(
-            internship_id=uuid.uuid4(),
-            case_id=cmd.case_id,
-            centre=resident.centre,
-            trade=cmd.trade,
-            started_on=cmd.started_on,
-            ends_on=cmd.ends_on,
-        )
+        internship = resident.start_internship(cmd.trade, cmd.started_on, cmd.ends_on)
         await uow.training.add_internship(internship, cmd.business)
-        uow.audit("internship_recorded", cmd.case_id, trade=cmd.trade.value)
+        uow.scope.correlation_id = resident.correlation_id
+        uow.track(resident)
         await uow.commit()
     return internship
 
@@ -533,19 +525,11 @@ async def record_internship(cmd: RecordInternship, uow: RecoveryUoW) -> Internsh
 async def record_study_tour(cmd: RecordStudyTour, uow: RecoveryUoW) -> StudyTour:
     async with uow:
         resident = await _resident_in_scope(uow, cmd.case_id, cmd.acting_centre, for_update=True)
-        resident.require_resident()
-        if not cmd.trades:
-            raise DomainError("a study tour shows at least one trade")
         _not_in_future(cmd.toured_on, "a study tour")
-        tour = StudyTour(
-            tour_id=uuid.uuid4(),
-            case_id=cmd.case_id,
-            centre=resident.centre,
-            toured_on=cmd.toured_on,
-            trades=cmd.trades,
-        )
+        tour = resident.make_study_tour(cmd.toured_on, cmd.trades)
         await uow.training.add_study_tour(tour)
-        uow.audit("study_tour_recorded", cmd.case_id, trades=[t.value for t in cmd.trades])
+        uow.scope.correlation_id = resident.correlation_id
+        uow.track(resident)
         await uow.commit()
     return tour
 
