@@ -117,6 +117,9 @@ class FakeResidents:
     async def save(self, res: Resident) -> None:
         self.rows[res.case_id] = copy.copy(res)
 
+    async def save_readmission(self, res: Resident, identity: Identity) -> None:
+        self.rows[res.case_id] = copy.copy(res)
+
     async def open_identity(self, res: Resident) -> Identity:
         return self.identities[res.case_id]
 

@@ -263,3 +263,31 @@ async def test_leaving_withdraws_training_in_progress_and_the_dashboards_hear_of
             ),
             uow,
         )
+
+
+async def test_a_woman_who_left_and_is_handed_on_again_waits_again_and_is_readmitted():
+    uow = FakeRecoveryUoW()
+    case_id = await resident_at(uow, "SR")
+    await handlers.record_departure(
+        RecordDeparture(
+            case_id=case_id,
+            acting_centre="SR",
+            reason=LeaveReason.LEFT_WITHOUT_NOTICE,
+            left_on=TODAY,
+        ),
+        uow,
+    )
+    await handlers.when_person_rescued_open_admission_request(rescued(case_id=case_id), uow)
+    assert uow.audit_trail[-1].action == "admission_request_reopened"
+    assert await proposal(uow, case_id) == ("TD", "awaiting_staff_confirmation")
+    resident = await handlers.admit_resident(admission(case_id, "TD"), uow)
+    assert (resident.status, resident.centre, resident.left_on) == ("resident", "TD", None)
+    env = uow.published(TOPICS.stage_changed)[-1]
+    assert (env.payload.stage, env.payload.previous_stage, env.payload.reason) == (
+        "admitted",
+        "left_centre",
+        "readmission",
+    )
+    # While she is resident, another hand-off of her case is a duplicate.
+    await handlers.when_person_rescued_open_admission_request(rescued(case_id=case_id), uow)
+    assert uow.audit_trail[-1].action == "admission_request_duplicate_ignored"

@@ -236,6 +236,30 @@ class ResidentRepository:
             res.leave_reason.value if res.leave_reason else None,
         )
 
+    async def save_readmission(self, res: Resident, identity: Identity) -> None:
+        """A new stay: consent given anew; identity fields given now replace the old ones,
+        the others stay as sealed before."""
+        await self.save(res)
+        await self._conn.execute(
+            "UPDATE recovery.residents SET admitted_at = $2, admitted_by = $3,"
+            " consent_informed = $4, house_rules_accepted = $5, consent_given_on = $6"
+            " WHERE case_id = $1",
+            res.case_id,
+            res.admitted_at,
+            res.admitted_by,
+            res.consent.informed,
+            res.consent.house_rules_accepted,
+            res.consent.given_on,
+        )
+        for f in _IDENTITY:
+            value = getattr(identity, f)
+            if value is not None:
+                await self._conn.execute(
+                    f"UPDATE recovery.residents SET {f}_sealed = $2 WHERE case_id = $1",
+                    res.case_id,
+                    await self._vault.seal(res.case_id, f, value),
+                )
+
     async def open_identity(self, res: Resident) -> Identity:
         row = await self._conn.fetchrow(
             "SELECT name_sealed, aliases_sealed, birth_date_sealed, family_contacts_sealed,"

@@ -143,6 +143,34 @@ class AdmissionRequest(Aggregate):
         self.received_at = at
         self.status = RequestStatus.WAITING
 
+    def reopen_for_return(
+        self,
+        *,
+        origin: RequestOrigin,
+        source: SignalSource | None,
+        urgency: Urgency,
+        apparent_minor: bool,
+        children_with_her: int,
+        language: str | None,
+        operation_id: uuid.UUID | None,
+        at: datetime,
+    ) -> None:
+        """She left us, and is handed on for shelter again: the same case waits again, so a
+        woman who comes back is never taken for a duplicate and lost."""
+        if self.status is RequestStatus.WAITING:
+            raise Conflict(f"case {self.case_id} already waits in the admission queue")
+        self.origin = origin
+        self.source = source
+        self.urgency = urgency
+        self.apparent_minor = apparent_minor
+        self.children_with_her = children_with_her
+        self.language = language
+        self.operation_id = operation_id
+        self.from_centre = None
+        self.requested_centre = None
+        self.received_at = at
+        self.status = RequestStatus.WAITING
+
     def withdraw(self) -> None:
         if self.status is RequestStatus.WAITING:
             self.status = RequestStatus.WITHDRAWN
@@ -267,6 +295,48 @@ class Resident(Aggregate):
             )
         )
         return resident
+
+    def readmit(
+        self,
+        request: AdmissionRequest,
+        centre: Centre,
+        occupancy: int,
+        consent: Consent,
+        admitted_by: str,
+    ) -> None:
+        """She left and comes back: a new stay under the same case, with consent given anew."""
+        if self.status is not ResidentStatus.LEFT_CENTRE:
+            raise Conflict(f"case {self.case_id} is already a resident or was handed on")
+        if request.status is not RequestStatus.WAITING or request.origin is (
+            RequestOrigin.TRANSFER
+        ):
+            raise Conflict(f"case {request.case_id} is not waiting for admission")
+        if not (consent.informed and consent.house_rules_accepted):
+            raise ConsentMissing(
+                "admission needs her informed consent to stay and her acceptance of the house rules"
+            )
+        if occupancy >= centre.capacity:
+            raise CentreFull(f"centre {centre.code} is full ({centre.capacity} places)")
+        request.status = RequestStatus.ADMITTED
+        request.proposed_centre = centre.code
+        request.waiting_reason = None
+        self.centre = centre.code
+        self.admitted_at = utcnow()
+        self.admitted_by = admitted_by
+        self.consent = consent
+        self.status = ResidentStatus.RESIDENT
+        self.left_on = None
+        self.leave_reason = None
+        previous, self.stage = self.stage, Stage.ADMITTED
+        self.record(
+            StageEntered(
+                case_id=self.case_id,
+                stage=Stage.ADMITTED,
+                previous_stage=previous,
+                centre=centre.code,
+                reason="readmission",
+            )
+        )
 
     def check_scope(self, centre: str) -> None:
         if self.centre != centre:

@@ -40,6 +40,7 @@ from homeward_recovery.domain.model import (
     Identity,
     RequestStatus,
     Resident,
+    ResidentStatus,
     out_of_scope,
 )
 from homeward_recovery.domain.training import (
@@ -70,6 +71,7 @@ class Residents(Protocol):
     async def add(self, res: Resident) -> None: ...
     async def get(self, case_id: uuid.UUID, *, for_update: bool = False) -> Resident | None: ...
     async def save(self, res: Resident) -> None: ...
+    async def save_readmission(self, res: Resident, identity: Identity) -> None: ...
     async def open_identity(self, res: Resident) -> Identity: ...
 
 
@@ -128,9 +130,35 @@ async def _open_admission_request(cmd: OpenAdmissionRequest, uow: RecoveryUoW) -
                 proposed=request.proposed_centre,
                 waiting_reason=request.waiting_reason,
             )
+        elif await _reopen_if_she_left(cmd, uow):
+            uow.audit("admission_request_reopened", cmd.case_id, origin=cmd.origin.value)
         else:
             uow.audit("admission_request_duplicate_ignored", cmd.case_id, origin=cmd.origin.value)
         await uow.commit()
+
+
+async def _reopen_if_she_left(cmd: OpenAdmissionRequest, uow: RecoveryUoW) -> bool:
+    """A second hand-off of a case is a duplicate, unless she left us since: then she waits
+    again."""
+    existing = await uow.requests.get(cmd.case_id, for_update=True)
+    resident = await uow.residents.get(cmd.case_id, for_update=True)
+    if existing is None or resident is None or resident.status is not ResidentStatus.LEFT_CENTRE:
+        return False
+    if existing.status is RequestStatus.WAITING:
+        return False
+    existing.reopen_for_return(
+        origin=cmd.origin,
+        source=cmd.source,
+        urgency=cmd.urgency,
+        apparent_minor=cmd.apparent_minor,
+        children_with_her=cmd.children_with_her,
+        language=cmd.language,
+        operation_id=cmd.operation_id,
+        at=utcnow(),
+    )
+    existing.propose(await uow.centres.all(), await uow.centres.occupancy())
+    await uow.requests.save(existing)
+    return True
 
 
 async def when_placement_requested_open_admission_request(
@@ -153,24 +181,26 @@ async def admit_resident(cmd: AdmitResident, uow: RecoveryUoW) -> Resident:
         request = await uow.requests.get(cmd.case_id, for_update=True)
         if request is None:
             raise NotFound(f"no admission request for case {cmd.case_id}")
+        before = await uow.residents.get(cmd.case_id, for_update=True)
         centre = await uow.centres.get(cmd.centre, for_update=True)
         if centre is None:
             raise NotFound(f"no centre {cmd.centre}")
         occupancy = (await uow.centres.occupancy()).get(centre.code, 0)
-        resident = Resident.admit(
-            request,
-            centre,
-            occupancy,
-            Consent(
-                informed=cmd.informed_consent,
-                house_rules_accepted=cmd.house_rules_accepted,
-                given_on=cmd.consent_given_on,
-            ),
-            cmd.identity,
-            admitted_by=str(uow.scope.actor),
+        consent = Consent(
+            informed=cmd.informed_consent,
+            house_rules_accepted=cmd.house_rules_accepted,
+            given_on=cmd.consent_given_on,
         )
+        if before is not None:
+            before.readmit(request, centre, occupancy, consent, str(uow.scope.actor))
+            resident = before
+            await uow.residents.save_readmission(resident, cmd.identity)
+        else:
+            resident = Resident.admit(
+                request, centre, occupancy, consent, cmd.identity, str(uow.scope.actor)
+            )
+            await uow.residents.add(resident)
         await uow.requests.save(request)
-        await uow.residents.add(resident)
         uow.scope.correlation_id = resident.correlation_id
         uow.track(resident)
         await uow.commit()
