@@ -7,7 +7,7 @@ request, then the resident, then the centre.
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, timedelta
 from typing import Protocol
 
 from homeward_shared.domain import Conflict, DomainError, NotFound, utcnow
@@ -295,7 +295,7 @@ async def hand_to_reintegration(cmd: HandToReintegration, uow: RecoveryUoW) -> R
         skills = tuple(dict.fromkeys([*completed, *cmd.skills]))
         resident.hand_to_reintegration(skills, cmd.wishes_to_return_home)
         await _withdraw_pending(request, uow)
-        await _end_open_training(uow, resident, utcnow().date())
+        await _end_open_training(uow, resident, _today_somewhere())
         await uow.residents.save(resident)
         uow.scope.correlation_id = resident.correlation_id
         uow.track(resident)
@@ -322,14 +322,20 @@ async def _end_open_training(uow: RecoveryUoW, resident: Resident, on: date) -> 
 
 async def waiting_requests(uow: RecoveryUoW, centre: str | None = None) -> list[AdmissionRequest]:
     """The visible queue, proposals computed against the places free now: a place freed a
-    minute ago shows at once. ``centre`` keeps the requests proposed or sent to it."""
+    minute ago shows at once. ``centre`` keeps the requests proposed or sent to it, and those
+    no centre can take now: they need everyone's eyes."""
     async with uow:
         waiting = await uow.requests.waiting()
         centres, occupancy = await uow.centres.all(), await uow.centres.occupancy()
     for r in waiting:
         r.propose(centres, occupancy)
     if centre is not None:
-        waiting = [r for r in waiting if centre in (r.proposed_centre, r.requested_centre)]
+        waiting = [
+            r
+            for r in waiting
+            if centre in (r.proposed_centre, r.requested_centre)
+            or (r.proposed_centre is None and r.requested_centre is None)
+        ]
     return waiting
 
 
@@ -374,8 +380,17 @@ async def configure_centre(cmd: ConfigureCentre, uow: RecoveryUoW) -> Centre:
     return centre
 
 
+# The server keeps UTC; staff date their records in local time, up to 14 hours ahead of it
+# (Phnom Penh is 7). A date is in the future only if it is so everywhere on earth.
+_LATEST_TIMEZONE = timedelta(hours=14)
+
+
+def _today_somewhere() -> date:
+    return (utcnow() + _LATEST_TIMEZONE).date()
+
+
 def _not_in_future(d: date, what: str) -> None:
-    if d > utcnow().date():
+    if d > _today_somewhere():
         raise DomainError(f"{what} cannot be in the future")
 
 
@@ -423,7 +438,7 @@ async def set_care_goal(cmd: SetCareGoal, uow: RecoveryUoW) -> CareGoal:
     async with uow:
         resident = await _resident_in_scope(uow, cmd.case_id, cmd.acting_centre, for_update=True)
         resident.require_resident()
-        goal = CareGoal.set(cmd.case_id, cmd.area, cmd.goal, utcnow().date(), cmd.review_on)
+        goal = CareGoal.set(cmd.case_id, cmd.area, cmd.goal, _today_somewhere(), cmd.review_on)
         await uow.care.add_goal(goal, str(uow.scope.actor))
         uow.audit("care_goal_set", cmd.case_id, goal_id=str(goal.goal_id), area=cmd.area.value)
         await uow.commit()
