@@ -11,7 +11,7 @@ import httpx
 from homeward_shared.runtime import Service
 
 INTAKE = {"x-actor-id": "u-intake-1", "x-actor-role": "intake"}
-CENTRE = {"x-actor-id": "u-centre-1", "x-actor-role": "centre_staff"}
+CENTRE = {"x-actor-id": "u-centre-1", "x-actor-role": "centre_staff", "x-actor-centre": "TD"}
 REINTEGRATION = {"x-actor-id": "u-reint-1", "x-actor-role": "reintegration"}
 
 

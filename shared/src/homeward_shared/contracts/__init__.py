@@ -11,6 +11,7 @@ from homeward_shared.contracts.handoffs import (
     PersonRescued,
     PlacementRequested,
     ResidentReadyForReintegration,
+    TrainingRecorded,
 )
 from homeward_shared.contracts.stage import CaseStageChanged
 from homeward_shared.contracts.topics import Topics
@@ -24,4 +25,5 @@ __all__ = [
     "PlacementRequested",
     "ResidentReadyForReintegration",
     "Topics",
+    "TrainingRecorded",
 ]

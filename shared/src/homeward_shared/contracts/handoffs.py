@@ -125,3 +125,25 @@ class FollowUpVisitOverdue(Payload):
     visit_no: int = Field(ge=1)
     due_on: date
     days_overdue: int = Field(ge=0)
+
+
+class TrainingMilestone(StrEnum):
+    ENROLLED = "enrolled"
+    COMPLETED = "completed"
+    CERTIFIED = "certified"
+    WITHDRAWN = "withdrawn"
+    INTERNSHIP_STARTED = "internship_started"
+    STUDY_TOUR = "study_tour"
+
+
+class TrainingRecorded(Payload):
+    """recovery -> dashboards: a resident's vocational training moved on. Codes and dates
+    only, so the yearly figures (trainees per trade, certifications, internships, study
+    tours, per centre) can be counted from events. A study tour has no single trade."""
+
+    event_type: ClassVar[str] = "recovery.training_recorded"
+
+    centre: str = Field(max_length=32)
+    milestone: TrainingMilestone
+    trade: str | None = Field(default=None, max_length=64, description="trade code")
+    on: date

@@ -53,6 +53,11 @@ class Topics:
         """reintegration -> managers and dashboards: a follow-up visit is overdue."""
         return self._t("reintegration.follow_up_overdue")
 
+    @property
+    def training_recorded(self) -> str:
+        """recovery -> dashboards: vocational training milestones, for the yearly figures."""
+        return self._t("recovery.training_recorded")
+
     def all(self) -> list[str]:
         return [
             self.stage_changed,
@@ -62,6 +67,7 @@ class Topics:
             self.lead_reported,
             self.person_rescued,
             self.follow_up_overdue,
+            self.training_recorded,
         ]
 
     @staticmethod

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from homeward_shared.contracts import ResidentReadyForReintegration, Topics
+from homeward_shared.contracts import ResidentReadyForReintegration, Topics, TrainingRecorded
+from homeward_shared.contracts.handoffs import TrainingMilestone
 from homeward_shared.domain import DomainEvent
 from homeward_shared.messages import Outgoing
 
@@ -19,6 +20,18 @@ def translate(event: DomainEvent, topics: Topics) -> list[Outgoing]:
                     centre=event.centre,
                     skills=list(event.skills),
                     wishes_to_return_home=event.wishes_to_return_home,
+                ),
+            )
+        ]
+    if isinstance(event, events.TrainingEvent):
+        return [
+            Outgoing(
+                topics.training_recorded,
+                TrainingRecorded(
+                    centre=event.centre,
+                    milestone=TrainingMilestone(event.milestone),
+                    trade=event.trade,
+                    on=event.on,
                 ),
             )
         ]

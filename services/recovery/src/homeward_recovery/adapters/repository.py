@@ -14,6 +14,8 @@ from homeward_recovery.domain.model import (
     Centre,
     Consent,
     Identity,
+    LeaveReason,
+    RequestOrigin,
     RequestStatus,
     Resident,
     ResidentStatus,
@@ -38,6 +40,23 @@ class CentreRepository:
             f"SELECT * FROM recovery.centres WHERE code = $1{lock}", code
         )
         return self._load(row) if row else None
+
+    async def upsert(self, c: Centre) -> None:
+        await self._conn.execute(
+            "INSERT INTO recovery.centres"
+            " (code, name, province, capacity, childcare, for_youngest, languages)"
+            " VALUES ($1,$2,$3,$4,$5,$6,$7) ON CONFLICT (code) DO UPDATE SET"
+            " name = EXCLUDED.name, province = EXCLUDED.province,"
+            " capacity = EXCLUDED.capacity, childcare = EXCLUDED.childcare,"
+            " for_youngest = EXCLUDED.for_youngest, languages = EXCLUDED.languages",
+            c.code,
+            c.name,
+            c.province,
+            c.capacity,
+            c.childcare,
+            c.for_youngest,
+            list(c.languages),
+        )
 
     async def occupancy(self) -> dict[str, int]:
         rows = await self._conn.fetch(
@@ -68,12 +87,14 @@ class AdmissionRequestRepository:
         result = await self._conn.execute(
             "INSERT INTO recovery.admission_requests (case_id, case_number, correlation_id,"
             " source, urgency, apparent_minor, children_with_her, language, received_at,"
-            " proposed_centre, waiting_reason, status)"
-            " VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) ON CONFLICT (case_id) DO NOTHING",
+            " proposed_centre, waiting_reason, status, origin, operation_id, from_centre,"
+            " requested_centre)"
+            " VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16)"
+            " ON CONFLICT (case_id) DO NOTHING",
             req.case_id,
             req.case_number,
             req.correlation_id,
-            req.source.value,
+            req.source.value if req.source else None,
             req.urgency.value,
             req.apparent_minor,
             req.children_with_her,
@@ -82,6 +103,10 @@ class AdmissionRequestRepository:
             req.proposed_centre,
             req.waiting_reason,
             req.status.value,
+            req.origin.value,
+            req.operation_id,
+            req.from_centre,
+            req.requested_centre,
         )
         return result.endswith(" 1")
 
@@ -102,12 +127,18 @@ class AdmissionRequestRepository:
 
     async def save(self, req: AdmissionRequest) -> None:
         await self._conn.execute(
-            "UPDATE recovery.admission_requests"
-            " SET status = $2, proposed_centre = $3, waiting_reason = $4 WHERE case_id = $1",
+            "UPDATE recovery.admission_requests SET status = $2, proposed_centre = $3,"
+            " waiting_reason = $4, origin = $5, from_centre = $6, requested_centre = $7,"
+            " urgency = $8, received_at = $9 WHERE case_id = $1",
             req.case_id,
             req.status.value,
             req.proposed_centre,
             req.waiting_reason,
+            req.origin.value,
+            req.from_centre,
+            req.requested_centre,
+            req.urgency.value,
+            req.received_at,
         )
 
     @staticmethod
@@ -116,7 +147,8 @@ class AdmissionRequestRepository:
             case_id=r["case_id"],
             case_number=r["case_number"],
             correlation_id=r["correlation_id"],
-            source=SignalSource(r["source"]),
+            origin=RequestOrigin(r["origin"]),
+            source=SignalSource(r["source"]) if r["source"] else None,
             urgency=Urgency(r["urgency"]),
             apparent_minor=r["apparent_minor"],
             children_with_her=r["children_with_her"],
@@ -125,6 +157,9 @@ class AdmissionRequestRepository:
             proposed_centre=r["proposed_centre"],
             waiting_reason=r["waiting_reason"],
             status=RequestStatus(r["status"]),
+            operation_id=r["operation_id"],
+            from_centre=r["from_centre"],
+            requested_centre=r["requested_centre"],
         )
 
 
@@ -162,7 +197,8 @@ class ResidentRepository:
         lock = " FOR UPDATE" if for_update else ""
         r = await self._conn.fetchrow(
             f"SELECT case_id, case_number, correlation_id, centre, admitted_at, admitted_by,"
-            f" consent_informed, house_rules_accepted, consent_given_on, status, stage, skills"
+            f" consent_informed, house_rules_accepted, consent_given_on, status, stage, skills,"
+            f" left_on, leave_reason"
             f" FROM recovery.residents WHERE case_id = $1{lock}",
             case_id,
         )
@@ -183,16 +219,46 @@ class ResidentRepository:
             status=ResidentStatus(r["status"]),
             stage=Stage(r["stage"]),
             skills=tuple(r["skills"]),
+            left_on=r["left_on"],
+            leave_reason=LeaveReason(r["leave_reason"]) if r["leave_reason"] else None,
         )
 
     async def save(self, res: Resident) -> None:
         await self._conn.execute(
-            "UPDATE recovery.residents SET status = $2, stage = $3, skills = $4 WHERE case_id = $1",
+            "UPDATE recovery.residents SET status = $2, stage = $3, skills = $4, centre = $5,"
+            " left_on = $6, leave_reason = $7 WHERE case_id = $1",
             res.case_id,
             res.status.value,
             res.stage.value,
             list(res.skills),
+            res.centre,
+            res.left_on,
+            res.leave_reason.value if res.leave_reason else None,
         )
+
+    async def save_readmission(self, res: Resident, identity: Identity) -> None:
+        """A new stay: consent given anew; identity fields given now replace the old ones,
+        the others stay as sealed before."""
+        await self.save(res)
+        await self._conn.execute(
+            "UPDATE recovery.residents SET admitted_at = $2, admitted_by = $3,"
+            " consent_informed = $4, house_rules_accepted = $5, consent_given_on = $6"
+            " WHERE case_id = $1",
+            res.case_id,
+            res.admitted_at,
+            res.admitted_by,
+            res.consent.informed,
+            res.consent.house_rules_accepted,
+            res.consent.given_on,
+        )
+        for f in _IDENTITY:
+            value = getattr(identity, f)
+            if value is not None:
+                await self._conn.execute(
+                    f"UPDATE recovery.residents SET {f}_sealed = $2 WHERE case_id = $1",
+                    res.case_id,
+                    await self._vault.seal(res.case_id, f, value),
+                )
 
     async def open_identity(self, res: Resident) -> Identity:
         row = await self._conn.fetchrow(

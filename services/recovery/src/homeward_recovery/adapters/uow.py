@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from homeward_shared.uow import PostgresUnitOfWork
 
+from homeward_recovery.adapters.care_training import CareRepository, TrainingRepository
 from homeward_recovery.adapters.repository import (
     AdmissionRequestRepository,
     CentreRepository,
@@ -13,8 +14,12 @@ class RecoveryUnitOfWork(PostgresUnitOfWork):
     centres: CentreRepository
     requests: AdmissionRequestRepository
     residents: ResidentRepository
+    care: CareRepository
+    training: TrainingRepository
 
     def open_repositories(self) -> None:
         self.centres = CentreRepository(self.conn)
         self.requests = AdmissionRequestRepository(self.conn)
         self.residents = ResidentRepository(self.conn, self.vault)
+        self.care = CareRepository(self.conn, self.vault)
+        self.training = TrainingRepository(self.conn, self.vault)

@@ -7,22 +7,26 @@ from datetime import date
 from homeward_shared.contracts.handoffs import SignalSource, Urgency
 from homeward_shared.uow import Received
 
-from homeward_recovery.domain.model import Identity
+from homeward_recovery.domain.care import AssessmentKind, AssessorRole, CareArea, ReviewOutcome
+from homeward_recovery.domain.model import Identity, LeaveReason, RequestOrigin
+from homeward_recovery.domain.training import Trade
 
 
 @dataclass(frozen=True, kw_only=True)
 class OpenAdmissionRequest:
-    """From intake's placement request (and, later, investigation's rescue hand-off)."""
+    """From intake's placement request or investigation's rescue hand-off."""
 
     received: Received
     case_id: uuid.UUID
     case_number: str
     correlation_id: uuid.UUID
-    source: SignalSource
+    origin: RequestOrigin
+    source: SignalSource | None
     urgency: Urgency
     apparent_minor: bool
     children_with_her: int
     language: str | None
+    operation_id: uuid.UUID | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -36,7 +40,123 @@ class AdmitResident:
 
 
 @dataclass(frozen=True, kw_only=True)
+class RequestTransfer:
+    case_id: uuid.UUID
+    acting_centre: str
+    to_centre: str
+    urgency: Urgency
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReceiveTransfer:
+    case_id: uuid.UUID
+    acting_centre: str
+    consent_given: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordDeparture:
+    case_id: uuid.UUID
+    acting_centre: str
+    reason: LeaveReason
+    left_on: date
+
+
+@dataclass(frozen=True, kw_only=True)
 class HandToReintegration:
     case_id: uuid.UUID
+    acting_centre: str
     skills: tuple[str, ...]
     wishes_to_return_home: bool | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConfigureCentre:
+    code: str
+    name: str
+    province: str
+    capacity: int
+    childcare: bool
+    for_youngest: bool
+    languages: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordAssessment:
+    case_id: uuid.UUID
+    acting_centre: str
+    kind: AssessmentKind
+    assessed_on: date
+    assessor_role: AssessorRole
+    findings: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class SetCareGoal:
+    case_id: uuid.UUID
+    acting_centre: str
+    area: CareArea
+    goal: str
+    review_on: date
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReviewCareGoal:
+    case_id: uuid.UUID
+    goal_id: uuid.UUID
+    acting_centre: str
+    reviewed_on: date
+    outcome: ReviewOutcome
+    next_review_on: date | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Enrol:
+    case_id: uuid.UUID
+    acting_centre: str
+    trade: Trade
+    started_on: date
+    planned_end_on: date | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class CompleteTraining:
+    case_id: uuid.UUID
+    enrolment_id: uuid.UUID
+    acting_centre: str
+    completed_on: date
+
+
+@dataclass(frozen=True, kw_only=True)
+class CertifyTrainee:
+    case_id: uuid.UUID
+    enrolment_id: uuid.UUID
+    acting_centre: str
+    certified_on: date
+    certifying_body: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class WithdrawTraining:
+    case_id: uuid.UUID
+    enrolment_id: uuid.UUID
+    acting_centre: str
+    on: date
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordInternship:
+    case_id: uuid.UUID
+    acting_centre: str
+    trade: Trade
+    started_on: date
+    ends_on: date
+    business: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordStudyTour:
+    case_id: uuid.UUID
+    acting_centre: str
+    toured_on: date
+    trades: tuple[Trade, ...]

@@ -3,21 +3,79 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query
+from homeward_shared.contracts.handoffs import Urgency
 from homeward_shared.personal import PersonalField, ReadPurpose, register_personal
 from homeward_shared.runtime import ServiceDep, require_role
 from homeward_shared.stages import Stage
 from homeward_shared.uow import Actor
 from pydantic import BaseModel, ConfigDict, Field
 
-from homeward_recovery.domain.commands import AdmitResident, HandToReintegration
-from homeward_recovery.domain.model import Identity, Resident
+from homeward_recovery.domain.care import (
+    Assessment,
+    AssessmentKind,
+    AssessorRole,
+    CareArea,
+    CareGoal,
+    GoalStatus,
+    ReviewOutcome,
+)
+from homeward_recovery.domain.commands import (
+    AdmitResident,
+    CertifyTrainee,
+    CompleteTraining,
+    ConfigureCentre,
+    Enrol,
+    HandToReintegration,
+    ReceiveTransfer,
+    RecordAssessment,
+    RecordDeparture,
+    RecordInternship,
+    RecordStudyTour,
+    RequestTransfer,
+    ReviewCareGoal,
+    SetCareGoal,
+    WithdrawTraining,
+)
+from homeward_recovery.domain.model import (
+    AdmissionRequest,
+    Centre,
+    Identity,
+    LeaveReason,
+    Resident,
+)
+from homeward_recovery.domain.training import PROGRAMMES, Enrolment, EnrolmentStatus, Trade
 from homeward_recovery.service import handlers
 
 Staff = Annotated[Actor, require_role("centre_staff")]
+Admin = Annotated[Actor, require_role("admin")]
+
+CENTRE_CODE = r"^[A-Z][A-Z0-9_]{0,31}$"
+
+
+@dataclass(frozen=True)
+class CentreStaff:
+    """A member of staff and the one centre she works for."""
+
+    actor: Actor
+    centre: str
+
+
+async def centre_staff(
+    actor: Staff, x_actor_centre: Annotated[str | None, Header()] = None
+) -> CentreStaff:
+    """The centre claim. A stand-in, as the actor headers are: issue 8's bearer tokens carry
+    the claim and replace this one function; handlers only ever see ``CentreStaff.centre``."""
+    if not x_actor_centre:
+        raise HTTPException(403, "centre staff act for a centre: the centre claim is missing")
+    return CentreStaff(actor, x_actor_centre)
+
+
+AtCentre = Annotated[CentreStaff, Depends(centre_staff)]
 
 router = APIRouter()
 
@@ -43,11 +101,68 @@ class AdmissionIn(BaseModel):
     identity: IdentityIn = Field(default_factory=IdentityIn)
 
 
+class TransferIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    to_centre: str = Field(min_length=1, max_length=32)
+    urgency: Urgency = Urgency.ROUTINE
+
+
+class TransferArrivalIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    consent_given: bool = Field(description="she agreed to move to this centre")
+
+
+class DepartureIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: LeaveReason
+    left_on: date
+
+
 class HandoffIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     skills: list[str] = Field(default_factory=list, max_length=16)
     wishes_to_return_home: bool | None = None
+
+
+class CentreIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=100)
+    province: str = Field(min_length=1, max_length=64)
+    capacity: int = Field(ge=0, le=10_000)
+    childcare: bool = False
+    for_youngest: bool = False
+    languages: list[str] = Field(default_factory=list, max_length=16)
+
+
+class CentreOut(BaseModel):
+    code: str
+    name: str
+    province: str
+    capacity: int
+    childcare: bool
+    for_youngest: bool
+    languages: list[str]
+    residents: int | None = None
+    free_places: int | None = None
+
+    @classmethod
+    def of(cls, c: Centre, residents: int | None = None) -> CentreOut:
+        return cls(
+            code=c.code,
+            name=c.name,
+            province=c.province,
+            capacity=c.capacity,
+            childcare=c.childcare,
+            for_youngest=c.for_youngest,
+            languages=list(c.languages),
+            residents=residents,
+            free_places=None if residents is None else max(c.capacity - residents, 0),
+        )
 
 
 class ResidentOut(BaseModel):
@@ -56,6 +171,8 @@ class ResidentOut(BaseModel):
     centre: str
     status: str
     stage: Stage
+    left_on: date | None = None
+    leave_reason: LeaveReason | None = None
 
     @classmethod
     def of(cls, r: Resident) -> ResidentOut:
@@ -65,48 +182,269 @@ class ResidentOut(BaseModel):
             centre=r.centre,
             status=r.status.value,
             stage=r.stage,
+            left_on=r.left_on,
+            leave_reason=r.leave_reason,
         )
 
 
 class RequestOut(BaseModel):
     case_id: uuid.UUID
     case_number: str
+    origin: str
+    status: str
     urgency: str
     apparent_minor: bool
     children_with_her: int
     received_at: datetime
+    from_centre: str | None
+    requested_centre: str | None
     proposed_centre: str | None
     waiting_reason: str | None
+
+    @classmethod
+    def of(cls, r: AdmissionRequest) -> RequestOut:
+        return cls(
+            case_id=r.case_id,
+            case_number=r.case_number,
+            origin=r.origin.value,
+            status=r.status.value,
+            urgency=r.urgency.value,
+            apparent_minor=r.apparent_minor,
+            children_with_her=r.children_with_her,
+            received_at=r.received_at,
+            from_centre=r.from_centre,
+            requested_centre=r.requested_centre,
+            proposed_centre=r.proposed_centre,
+            waiting_reason=r.waiting_reason,
+        )
 
 
 class IdentityOut(IdentityIn):
     pass
 
 
-register_personal(IdentityIn, IdentityOut)
+class AssessmentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: AssessmentKind
+    assessed_on: date
+    assessor_role: AssessorRole
+    findings: str = PersonalField(min_length=1, max_length=20_000)
+
+
+class AssessmentOut(BaseModel):
+    assessment_id: uuid.UUID
+    kind: AssessmentKind
+    assessed_on: date
+    assessor_role: AssessorRole
+    recorded_by: str
+    centre: str
+    findings: str | None = PersonalField(None)
+
+    @classmethod
+    def of(cls, a: Assessment) -> AssessmentOut:
+        return cls(
+            assessment_id=a.assessment_id,
+            kind=a.kind,
+            assessed_on=a.assessed_on,
+            assessor_role=a.assessor_role,
+            recorded_by=a.recorded_by,
+            centre=a.centre,
+            findings=a.findings,
+        )
+
+
+class GoalIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    area: CareArea
+    goal: str = PersonalField(min_length=1, max_length=2000)
+    review_on: date
+
+
+class GoalReviewIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reviewed_on: date
+    outcome: ReviewOutcome
+    next_review_on: date | None = None
+
+
+class GoalOut(BaseModel):
+    goal_id: uuid.UUID
+    case_id: uuid.UUID
+    area: CareArea
+    set_on: date
+    review_on: date
+    status: GoalStatus
+    last_reviewed_on: date | None
+    goal: str | None = PersonalField(None)
+
+    @classmethod
+    def of(cls, g: CareGoal) -> GoalOut:
+        return cls(
+            goal_id=g.goal_id,
+            case_id=g.case_id,
+            area=g.area,
+            set_on=g.set_on,
+            review_on=g.review_on,
+            status=g.status,
+            last_reviewed_on=g.last_reviewed_on,
+            goal=g.goal,
+        )
+
+
+class ProgrammeOut(BaseModel):
+    trade: Trade
+    min_months: int | None
+    max_months: int | None
+    certifiable: bool
+    where: str
+
+
+class EnrolIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    trade: Trade
+    started_on: date
+    planned_end_on: date | None = Field(
+        None, description="defaults to the programme's longest length"
+    )
+
+
+class CompletionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    completed_on: date
+
+
+class CertificationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    certified_on: date
+    certifying_body: str = Field(
+        min_length=2, max_length=64, description="code of the certifying ministry or body"
+    )
+
+
+class WithdrawalIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    on: date
+
+
+class InternshipIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    trade: Trade
+    started_on: date
+    ends_on: date
+    business: str = PersonalField(
+        min_length=1, max_length=500, description="where she interns: her whereabouts, sealed"
+    )
+
+
+class StudyTourIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    toured_on: date
+    trades: list[Trade] = Field(min_length=1, max_length=8)
+
+
+class EnrolmentOut(BaseModel):
+    enrolment_id: uuid.UUID
+    trade: Trade
+    centre: str
+    started_on: date
+    planned_end_on: date | None
+    status: EnrolmentStatus
+    completed_on: date | None
+    certified_on: date | None
+    certifying_body: str | None
+
+    @classmethod
+    def of(cls, e: Enrolment) -> EnrolmentOut:
+        return cls(
+            enrolment_id=e.enrolment_id,
+            trade=e.trade,
+            centre=e.centre,
+            started_on=e.started_on,
+            planned_end_on=e.planned_end_on,
+            status=e.status,
+            completed_on=e.completed_on,
+            certified_on=e.certified_on,
+            certifying_body=e.certifying_body,
+        )
+
+
+class InternshipOut(BaseModel):
+    internship_id: uuid.UUID
+    trade: Trade
+    started_on: date
+    ends_on: date
+
+
+class StudyTourOut(BaseModel):
+    tour_id: uuid.UUID
+    toured_on: date
+    trades: list[Trade]
+
+
+class TrainingOut(BaseModel):
+    enrolments: list[EnrolmentOut]
+    internships: list[InternshipOut]
+    study_tours: list[StudyTourOut]
+
+
+register_personal(IdentityIn, IdentityOut, AssessmentIn, AssessmentOut, GoalIn, GoalOut)
+register_personal(InternshipIn)
+
+
+@router.get("/centres", tags=["centres"])
+async def centres(service: ServiceDep, staff: AtCentre) -> list[CentreOut]:
+    """Every centre with its free places now: where a transfer or an admission could go."""
+    return [CentreOut.of(c, n) for c, n in await handlers.list_centres(service.uow(staff.actor))]
+
+
+@router.put("/centres/{code}", tags=["centres"])
+async def configure_centre(
+    code: Annotated[str, Path(pattern=CENTRE_CODE)],
+    body: CentreIn,
+    service: ServiceDep,
+    actor: Admin,
+) -> CentreOut:
+    """Centres are the organisation's configuration: open one, change its capacity."""
+    centre = await handlers.configure_centre(
+        ConfigureCentre(
+            code=code,
+            name=body.name,
+            province=body.province,
+            capacity=body.capacity,
+            childcare=body.childcare,
+            for_youngest=body.for_youngest,
+            languages=tuple(body.languages),
+        ),
+        service.uow(actor),
+    )
+    return CentreOut.of(centre)
 
 
 @router.get("/admission-requests", tags=["admissions"])
-async def admission_queue(service: ServiceDep, actor: Staff) -> list[RequestOut]:
-    """The visible queue: who waits, since when, for which centre, and why."""
-    reqs = await handlers.waiting_requests(service.uow(actor))
-    return [
-        RequestOut(
-            case_id=r.case_id,
-            case_number=r.case_number,
-            urgency=r.urgency.value,
-            apparent_minor=r.apparent_minor,
-            children_with_her=r.children_with_her,
-            received_at=r.received_at,
-            proposed_centre=r.proposed_centre,
-            waiting_reason=r.waiting_reason,
-        )
-        for r in reqs
-    ]
+async def admission_queue(
+    service: ServiceDep,
+    staff: AtCentre,
+    centre: Annotated[str | None, Query(max_length=32)] = None,
+) -> list[RequestOut]:
+    """The visible queue: who waits, since when, for which centre, and why. No personal data:
+    every centre's staff may see it, to find her a place."""
+    reqs = await handlers.waiting_requests(service.uow(staff.actor), centre)
+    return [RequestOut.of(r) for r in reqs]
 
 
 @router.post("/admissions", status_code=201, tags=["admissions"])
-async def admit(body: AdmissionIn, service: ServiceDep, actor: Staff) -> ResidentOut:
+async def admit(body: AdmissionIn, service: ServiceDep, staff: AtCentre) -> ResidentOut:
+    if body.centre != staff.centre:
+        raise HTTPException(403, "staff admit to their own centre only")
     resident = await handlers.admit_resident(
         AdmitResident(
             case_id=body.case_id,
@@ -116,22 +454,74 @@ async def admit(body: AdmissionIn, service: ServiceDep, actor: Staff) -> Residen
             consent_given_on=body.consent_given_on,
             identity=Identity(**body.identity.model_dump()),
         ),
-        service.uow(actor),
+        service.uow(staff.actor),
     )
     return ResidentOut.of(resident)
 
 
-@router.post("/residents/{case_id}/reintegration-handoff", status_code=202, tags=["residents"])
+@router.get("/residents/{case_id}", tags=["residents"])
+async def resident(case_id: uuid.UUID, service: ServiceDep, staff: AtCentre) -> ResidentOut:
+    r = await handlers.get_resident(case_id, staff.centre, service.uow(staff.actor))
+    return ResidentOut.of(r)
+
+
+@router.post("/residents/{case_id}/transfer-request", status_code=202, tags=["transfers"])
+async def request_transfer(
+    case_id: uuid.UUID, body: TransferIn, service: ServiceDep, staff: AtCentre
+) -> RequestOut:
+    """Her centre asks another to take her. She keeps her place here until she is received."""
+    req = await handlers.request_transfer(
+        RequestTransfer(
+            case_id=case_id,
+            acting_centre=staff.centre,
+            to_centre=body.to_centre,
+            urgency=body.urgency,
+        ),
+        service.uow(staff.actor),
+    )
+    return RequestOut.of(req)
+
+
+@router.post("/admission-requests/{case_id}/transfer-arrival", status_code=201, tags=["transfers"])
+async def receive_transfer(
+    case_id: uuid.UUID, body: TransferArrivalIn, service: ServiceDep, staff: AtCentre
+) -> ResidentOut:
+    """The receiving centre takes her in; her place at the first centre is freed."""
+    resident = await handlers.receive_transfer(
+        ReceiveTransfer(
+            case_id=case_id, acting_centre=staff.centre, consent_given=body.consent_given
+        ),
+        service.uow(staff.actor),
+    )
+    return ResidentOut.of(resident)
+
+
+@router.post("/residents/{case_id}/departure", status_code=201, tags=["exits"])
+async def record_departure(
+    case_id: uuid.UUID, body: DepartureIn, service: ServiceDep, staff: AtCentre
+) -> ResidentOut:
+    """She left of her own will before the programme ended. Her place is freed."""
+    resident = await handlers.record_departure(
+        RecordDeparture(
+            case_id=case_id, acting_centre=staff.centre, reason=body.reason, left_on=body.left_on
+        ),
+        service.uow(staff.actor),
+    )
+    return ResidentOut.of(resident)
+
+
+@router.post("/residents/{case_id}/reintegration-handoff", status_code=202, tags=["exits"])
 async def hand_to_reintegration(
-    case_id: uuid.UUID, body: HandoffIn, service: ServiceDep, actor: Staff
+    case_id: uuid.UUID, body: HandoffIn, service: ServiceDep, staff: AtCentre
 ) -> ResidentOut:
     resident = await handlers.hand_to_reintegration(
         HandToReintegration(
             case_id=case_id,
+            acting_centre=staff.centre,
             skills=tuple(body.skills),
             wishes_to_return_home=body.wishes_to_return_home,
         ),
-        service.uow(actor),
+        service.uow(staff.actor),
     )
     return ResidentOut.of(resident)
 
@@ -140,8 +530,251 @@ async def hand_to_reintegration(
 async def read_identity(
     case_id: uuid.UUID,
     service: ServiceDep,
-    actor: Staff,
+    staff: AtCentre,
     purpose: Annotated[ReadPurpose, Query()],
 ) -> IdentityOut:
-    identity = await handlers.read_identity(case_id, purpose, service.uow(actor))
+    identity = await handlers.read_identity(
+        case_id, staff.centre, purpose, service.uow(staff.actor)
+    )
     return IdentityOut(**vars(identity))
+
+
+@router.post("/residents/{case_id}/assessments", status_code=201, tags=["care"])
+async def record_assessment(
+    case_id: uuid.UUID, body: AssessmentIn, service: ServiceDep, staff: AtCentre
+) -> AssessmentOut:
+    """A medical, psychological or education-and-social assessment: dated, by whom, the
+    findings sealed under her case key."""
+    a = await handlers.record_assessment(
+        RecordAssessment(
+            case_id=case_id,
+            acting_centre=staff.centre,
+            kind=body.kind,
+            assessed_on=body.assessed_on,
+            assessor_role=body.assessor_role,
+            findings=body.findings,
+        ),
+        service.uow(staff.actor),
+    )
+    return AssessmentOut.of(a).model_copy(update={"findings": None})
+
+
+@router.get("/residents/{case_id}/assessments", tags=["care"])
+async def list_assessments(
+    case_id: uuid.UUID,
+    service: ServiceDep,
+    staff: AtCentre,
+    purpose: Annotated[
+        ReadPurpose | None, Query(description="give one to read the findings (audited)")
+    ] = None,
+) -> list[AssessmentOut]:
+    found = await handlers.assessments(case_id, staff.centre, purpose, service.uow(staff.actor))
+    return [AssessmentOut.of(a) for a in found]
+
+
+@router.post("/residents/{case_id}/care-plan/goals", status_code=201, tags=["care"])
+async def set_care_goal(
+    case_id: uuid.UUID, body: GoalIn, service: ServiceDep, staff: AtCentre
+) -> GoalOut:
+    goal = await handlers.set_care_goal(
+        SetCareGoal(
+            case_id=case_id,
+            acting_centre=staff.centre,
+            area=body.area,
+            goal=body.goal,
+            review_on=body.review_on,
+        ),
+        service.uow(staff.actor),
+    )
+    return GoalOut.of(goal).model_copy(update={"goal": None})
+
+
+@router.post("/residents/{case_id}/care-plan/goals/{goal_id}/review", tags=["care"])
+async def review_care_goal(
+    case_id: uuid.UUID,
+    goal_id: uuid.UUID,
+    body: GoalReviewIn,
+    service: ServiceDep,
+    staff: AtCentre,
+) -> GoalOut:
+    goal = await handlers.review_care_goal(
+        ReviewCareGoal(
+            case_id=case_id,
+            goal_id=goal_id,
+            acting_centre=staff.centre,
+            reviewed_on=body.reviewed_on,
+            outcome=body.outcome,
+            next_review_on=body.next_review_on,
+        ),
+        service.uow(staff.actor),
+    )
+    return GoalOut.of(goal)
+
+
+@router.get("/residents/{case_id}/care-plan", tags=["care"])
+async def care_plan(
+    case_id: uuid.UUID,
+    service: ServiceDep,
+    staff: AtCentre,
+    purpose: Annotated[ReadPurpose, Query()],
+) -> list[GoalOut]:
+    goals = await handlers.care_plan(case_id, staff.centre, purpose, service.uow(staff.actor))
+    return [GoalOut.of(g) for g in goals]
+
+
+@router.get("/care-reviews-due", tags=["care"])
+async def care_reviews_due(
+    service: ServiceDep, staff: AtCentre, by: Annotated[date, Query()]
+) -> list[GoalOut]:
+    """Her centre's open goals due for review by a date: what the team meets about."""
+    goals = await handlers.reviews_due(staff.centre, by, service.uow(staff.actor))
+    return [GoalOut.of(g) for g in goals]
+
+
+@router.get("/programmes", tags=["training"])
+async def programmes(staff: AtCentre) -> list[ProgrammeOut]:
+    """The vocational programmes and their lengths in months."""
+    return [
+        ProgrammeOut(
+            trade=p.trade,
+            min_months=p.min_months,
+            max_months=p.max_months,
+            certifiable=p.certifiable,
+            where=p.where,
+        )
+        for p in PROGRAMMES.values()
+    ]
+
+
+@router.post("/residents/{case_id}/enrolments", status_code=201, tags=["training"])
+async def enrol(
+    case_id: uuid.UUID, body: EnrolIn, service: ServiceDep, staff: AtCentre
+) -> EnrolmentOut:
+    e = await handlers.enrol(
+        Enrol(
+            case_id=case_id,
+            acting_centre=staff.centre,
+            trade=body.trade,
+            started_on=body.started_on,
+            planned_end_on=body.planned_end_on,
+        ),
+        service.uow(staff.actor),
+    )
+    return EnrolmentOut.of(e)
+
+
+@router.post("/residents/{case_id}/enrolments/{enrolment_id}/completion", tags=["training"])
+async def complete_training(
+    case_id: uuid.UUID,
+    enrolment_id: uuid.UUID,
+    body: CompletionIn,
+    service: ServiceDep,
+    staff: AtCentre,
+) -> EnrolmentOut:
+    e = await handlers.complete_training(
+        CompleteTraining(
+            case_id=case_id,
+            enrolment_id=enrolment_id,
+            acting_centre=staff.centre,
+            completed_on=body.completed_on,
+        ),
+        service.uow(staff.actor),
+    )
+    return EnrolmentOut.of(e)
+
+
+@router.post("/residents/{case_id}/enrolments/{enrolment_id}/certification", tags=["training"])
+async def certify_trainee(
+    case_id: uuid.UUID,
+    enrolment_id: uuid.UUID,
+    body: CertificationIn,
+    service: ServiceDep,
+    staff: AtCentre,
+) -> EnrolmentOut:
+    e = await handlers.certify_trainee(
+        CertifyTrainee(
+            case_id=case_id,
+            enrolment_id=enrolment_id,
+            acting_centre=staff.centre,
+            certified_on=body.certified_on,
+            certifying_body=body.certifying_body,
+        ),
+        service.uow(staff.actor),
+    )
+    return EnrolmentOut.of(e)
+
+
+@router.post("/residents/{case_id}/enrolments/{enrolment_id}/withdrawal", tags=["training"])
+async def withdraw_training(
+    case_id: uuid.UUID,
+    enrolment_id: uuid.UUID,
+    body: WithdrawalIn,
+    service: ServiceDep,
+    staff: AtCentre,
+) -> EnrolmentOut:
+    e = await handlers.withdraw_training(
+        WithdrawTraining(
+            case_id=case_id, enrolment_id=enrolment_id, acting_centre=staff.centre, on=body.on
+        ),
+        service.uow(staff.actor),
+    )
+    return EnrolmentOut.of(e)
+
+
+@router.post("/residents/{case_id}/internships", status_code=201, tags=["training"])
+async def record_internship(
+    case_id: uuid.UUID, body: InternshipIn, service: ServiceDep, staff: AtCentre
+) -> InternshipOut:
+    i = await handlers.record_internship(
+        RecordInternship(
+            case_id=case_id,
+            acting_centre=staff.centre,
+            trade=body.trade,
+            started_on=body.started_on,
+            ends_on=body.ends_on,
+            business=body.business,
+        ),
+        service.uow(staff.actor),
+    )
+    return InternshipOut(
+        internship_id=i.internship_id, trade=i.trade, started_on=i.started_on, ends_on=i.ends_on
+    )
+
+
+@router.post("/residents/{case_id}/study-tours", status_code=201, tags=["training"])
+async def record_study_tour(
+    case_id: uuid.UUID, body: StudyTourIn, service: ServiceDep, staff: AtCentre
+) -> StudyTourOut:
+    t = await handlers.record_study_tour(
+        RecordStudyTour(
+            case_id=case_id,
+            acting_centre=staff.centre,
+            toured_on=body.toured_on,
+            trades=tuple(body.trades),
+        ),
+        service.uow(staff.actor),
+    )
+    return StudyTourOut(tour_id=t.tour_id, toured_on=t.toured_on, trades=list(t.trades))
+
+
+@router.get("/residents/{case_id}/training", tags=["training"])
+async def training_record(case_id: uuid.UUID, service: ServiceDep, staff: AtCentre) -> TrainingOut:
+    enrolments, internships, tours = await handlers.training_record(
+        case_id, staff.centre, service.uow(staff.actor)
+    )
+    return TrainingOut(
+        enrolments=[EnrolmentOut.of(e) for e in enrolments],
+        internships=[
+            InternshipOut(
+                internship_id=i.internship_id,
+                trade=i.trade,
+                started_on=i.started_on,
+                ends_on=i.ends_on,
+            )
+            for i in internships
+        ],
+        study_tours=[
+            StudyTourOut(tour_id=t.tour_id, toured_on=t.toured_on, trades=list(t.trades))
+            for t in tours
+        ],
+    )
