@@ -1,23 +1,37 @@
-"""Reintegration's SQL. Explicit, schema-qualified, $n parameters."""
+"""Reintegration's SQL. Explicit, schema-qualified, $n parameters; personal fields sealed here."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
 import asyncpg
+from homeward_shared.crypto import Vault
 from homeward_shared.stages import Stage
 
 from homeward_reintegration.domain.model import (
     CaseStatus,
+    ClosureReason,
     FollowUpVisit,
+    OpenAlert,
+    OverdueAlert,
+    OverdueCandidate,
     Plan,
     ReintegrationCase,
+    VisitorRole,
+    VisitOutcome,
 )
 
 
+def _notes_field(visit_no: int) -> str:
+    # The associated data binds a sealed note to its visit: moved to another row, it fails.
+    return f"follow_up_visits.{visit_no}.notes"
+
+
 class CaseRepository:
-    def __init__(self, conn: asyncpg.Connection) -> None:
+    def __init__(self, conn: asyncpg.Connection, vault: Vault) -> None:
         self._conn = conn
+        self._vault = vault
 
     async def add(self, case: ReintegrationCase) -> bool:
         """False if her case was handed on already."""
@@ -47,8 +61,8 @@ class CaseRepository:
         if r is None:
             return None
         visits = await self._conn.fetch(
-            "SELECT visit_no, due_on FROM reintegration.follow_up_visits"
-            " WHERE case_id = $1 ORDER BY visit_no",
+            "SELECT visit_no, due_on, visited_on, by_role, outcomes, recorded_by"
+            " FROM reintegration.follow_up_visits WHERE case_id = $1 ORDER BY visit_no",
             case_id,
         )
         return ReintegrationCase(
@@ -63,21 +77,138 @@ class CaseRepository:
             plan=Plan(r["plan"]) if r["plan"] else None,
             resettled_on=r["resettled_on"],
             stage=Stage(r["stage"]),
-            visits=[FollowUpVisit(visit_no=v["visit_no"], due_on=v["due_on"]) for v in visits],
+            visits=[
+                FollowUpVisit(
+                    visit_no=v["visit_no"],
+                    due_on=v["due_on"],
+                    visited_on=v["visited_on"],
+                    by_role=VisitorRole(v["by_role"]) if v["by_role"] else None,
+                    outcomes=tuple(VisitOutcome(o) for o in v["outcomes"]),
+                    recorded_by=v["recorded_by"],
+                )
+                for v in visits
+            ],
+            closed_on=r["closed_on"],
+            closure_reason=ClosureReason(r["closure_reason"]) if r["closure_reason"] else None,
         )
 
     async def save(self, case: ReintegrationCase) -> None:
         await self._conn.execute(
-            "UPDATE reintegration.cases SET status = $2, plan = $3, resettled_on = $4, stage = $5"
-            " WHERE case_id = $1",
+            "UPDATE reintegration.cases SET status = $2, plan = $3, resettled_on = $4,"
+            " stage = $5, closed_on = $6, closure_reason = $7 WHERE case_id = $1",
             case.case_id,
             case.status.value,
             case.plan.value if case.plan else None,
             case.resettled_on,
             case.stage.value,
+            case.closed_on,
+            case.closure_reason.value if case.closure_reason else None,
         )
         await self._conn.executemany(
             "INSERT INTO reintegration.follow_up_visits (case_id, visit_no, due_on)"
             " VALUES ($1, $2, $3) ON CONFLICT (case_id, visit_no) DO NOTHING",
             [(case.case_id, v.visit_no, v.due_on) for v in case.visits],
         )
+
+    async def add_visit_record(
+        self, case_id: uuid.UUID, visit: FollowUpVisit, idempotency_key: str
+    ) -> None:
+        assert visit.visited_on is not None and visit.by_role is not None
+        result = await self._conn.execute(
+            "UPDATE reintegration.follow_up_visits SET visited_on = $3, by_role = $4,"
+            " outcomes = $5, notes_sealed = $6, recorded_by = $7, recorded_at = now(),"
+            " idempotency_key = $8"
+            " WHERE case_id = $1 AND visit_no = $2 AND visited_on IS NULL",
+            case_id,
+            visit.visit_no,
+            visit.visited_on,
+            visit.by_role.value,
+            [o.value for o in visit.outcomes],
+            await self._vault.seal(case_id, _notes_field(visit.visit_no), visit.notes),
+            visit.recorded_by,
+            idempotency_key,
+        )
+        # The case row is locked by the caller, so the visit cannot have been recorded since
+        # it was loaded; if it was, the aggregate and the table disagree: stop.
+        if not result.endswith(" 1"):
+            raise RuntimeError(f"visit {visit.visit_no} of case {case_id} changed underneath")
+
+    async def visit_by_key(self, idempotency_key: str) -> tuple[uuid.UUID, int] | None:
+        r = await self._conn.fetchrow(
+            "SELECT case_id, visit_no FROM reintegration.follow_up_visits"
+            " WHERE idempotency_key = $1",
+            idempotency_key,
+        )
+        return (r["case_id"], r["visit_no"]) if r else None
+
+    async def open_visit_notes(self, case_id: uuid.UUID, visit_no: int) -> str | None:
+        blob = await self._conn.fetchval(
+            "SELECT notes_sealed FROM reintegration.follow_up_visits"
+            " WHERE case_id = $1 AND visit_no = $2",
+            case_id,
+            visit_no,
+        )
+        return await self._vault.open(case_id, _notes_field(visit_no), blob)
+
+
+class AlertRepository:
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self._conn = conn
+
+    async def overdue_candidates(self, due_before: date, limit: int) -> list[OverdueCandidate]:
+        """Unrecorded visits of resettled cases due before ``due_before`` with no alert yet.
+
+        Locks the cases' rows, skipping those another transaction holds: two schedulers
+        share the work instead of queueing on it, and a visit being recorded (which locks
+        its case) is never alerted halfway. The alerts' primary key is what makes a double
+        impossible; the lock only keeps the sweeps from doing the same work twice."""
+        rows = await self._conn.fetch(
+            "SELECT v.case_id, c.case_number, c.correlation_id, v.visit_no, v.due_on"
+            " FROM reintegration.follow_up_visits v"
+            " JOIN reintegration.cases c ON c.case_id = v.case_id"
+            " WHERE v.visited_on IS NULL AND v.due_on < $1 AND c.status = 'resettled'"
+            "   AND NOT EXISTS (SELECT 1 FROM reintegration.overdue_alerts a"
+            "                   WHERE a.case_id = v.case_id AND a.visit_no = v.visit_no)"
+            " ORDER BY v.due_on, v.case_id, v.visit_no LIMIT $2"
+            " FOR UPDATE OF c SKIP LOCKED",
+            due_before,
+            limit,
+        )
+        return [
+            OverdueCandidate(
+                case_id=r["case_id"],
+                case_number=r["case_number"],
+                correlation_id=r["correlation_id"],
+                visit_no=r["visit_no"],
+                due_on=r["due_on"],
+            )
+            for r in rows
+        ]
+
+    async def add(self, alert: OverdueAlert) -> bool:
+        """False if this visit's alert was raised already (by another scheduler, say)."""
+        raised = await self._conn.fetchval(
+            "INSERT INTO reintegration.overdue_alerts"
+            " (case_id, visit_no, due_on, days_overdue, raised_at)"
+            " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (case_id, visit_no) DO NOTHING"
+            " RETURNING true",
+            alert.case_id,
+            alert.visit_no,
+            alert.due_on,
+            alert.days_overdue,
+            alert.raised_at,
+        )
+        return bool(raised)
+
+    async def open_alerts(self) -> list[OpenAlert]:
+        """Alerts whose visit is still not recorded, on cases still followed up."""
+        rows = await self._conn.fetch(
+            "SELECT a.case_id, c.case_number, a.visit_no, a.due_on, a.raised_at"
+            " FROM reintegration.overdue_alerts a"
+            " JOIN reintegration.cases c ON c.case_id = a.case_id"
+            " JOIN reintegration.follow_up_visits v"
+            "   ON v.case_id = a.case_id AND v.visit_no = a.visit_no"
+            " WHERE v.visited_on IS NULL AND c.status = 'resettled'"
+            " ORDER BY a.due_on, c.case_number, a.visit_no"
+        )
+        return [OpenAlert(**dict(r)) for r in rows]

@@ -3,13 +3,28 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date, timedelta
 from typing import Protocol
 
-from homeward_shared.domain import NotFound, utcnow
+from homeward_shared.domain import Conflict, NotFound, utcnow
+from homeward_shared.personal import ReadPurpose
 from homeward_shared.uow import AbstractUnitOfWork
 
-from homeward_reintegration.domain.commands import OpenReintegrationCase, RecordResettlement
-from homeward_reintegration.domain.model import FollowUpPolicy, ReintegrationCase
+from homeward_reintegration.domain.commands import (
+    CloseCase,
+    OpenReintegrationCase,
+    RaiseOverdueAlerts,
+    RecordFollowUpVisit,
+    RecordResettlement,
+)
+from homeward_reintegration.domain.model import (
+    FollowUpPolicy,
+    FollowUpVisit,
+    OpenAlert,
+    OverdueAlert,
+    OverdueCandidate,
+    ReintegrationCase,
+)
 
 
 class Cases(Protocol):
@@ -18,10 +33,30 @@ class Cases(Protocol):
         self, case_id: uuid.UUID, *, for_update: bool = False
     ) -> ReintegrationCase | None: ...
     async def save(self, case: ReintegrationCase) -> None: ...
+    async def add_visit_record(
+        self, case_id: uuid.UUID, visit: FollowUpVisit, idempotency_key: str
+    ) -> None: ...
+    async def visit_by_key(self, idempotency_key: str) -> tuple[uuid.UUID, int] | None: ...
+    async def open_visit_notes(self, case_id: uuid.UUID, visit_no: int) -> str | None: ...
+
+
+class Alerts(Protocol):
+    async def overdue_candidates(self, due_before: date, limit: int) -> list[OverdueCandidate]: ...
+    async def add(self, alert: OverdueAlert) -> bool: ...
+    async def open_alerts(self) -> list[OpenAlert]: ...
 
 
 class ReintegrationUoW(AbstractUnitOfWork):
     cases: Cases
+    alerts: Alerts
+
+
+async def _locked_case(uow: ReintegrationUoW, case_id: uuid.UUID) -> ReintegrationCase:
+    case = await uow.cases.get(case_id, for_update=True)
+    if case is None:
+        raise NotFound(f"case {case_id} was not handed to reintegration")
+    uow.scope.correlation_id = case.correlation_id
+    return case
 
 
 async def when_resident_ready_open_reintegration_case(
@@ -52,12 +87,64 @@ async def record_resettlement(
     cmd: RecordResettlement, uow: ReintegrationUoW, policy: FollowUpPolicy
 ) -> ReintegrationCase:
     async with uow:
-        case = await uow.cases.get(cmd.case_id, for_update=True)
-        if case is None:
-            raise NotFound(f"case {cmd.case_id} was not handed to reintegration")
+        case = await _locked_case(uow, cmd.case_id)
         case.resettle(cmd.plan, cmd.resettled_on, policy)
         await uow.cases.save(case)
-        uow.scope.correlation_id = case.correlation_id
+        uow.track(case)
+        await uow.commit()
+    return case
+
+
+async def record_follow_up_visit(
+    cmd: RecordFollowUpVisit, uow: ReintegrationUoW, *, today: date
+) -> tuple[ReintegrationCase, bool]:
+    """Record a scheduled visit once. A retried submit (same idempotency key) answers with
+    the case as it is and changes nothing. Returns (case, created)."""
+    async with uow:
+        # The case lock comes first: a retry racing the first submit waits here and then
+        # finds its key.
+        case = await _locked_case(uow, cmd.case_id)
+        seen = await uow.cases.visit_by_key(cmd.idempotency_key)
+        if seen is not None:
+            if seen != (cmd.case_id, cmd.visit_no):
+                raise Conflict("this idempotency key was used for another visit")
+            return case, False
+        visit = case.record_visit(
+            cmd.visit_no,
+            visited_on=cmd.visited_on,
+            by_role=cmd.by_role,
+            outcomes=cmd.outcomes,
+            notes=cmd.notes,
+            recorded_by=str(uow.scope.actor),
+            today=today,
+        )
+        await uow.cases.add_visit_record(case.case_id, visit, cmd.idempotency_key)
+        uow.track(case)
+        await uow.commit()
+    return case, True
+
+
+async def raise_overdue_alerts(cmd: RaiseOverdueAlerts, uow: ReintegrationUoW) -> int:
+    """One batch of the overdue sweep, in one transaction: each alert row, its event in the
+    outbox and its audit row commit together or not at all. Returns how many were raised."""
+    today = cmd.now.date()
+    raised = 0
+    async with uow:
+        due_before = today - timedelta(days=cmd.grace_days)
+        for candidate in await uow.alerts.overdue_candidates(due_before, cmd.batch):
+            alert = OverdueAlert.raise_for(candidate, today, cmd.grace_days, cmd.now)
+            if await uow.alerts.add(alert):
+                uow.track(alert)
+                raised += 1
+        await uow.commit()
+    return raised
+
+
+async def close_case(cmd: CloseCase, uow: ReintegrationUoW) -> ReintegrationCase:
+    async with uow:
+        case = await _locked_case(uow, cmd.case_id)
+        case.close(cmd.reason, cmd.closed_on)
+        await uow.cases.save(case)
         uow.track(case)
         await uow.commit()
     return case
@@ -69,3 +156,29 @@ async def get_case(case_id: uuid.UUID, uow: ReintegrationUoW) -> ReintegrationCa
     if case is None:
         raise NotFound(f"case {case_id} was not handed to reintegration")
     return case
+
+
+async def overdue_list(uow: ReintegrationUoW) -> list[OpenAlert]:
+    async with uow:
+        return await uow.alerts.open_alerts()
+
+
+async def read_visit_notes(
+    case_id: uuid.UUID, visit_no: int, purpose: ReadPurpose, uow: ReintegrationUoW
+) -> str | None:
+    """Open a visit's notes; the read itself goes into the audit trail."""
+    async with uow:
+        case = await uow.cases.get(case_id)
+        if case is None:
+            raise NotFound(f"case {case_id} was not handed to reintegration")
+        case.visit(visit_no)
+        notes = await uow.cases.open_visit_notes(case_id, visit_no)
+        uow.audit(
+            "personal_data_read",
+            case_id,
+            purpose=purpose.value,
+            record="follow_up_visit",
+            visit_no=visit_no,
+        )
+        await uow.commit()
+    return notes
