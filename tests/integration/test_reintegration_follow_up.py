@@ -10,18 +10,21 @@ from datetime import UTC, date, datetime
 import asyncpg
 import pytest
 from aiokafka import AIOKafkaProducer
+from homeward_reintegration.bootstrap import MIGRATIONS
 from homeward_reintegration.bootstrap import bootstrap as reintegration_app
 from homeward_reintegration.clock import MovableClock
 from homeward_reintegration.domain.commands import (
     OpenReintegrationCase,
     RaiseOverdueAlerts,
+    RecordAssessment,
     RecordResettlement,
 )
-from homeward_reintegration.domain.model import FollowUpPolicy, Plan
+from homeward_reintegration.domain.model import FollowUpPolicy, Plan, Rating, Wish
 from homeward_reintegration.entrypoints.scheduler import OverdueScheduler
 from homeward_reintegration.service import handlers
 from homeward_reintegration.settings import ReintegrationSettings
 from homeward_shared.contracts import ResidentReadyForReintegration
+from homeward_shared.db import create_pool, migrate
 from homeward_shared.envelope import Envelope
 from homeward_shared.testing.infra import wait_until
 from homeward_shared.testing.kafka import TopicReader
@@ -66,6 +69,57 @@ async def publish(bootstrap: str, topic: str, *envs: Envelope) -> None:
         await producer.stop()
 
 
+async def database_only(*services) -> None:
+    """Instances with their own connection pools and no broker: the sweeps need only the
+    database, and consumers joining a group would cost a rebalance and prove nothing here."""
+    await migrate(services[0].settings.dsn, "reintegration", MIGRATIONS)
+    for service in services:
+        service.pool = await create_pool(service.settings.dsn)
+
+
+async def close_pools(*services) -> None:
+    for service in services:
+        await service.pool.close()
+
+
+async def resettled_by_handlers(service, case_id: uuid.UUID, resettled_on: date) -> None:
+    """A case handed over, traced, assessed and resettled, straight through the handlers."""
+    env = handoff(case_id)
+    await handlers.when_resident_ready_open_reintegration_case(
+        OpenReintegrationCase(
+            received=Received.of(env, Delivery("reintegration", "t", 0, 0)),
+            case_id=case_id,
+            case_number=env.payload.case_number,
+            correlation_id=env.correlation_id,
+            from_centre="TD",
+            skills=(),
+            wishes_to_return_home=None,
+        ),
+        service.uow(service.system_actor),
+    )
+    await handlers.record_assessment(
+        RecordAssessment(
+            idempotency_key=uuid.uuid4().hex,
+            case_id=case_id,
+            assessed_on=resettled_on,
+            her_wish=Wish.INDEPENDENT_RESETTLEMENT,
+            market_opportunities=Rating.LIMITED,
+            family_conditions=Rating.POOR,
+            skills_fit=True,
+            wants_business=False,
+        ),
+        service.uow(service.system_actor),
+        today=resettled_on,
+    )
+    await handlers.record_resettlement(
+        RecordResettlement(
+            case_id=case_id, plan=Plan.INDEPENDENT_RESETTLEMENT, resettled_on=resettled_on
+        ),
+        service.uow(service.system_actor),
+        FollowUpPolicy(),
+    )
+
+
 async def test_handed_over_resettled_followed_up_alerted_once_by_two_instances_and_closed(
     database, topics
 ):
@@ -95,6 +149,41 @@ async def test_handed_over_resettled_followed_up_alerted_once_by_two_instances_a
             return (await c1.get(f"/cases/{case_id}", headers=REINTEGRATION)).status_code == 200
 
         await wait_until(handed_over, what="the hand-off reaches reintegration")
+        # Traced, then assessed; a plan against her wish is refused.
+        r = await c1.post(
+            f"/cases/{case_id}/family-contacts",
+            headers=REINTEGRATION,
+            json={
+                "idempotency_key": uuid.uuid4().hex,
+                "kind": "tracing_attempt",
+                "happened_on": "2027-04-10",
+                "result": "found",
+                "details": CANARY,
+            },
+        )
+        assert r.status_code == 201, r.text
+        r = await c1.post(
+            f"/cases/{case_id}/assessments",
+            headers=REINTEGRATION,
+            json={
+                "idempotency_key": uuid.uuid4().hex,
+                "assessed_on": "2027-05-02",
+                "her_wish": "reunification",
+                "market_opportunities": "good",
+                "family_conditions": "limited",
+                "skills_fit": True,
+                "wants_business": True,
+                "safety_risks": ["stigma"],
+                "notes": CANARY,
+            },
+        )
+        assert r.status_code == 201, r.text
+        r = await c1.post(
+            f"/cases/{case_id}/resettlement",
+            headers=REINTEGRATION,
+            json={"plan": "independent_resettlement", "resettled_on": "2027-06-01"},
+        )
+        assert r.status_code == 409 and "contradicts her wish" in r.json()["detail"]
         r = await c1.post(
             f"/cases/{case_id}/resettlement",
             headers=REINTEGRATION,
@@ -104,6 +193,28 @@ async def test_handed_over_resettled_followed_up_alerted_once_by_two_instances_a
         schedule = r.json()["follow_up"]
         assert len(schedule) == 12
         assert (schedule[0]["due_on"], schedule[-1]["due_on"]) == ("2027-09-01", "2030-06-01")
+
+        # Her start-up kit, recorded once though submitted twice; a second needs approval.
+        kit = {
+            "idempotency_key": uuid.uuid4().hex,
+            "kind": "startup_kit",
+            "form": "in_kind",
+            "items": ["hair_dryer", "salon_chair", "shampoo_stock"],
+            "value": "700.00",
+            "currency": "USD",
+            "disbursed_on": "2027-06-01",
+            "approved_by": "u-manager-1",
+        }
+        for expected in (201, 200):
+            r = await c2.post(f"/cases/{case_id}/support", headers=REINTEGRATION, json=kit)
+            assert r.status_code == expected, r.text
+        assert [(k["kind"], k["value"]) for k in r.json()["support"]] == [("startup_kit", "700.00")]
+        r = await c2.post(
+            f"/cases/{case_id}/support",
+            headers=REINTEGRATION,
+            json={**kit, "idempotency_key": uuid.uuid4().hex},
+        )
+        assert r.status_code == 409 and "explicit approval" in r.json()["detail"]
 
         # Visit 1 on time, submitted twice (a retry): recorded once.
         clock.set(at(date(2027, 9, 3)))
@@ -208,12 +319,14 @@ async def test_handed_over_resettled_followed_up_alerted_once_by_two_instances_a
             )
             == 1
         )
-        sealed = await conn.fetchval(
+        for sql in (
             "SELECT notes_sealed FROM reintegration.follow_up_visits"
             " WHERE case_id = $1 AND visit_no = 1",
-            case_id,
-        )
-        assert sealed and CANARY.encode() not in bytes(sealed)
+            "SELECT details_sealed FROM reintegration.family_contacts WHERE case_id = $1",
+            "SELECT notes_sealed FROM reintegration.assessments WHERE case_id = $1",
+        ):
+            sealed = await conn.fetchval(sql, case_id)
+            assert sealed and CANARY.encode() not in bytes(sealed)
         assert CANARY not in str(
             await conn.fetch("SELECT * FROM reintegration.audit WHERE case_id = $1", case_id)
         )
@@ -228,31 +341,11 @@ async def test_schedulers_sweeping_concurrently_raise_each_alert_exactly_once(da
     settings = settings_for(ReintegrationSettings, database, topics, follow_up_grace_days=14)
     one = reintegration_app(settings, clock=clock)
     two = reintegration_app(settings, clock=clock)
-    await one.start(relay=False)
-    await two.start(relay=False)
+    await database_only(one, two)
     try:
         case_ids = [uuid.uuid4() for _ in range(30)]
         for case_id in case_ids:
-            env = handoff(case_id)
-            await handlers.when_resident_ready_open_reintegration_case(
-                OpenReintegrationCase(
-                    received=Received.of(env, Delivery("reintegration", "t", 0, 0)),
-                    case_id=case_id,
-                    case_number=env.payload.case_number,
-                    correlation_id=env.correlation_id,
-                    from_centre="TD",
-                    skills=(),
-                    wishes_to_return_home=True,
-                ),
-                one.uow(one.system_actor),
-            )
-            await handlers.record_resettlement(
-                RecordResettlement(
-                    case_id=case_id, plan=Plan.REUNIFICATION, resettled_on=date(2027, 1, 1)
-                ),
-                one.uow(one.system_actor),
-                FollowUpPolicy(),
-            )
+            await resettled_by_handlers(one, case_id, date(2027, 1, 1))
         # Visits 1..11 (2027-04-01 .. 2029-10-01) are past grace; visit 12 (2030-01-01) not.
         clock.set(at(date(2030, 1, 1)))
         sweeps = [
@@ -286,8 +379,7 @@ async def test_schedulers_sweeping_concurrently_raise_each_alert_exactly_once(da
         ]
         assert sorted(sent) == sorted(expected)
     finally:
-        await two.stop()
-        await one.stop()
+        await close_pools(one, two)
 
 
 async def test_a_scheduler_restarted_after_a_crash_raises_what_the_crash_left(database, topics):
@@ -295,31 +387,10 @@ async def test_a_scheduler_restarted_after_a_crash_raises_what_the_crash_left(da
     clock = MovableClock(at(date(2026, 1, 1)))
     settings = settings_for(ReintegrationSettings, database, topics, follow_up_grace_days=0)
     service = reintegration_app(settings, clock=clock)
-    await service.start(relay=False)
+    await database_only(service)
     try:
         case_id = uuid.uuid4()
-        env = handoff(case_id)
-        await handlers.when_resident_ready_open_reintegration_case(
-            OpenReintegrationCase(
-                received=Received.of(env, Delivery("reintegration", "t", 0, 0)),
-                case_id=case_id,
-                case_number=env.payload.case_number,
-                correlation_id=env.correlation_id,
-                from_centre="SR",
-                skills=(),
-                wishes_to_return_home=None,
-            ),
-            service.uow(service.system_actor),
-        )
-        await handlers.record_resettlement(
-            RecordResettlement(
-                case_id=case_id,
-                plan=Plan.INDEPENDENT_RESETTLEMENT,
-                resettled_on=date(2026, 1, 1),
-            ),
-            service.uow(service.system_actor),
-            FollowUpPolicy(),
-        )
+        await resettled_by_handlers(service, case_id, date(2026, 1, 1))
         clock.set(at(date(2026, 4, 2)))
 
         class Crash(Exception):
@@ -351,4 +422,4 @@ async def test_a_scheduler_restarted_after_a_crash_raises_what_the_crash_left(da
         await scheduler.sweep()
         assert await alerts_for_case() == 1
     finally:
-        await service.stop()
+        await close_pools(service)

@@ -4,6 +4,7 @@ import copy
 import itertools
 import uuid
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from homeward_reintegration.adapters.messages import translate
@@ -11,20 +12,30 @@ from homeward_reintegration.domain.commands import (
     CloseCase,
     OpenReintegrationCase,
     RaiseOverdueAlerts,
+    RecordAssessment,
+    RecordDisbursement,
+    RecordFamilyContact,
     RecordFollowUpVisit,
     RecordResettlement,
 )
 from homeward_reintegration.domain.model import (
     ClosureReason,
+    ContactKind,
     FollowUpPolicy,
     FollowUpVisit,
     OpenAlert,
     OverdueAlert,
     OverdueCandidate,
     Plan,
+    Rating,
     ReintegrationCase,
+    SafetyRisk,
+    SupportForm,
+    SupportKind,
+    TracingResult,
     VisitorRole,
     VisitOutcome,
+    Wish,
 )
 from homeward_reintegration.service import handlers
 from homeward_shared.contracts import Topics
@@ -44,7 +55,7 @@ class FakeCases:
         self.rows: dict[uuid.UUID, ReintegrationCase] = {}
         self.keys: dict[str, tuple[uuid.UUID, int]] = {}
         self.notes: dict[tuple[uuid.UUID, int], str | None] = {}
-        self.alerts: dict[tuple[uuid.UUID, int], OverdueAlert] = {}
+        self.other_keys: dict[str, tuple[uuid.UUID, str]] = {}
 
     async def add(self, case: ReintegrationCase) -> bool:
         if case.case_id in self.rows:
@@ -70,6 +81,22 @@ class FakeCases:
 
     async def visit_by_key(self, idempotency_key):
         return self.keys.get(idempotency_key)
+
+    async def add_contact(self, case_id, c):
+        self.rows[case_id].contacts.append(copy.deepcopy(c))
+
+    async def add_assessment(self, case_id, a):
+        self.rows[case_id].assessment = copy.deepcopy(a)
+
+    async def add_disbursement(self, case_id, d):
+        self.rows[case_id].disbursements.append(copy.deepcopy(d))
+
+    async def key_seen(self, idempotency_key):
+        return self.other_keys.get(idempotency_key)
+
+    async def remember_key(self, idempotency_key, case_id, action, record_id):
+        assert idempotency_key not in self.other_keys
+        self.other_keys[idempotency_key] = (case_id, action)
 
     async def open_visit_notes(self, case_id, visit_no):
         return self.notes.get((case_id, visit_no))
@@ -155,8 +182,41 @@ async def open_case(uow, *, wishes_to_return_home=True) -> uuid.UUID:
     return case_id
 
 
+async def traced(uow, case_id, result=TracingResult.FOUND, key=None):
+    return await handlers.record_family_contact(
+        RecordFamilyContact(
+            idempotency_key=key or uuid.uuid4().hex,
+            case_id=case_id,
+            kind=ContactKind.TRACING_ATTEMPT,
+            happened_on=date(2027, 4, 1),
+            result=result,
+            details=CANARY,
+        ),
+        uow,
+        today=TODAY,
+    )
+
+
+async def assessed(uow, case_id, wish=Wish.REUNIFICATION, key=None, **kw):
+    values = {
+        "idempotency_key": key or uuid.uuid4().hex,
+        "case_id": case_id,
+        "assessed_on": date(2027, 5, 1),
+        "her_wish": wish,
+        "market_opportunities": Rating.GOOD,
+        "family_conditions": Rating.LIMITED,
+        "skills_fit": True,
+        "wants_business": True,
+        "notes": CANARY,
+    }
+    values.update(kw)
+    return await handlers.record_assessment(RecordAssessment(**values), uow, today=TODAY)
+
+
 async def resettled_case(uow) -> uuid.UUID:
     case_id = await open_case(uow)
+    await traced(uow, case_id)
+    await assessed(uow, case_id)
     await handlers.record_resettlement(
         RecordResettlement(case_id=case_id, plan=Plan.REUNIFICATION, resettled_on=RESETTLED_ON),
         uow,
@@ -313,7 +373,7 @@ async def test_closure_after_follow_up_needs_the_last_visit():
         await handlers.close_case(close, uow)
 
 
-async def test_a_closed_case_cannot_be_resettled():
+async def test_a_closed_case_cannot_be_resettled_nor_assessed():
     uow = FakeReintegrationUoW()
     case_id = await open_case(uow)
     await handlers.close_case(
@@ -325,6 +385,164 @@ async def test_a_closed_case_cannot_be_resettled():
             uow,
             FollowUpPolicy(),
         )
+    with pytest.raises(Conflict, match="closed"):
+        await assessed(uow, case_id)
+
+
+def resettle(case_id, plan=Plan.REUNIFICATION, **kw) -> RecordResettlement:
+    return RecordResettlement(case_id=case_id, plan=plan, resettled_on=RESETTLED_ON, **kw)
+
+
+async def test_no_plan_without_an_assessment_or_with_her_wish_undecided():
+    uow = FakeReintegrationUoW()
+    case_id = await open_case(uow)
+    await traced(uow, case_id)
+    with pytest.raises(Conflict, match="no family assessment"):
+        await handlers.record_resettlement(resettle(case_id), uow, FollowUpPolicy())
+    await assessed(uow, case_id, wish=Wish.UNDECIDED)
+    with pytest.raises(Conflict, match="her wish is not recorded"):
+        await handlers.record_resettlement(resettle(case_id), uow, FollowUpPolicy())
+
+
+async def test_her_wish_decides_the_plan():
+    uow = FakeReintegrationUoW()
+    case_id = await open_case(uow)
+    await traced(uow, case_id)
+    await assessed(uow, case_id, wish=Wish.INDEPENDENT_RESETTLEMENT)
+    with pytest.raises(Conflict, match="contradicts her wish"):
+        await handlers.record_resettlement(resettle(case_id), uow, FollowUpPolicy())
+    case = await handlers.record_resettlement(
+        resettle(case_id, Plan.INDEPENDENT_RESETTLEMENT), uow, FollowUpPolicy()
+    )
+    assert case.stage == "resettled" and len(case.visits) == 12
+
+
+@pytest.mark.parametrize(
+    ("tracing", "risks"),
+    [
+        (TracingResult.UNSAFE, ()),
+        (TracingResult.NOT_FOUND, ()),
+        (TracingResult.FOUND, (SafetyRisk.FAMILY_INVOLVED_IN_TRAFFICKING,)),
+    ],
+)
+async def test_no_reunification_with_a_family_not_found_or_unsafe(tracing, risks):
+    uow = FakeReintegrationUoW()
+    case_id = await open_case(uow)
+    await traced(uow, case_id, tracing)
+    await assessed(uow, case_id, safety_risks=risks)
+    with pytest.raises(Conflict):
+        await handlers.record_resettlement(resettle(case_id), uow, FollowUpPolicy())
+
+
+async def test_an_unsafe_finding_is_not_outweighed_by_a_later_found():
+    uow = FakeReintegrationUoW()
+    case_id = await open_case(uow)
+    await traced(uow, case_id, TracingResult.UNSAFE)
+    await traced(uow, case_id, TracingResult.FOUND)
+    await assessed(uow, case_id)
+    with pytest.raises(Conflict, match="not found safe"):
+        await handlers.record_resettlement(resettle(case_id), uow, FollowUpPolicy())
+
+
+async def test_repatriation_names_the_country_and_the_receiving_partner():
+    uow = FakeReintegrationUoW()
+    case_id = await open_case(uow)
+    await assessed(uow, case_id, wish=Wish.REPATRIATION)
+    plan = Plan.REPATRIATION
+    with pytest.raises(DomainError, match="destination country"):
+        await handlers.record_resettlement(resettle(case_id, plan), uow, FollowUpPolicy())
+    case = await handlers.record_resettlement(
+        resettle(case_id, plan, destination_country="VN", receiving_partner="partner-vn-01"),
+        uow,
+        FollowUpPolicy(),
+    )
+    assert (case.destination_country, case.receiving_partner) == ("VN", "partner-vn-01")
+
+
+async def test_family_details_are_sealed_out_of_events_and_audit_and_recorded_once():
+    uow = FakeReintegrationUoW()
+    case_id = await open_case(uow)
+    _, created = await traced(uow, case_id, key="trace-key-0001")
+    _, again = await traced(uow, case_id, key="trace-key-0001")
+    assert created and not again
+    case = await handlers.get_case(case_id, uow)
+    assert len(case.contacts) == 1
+    assert CANARY not in str(uow.audit_trail) and CANARY not in str(uow.outbox)
+
+
+async def test_a_family_visit_needs_her_family_found():
+    uow = FakeReintegrationUoW()
+    case_id = await open_case(uow)
+    visit_family = RecordFamilyContact(
+        idempotency_key=uuid.uuid4().hex,
+        case_id=case_id,
+        kind=ContactKind.FAMILY_VISIT,
+        happened_on=date(2027, 4, 2),
+    )
+    with pytest.raises(Conflict):
+        await handlers.record_family_contact(visit_family, uow, today=TODAY)
+    await traced(uow, case_id)
+    _, created = await handlers.record_family_contact(visit_family, uow, today=TODAY)
+    assert created
+
+
+def kit(case_id, key=None, **kw) -> RecordDisbursement:
+    values = {
+        "idempotency_key": key or uuid.uuid4().hex,
+        "case_id": case_id,
+        "kind": SupportKind.STARTUP_KIT,
+        "form": SupportForm.IN_KIND,
+        "items": ("sewing_machine", "fabric_stock"),
+        "value": Decimal("700.00"),
+        "currency": "USD",
+        "disbursed_on": date(2027, 6, 2),
+        "approved_by": "u-manager-1",
+    }
+    values.update(kw)
+    return RecordDisbursement(**values)
+
+
+async def test_a_startup_kit_is_given_once_unless_a_second_is_approved():
+    uow = FakeReintegrationUoW()
+    case_id = await resettled_case(uow)
+    _, created = await handlers.record_disbursement(kit(case_id, key="kit-key-0001"), uow)
+    _, again = await handlers.record_disbursement(kit(case_id, key="kit-key-0001"), uow)
+    assert created and not again
+    with pytest.raises(Conflict, match="explicit approval"):
+        await handlers.record_disbursement(kit(case_id), uow)
+    case, _ = await handlers.record_disbursement(
+        kit(case_id, form=SupportForm.CASH, items=(), second_kit_approved_by="u-director-1"),
+        uow,
+    )
+    assert [d.kind for d in case.disbursements] == [SupportKind.STARTUP_KIT] * 2
+    case, _ = await handlers.record_disbursement(
+        kit(case_id, kind=SupportKind.BICYCLE, form=None, items=(), value=Decimal(60)), uow
+    )
+    assert case.disbursements[-1].approved_by == "u-manager-1"
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {"approved_by": ""},
+        {"currency": "usd"},
+        {"value": Decimal(-1)},
+        {"form": None},
+        {"items": ()},
+    ],
+)
+async def test_a_disbursement_that_breaks_a_rule_is_refused(kw):
+    uow = FakeReintegrationUoW()
+    case_id = await resettled_case(uow)
+    with pytest.raises(DomainError):
+        await handlers.record_disbursement(kit(case_id, **kw), uow)
+
+
+async def test_no_support_before_a_plan():
+    uow = FakeReintegrationUoW()
+    case_id = await open_case(uow)
+    with pytest.raises(Conflict, match="support follows a plan"):
+        await handlers.record_disbursement(kit(case_id), uow)
 
 
 def test_the_default_schedule_is_twelve_visits_over_three_years_clamped_to_month_ends():

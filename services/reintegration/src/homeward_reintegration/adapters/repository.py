@@ -10,16 +10,26 @@ from homeward_shared.crypto import Vault
 from homeward_shared.stages import Stage
 
 from homeward_reintegration.domain.model import (
+    Assessment,
     CaseStatus,
     ClosureReason,
+    ContactKind,
+    Disbursement,
+    FamilyContact,
     FollowUpVisit,
     OpenAlert,
     OverdueAlert,
     OverdueCandidate,
     Plan,
+    Rating,
     ReintegrationCase,
+    SafetyRisk,
+    SupportForm,
+    SupportKind,
+    TracingResult,
     VisitorRole,
     VisitOutcome,
+    Wish,
 )
 
 
@@ -90,12 +100,149 @@ class CaseRepository:
             ],
             closed_on=r["closed_on"],
             closure_reason=ClosureReason(r["closure_reason"]) if r["closure_reason"] else None,
+            destination_country=r["destination_country"],
+            receiving_partner=r["receiving_partner"],
+            contacts=await self._contacts(case_id),
+            assessment=await self._latest_assessment(case_id),
+            disbursements=await self._disbursements(case_id),
+        )
+
+    async def _contacts(self, case_id: uuid.UUID) -> list[FamilyContact]:
+        rows = await self._conn.fetch(
+            "SELECT contact_id, kind, happened_on, result, recorded_by"
+            " FROM reintegration.family_contacts WHERE case_id = $1"
+            " ORDER BY happened_on, recorded_at",
+            case_id,
+        )
+        return [
+            FamilyContact(
+                contact_id=r["contact_id"],
+                kind=ContactKind(r["kind"]),
+                happened_on=r["happened_on"],
+                result=TracingResult(r["result"]) if r["result"] else None,
+                recorded_by=r["recorded_by"],
+            )
+            for r in rows
+        ]
+
+    async def _latest_assessment(self, case_id: uuid.UUID) -> Assessment | None:
+        r = await self._conn.fetchrow(
+            "SELECT * FROM reintegration.assessments WHERE case_id = $1 ORDER BY seq DESC LIMIT 1",
+            case_id,
+        )
+        if r is None:
+            return None
+        return Assessment(
+            assessment_id=r["assessment_id"],
+            assessed_on=r["assessed_on"],
+            her_wish=Wish(r["her_wish"]),
+            market_opportunities=Rating(r["market_opportunities"]),
+            family_conditions=Rating(r["family_conditions"]),
+            skills_fit=r["skills_fit"],
+            wants_business=r["wants_business"],
+            safety_risks=tuple(SafetyRisk(x) for x in r["safety_risks"]),
+            recorded_by=r["recorded_by"],
+        )
+
+    async def _disbursements(self, case_id: uuid.UUID) -> list[Disbursement]:
+        rows = await self._conn.fetch(
+            "SELECT * FROM reintegration.disbursements WHERE case_id = $1"
+            " ORDER BY disbursed_on, recorded_at",
+            case_id,
+        )
+        return [
+            Disbursement(
+                disbursement_id=r["disbursement_id"],
+                kind=SupportKind(r["kind"]),
+                form=SupportForm(r["form"]) if r["form"] else None,
+                items=tuple(r["items"]),
+                value=r["value"],
+                currency=r["currency"],
+                disbursed_on=r["disbursed_on"],
+                approved_by=r["approved_by"],
+                second_kit_approved_by=r["second_kit_approved_by"],
+                recorded_by=r["recorded_by"],
+            )
+            for r in rows
+        ]
+
+    async def add_contact(self, case_id: uuid.UUID, c: FamilyContact) -> None:
+        await self._conn.execute(
+            "INSERT INTO reintegration.family_contacts (contact_id, case_id, kind, happened_on,"
+            " result, recorded_by, details_sealed) VALUES ($1,$2,$3,$4,$5,$6,$7)",
+            c.contact_id,
+            case_id,
+            c.kind.value,
+            c.happened_on,
+            c.result.value if c.result else None,
+            c.recorded_by,
+            await self._vault.seal(case_id, f"family_contacts.{c.contact_id}.details", c.details),
+        )
+
+    async def add_assessment(self, case_id: uuid.UUID, a: Assessment) -> None:
+        await self._conn.execute(
+            "INSERT INTO reintegration.assessments (assessment_id, case_id, assessed_on,"
+            " her_wish, market_opportunities, family_conditions, skills_fit, wants_business,"
+            " safety_risks, recorded_by, notes_sealed)"
+            " VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)",
+            a.assessment_id,
+            case_id,
+            a.assessed_on,
+            a.her_wish.value,
+            a.market_opportunities.value,
+            a.family_conditions.value,
+            a.skills_fit,
+            a.wants_business,
+            [x.value for x in a.safety_risks],
+            a.recorded_by,
+            await self._vault.seal(case_id, f"assessments.{a.assessment_id}.notes", a.notes),
+        )
+
+    async def add_disbursement(self, case_id: uuid.UUID, d: Disbursement) -> None:
+        await self._conn.execute(
+            "INSERT INTO reintegration.disbursements (disbursement_id, case_id, kind, form,"
+            " items, value, currency, disbursed_on, approved_by, second_kit_approved_by,"
+            " recorded_by) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)",
+            d.disbursement_id,
+            case_id,
+            d.kind.value,
+            d.form.value if d.form else None,
+            list(d.items),
+            d.value,
+            d.currency,
+            d.disbursed_on,
+            d.approved_by,
+            d.second_kit_approved_by,
+            d.recorded_by,
+        )
+
+    async def key_seen(self, idempotency_key: str) -> tuple[uuid.UUID, str] | None:
+        """(case, action) a key was used for, if it was."""
+        r = await self._conn.fetchrow(
+            "SELECT case_id, action FROM reintegration.idempotency_keys WHERE idempotency_key = $1",
+            idempotency_key,
+        )
+        return (r["case_id"], r["action"]) if r else None
+
+    async def remember_key(
+        self, idempotency_key: str, case_id: uuid.UUID, action: str, record_id: uuid.UUID
+    ) -> None:
+        # A primary-key violation here means the same key raced in on another case: the
+        # transaction fails rather than record one submit twice.
+        await self._conn.execute(
+            "INSERT INTO reintegration.idempotency_keys"
+            " (idempotency_key, case_id, action, record_id) VALUES ($1, $2, $3, $4)",
+            idempotency_key,
+            case_id,
+            action,
+            record_id,
         )
 
     async def save(self, case: ReintegrationCase) -> None:
         await self._conn.execute(
             "UPDATE reintegration.cases SET status = $2, plan = $3, resettled_on = $4,"
-            " stage = $5, closed_on = $6, closure_reason = $7 WHERE case_id = $1",
+            " stage = $5, closed_on = $6, closure_reason = $7, destination_country = $8,"
+            " receiving_partner = $9 WHERE case_id = $1",
             case.case_id,
             case.status.value,
             case.plan.value if case.plan else None,
@@ -103,6 +250,8 @@ class CaseRepository:
             case.stage.value,
             case.closed_on,
             case.closure_reason.value if case.closure_reason else None,
+            case.destination_country,
+            case.receiving_partner,
         )
         await self._conn.executemany(
             "INSERT INTO reintegration.follow_up_visits (case_id, visit_no, due_on)"

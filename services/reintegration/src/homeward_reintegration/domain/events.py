@@ -29,3 +29,26 @@ class FollowUpVisitOverdue(DomainEvent):
     visit_no: int
     due_on: date
     days_overdue: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class FamilyContactRecorded(DomainEvent):
+    contact_id: uuid.UUID
+    kind: str
+    result: str | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class FamilyAssessed(DomainEvent):
+    assessment_id: uuid.UUID
+    her_wish: str
+    safety_risks: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class SupportDisbursed(DomainEvent):
+    disbursement_id: uuid.UUID
+    kind: str
+    value: str
+    currency: str
+    approved_by: str

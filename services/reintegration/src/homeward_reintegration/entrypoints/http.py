@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -16,16 +17,26 @@ from pydantic import BaseModel, ConfigDict, Field
 from homeward_reintegration.clock import Clock
 from homeward_reintegration.domain.commands import (
     CloseCase,
+    RecordAssessment,
+    RecordDisbursement,
+    RecordFamilyContact,
     RecordFollowUpVisit,
     RecordResettlement,
 )
 from homeward_reintegration.domain.model import (
     ClosureReason,
+    ContactKind,
     FollowUpPolicy,
     Plan,
+    Rating,
     ReintegrationCase,
+    SafetyRisk,
+    SupportForm,
+    SupportKind,
+    TracingResult,
     VisitorRole,
     VisitOutcome,
+    Wish,
 )
 from homeward_reintegration.service import handlers
 
@@ -46,6 +57,52 @@ class ResettlementIn(BaseModel):
 
     plan: Plan
     resettled_on: date
+    destination_country: str | None = Field(
+        None, min_length=2, max_length=2, description="ISO 3166 code; repatriation only"
+    )
+    receiving_partner: str | None = Field(
+        None, min_length=2, max_length=64, description="partner organisation code"
+    )
+
+
+class FamilyContactIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    idempotency_key: str = Field(min_length=8, max_length=128)
+    kind: ContactKind
+    happened_on: date
+    result: TracingResult | None = None
+    details: str | None = PersonalField(
+        None, max_length=10_000, description="family names, village, how to reach them"
+    )
+
+
+class AssessmentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    idempotency_key: str = Field(min_length=8, max_length=128)
+    assessed_on: date
+    her_wish: Wish
+    market_opportunities: Rating
+    family_conditions: Rating
+    skills_fit: bool
+    wants_business: bool
+    safety_risks: list[SafetyRisk] = Field(default_factory=list, max_length=len(SafetyRisk))
+    notes: str | None = PersonalField(None, max_length=10_000)
+
+
+class DisbursementIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    idempotency_key: str = Field(min_length=8, max_length=128)
+    kind: SupportKind
+    form: SupportForm | None = None
+    items: list[str] = Field(default_factory=list, max_length=50)
+    value: Decimal = Field(ge=0, max_digits=14, decimal_places=2)
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    disbursed_on: date
+    approved_by: str = Field(min_length=1, max_length=128, description="approver's user id")
+    second_kit_approved_by: str | None = Field(None, min_length=1, max_length=128)
 
 
 class VisitIn(BaseModel):
@@ -75,7 +132,36 @@ class VisitOut(BaseModel):
     outcomes: list[VisitOutcome] = []
 
 
+class ContactOut(BaseModel):
+    kind: ContactKind
+    happened_on: date
+    result: TracingResult | None
+
+
+class AssessmentOut(BaseModel):
+    assessed_on: date
+    her_wish: Wish
+    market_opportunities: Rating
+    family_conditions: Rating
+    skills_fit: bool
+    wants_business: bool
+    safety_risks: list[SafetyRisk]
+
+
+class DisbursementOut(BaseModel):
+    kind: SupportKind
+    form: SupportForm | None
+    items: list[str]
+    value: Decimal
+    currency: str
+    disbursed_on: date
+    approved_by: str
+    second_kit_approved_by: str | None
+
+
 class CaseOut(BaseModel):
+    """No personal field: family details and notes are opened one at a time, audited."""
+
     case_id: uuid.UUID
     case_number: str
     from_centre: str
@@ -83,8 +169,13 @@ class CaseOut(BaseModel):
     stage: Stage
     plan: Plan | None
     resettled_on: date | None
+    destination_country: str | None
+    receiving_partner: str | None
     closed_on: date | None
     closure_reason: ClosureReason | None
+    family_contacts: list[ContactOut]
+    assessment: AssessmentOut | None
+    support: list[DisbursementOut]
     follow_up: list[VisitOut]
 
     @classmethod
@@ -97,8 +188,40 @@ class CaseOut(BaseModel):
             stage=c.stage,
             plan=c.plan,
             resettled_on=c.resettled_on,
+            destination_country=c.destination_country,
+            receiving_partner=c.receiving_partner,
             closed_on=c.closed_on,
             closure_reason=c.closure_reason,
+            family_contacts=[
+                ContactOut(kind=x.kind, happened_on=x.happened_on, result=x.result)
+                for x in c.contacts
+            ],
+            assessment=(
+                AssessmentOut(
+                    assessed_on=c.assessment.assessed_on,
+                    her_wish=c.assessment.her_wish,
+                    market_opportunities=c.assessment.market_opportunities,
+                    family_conditions=c.assessment.family_conditions,
+                    skills_fit=c.assessment.skills_fit,
+                    wants_business=c.assessment.wants_business,
+                    safety_risks=list(c.assessment.safety_risks),
+                )
+                if c.assessment
+                else None
+            ),
+            support=[
+                DisbursementOut(
+                    kind=d.kind,
+                    form=d.form,
+                    items=list(d.items),
+                    value=d.value,
+                    currency=d.currency,
+                    disbursed_on=d.disbursed_on,
+                    approved_by=d.approved_by,
+                    second_kit_approved_by=d.second_kit_approved_by,
+                )
+                for d in c.disbursements
+            ],
             follow_up=[
                 VisitOut(
                     visit_no=v.visit_no,
@@ -125,7 +248,7 @@ class NotesOut(BaseModel):
     notes: str | None = PersonalField(None)
 
 
-register_personal(VisitIn, NotesOut)
+register_personal(VisitIn, NotesOut, FamilyContactIn, AssessmentIn)
 
 
 @router.get("/cases/{case_id}")
@@ -140,7 +263,13 @@ async def record_resettlement(
     s: Any = service.settings
     policy = FollowUpPolicy(interval_months=s.follow_up_interval_months, years=s.follow_up_years)
     case = await handlers.record_resettlement(
-        RecordResettlement(case_id=case_id, plan=body.plan, resettled_on=body.resettled_on),
+        RecordResettlement(
+            case_id=case_id,
+            plan=body.plan,
+            resettled_on=body.resettled_on,
+            destination_country=body.destination_country,
+            receiving_partner=body.receiving_partner,
+        ),
         service.uow(actor),
         policy,
     )
@@ -214,4 +343,67 @@ async def close_case(
         CloseCase(case_id=case_id, reason=body.reason, closed_on=body.closed_on),
         service.uow(actor),
     )
+    return CaseOut.of(case)
+
+
+@router.post("/cases/{case_id}/family-contacts", status_code=201, tags=["family"])
+async def record_family_contact(
+    case_id: uuid.UUID,
+    body: FamilyContactIn,
+    service: ServiceDep,
+    actor: Staff,
+    clock: ClockDep,
+    response: Response,
+) -> CaseOut:
+    """A tracing attempt (found, not found, unsafe) or a visit to her family."""
+    case, created = await handlers.record_family_contact(
+        RecordFamilyContact(case_id=case_id, **body.model_dump()),
+        service.uow(actor),
+        today=clock.now().date(),
+    )
+    if not created:
+        response.status_code = 200
+    return CaseOut.of(case)
+
+
+@router.post("/cases/{case_id}/assessments", status_code=201, tags=["family"])
+async def record_assessment(
+    case_id: uuid.UUID,
+    body: AssessmentIn,
+    service: ServiceDep,
+    actor: Staff,
+    clock: ClockDep,
+    response: Response,
+) -> CaseOut:
+    """The family assessment: market, family conditions, skills fit, safety risks, and her
+    wish, which decides the plan."""
+    values = body.model_dump()
+    values["safety_risks"] = tuple(values["safety_risks"])
+    case, created = await handlers.record_assessment(
+        RecordAssessment(case_id=case_id, **values),
+        service.uow(actor),
+        today=clock.now().date(),
+    )
+    if not created:
+        response.status_code = 200
+    return CaseOut.of(case)
+
+
+@router.post("/cases/{case_id}/support", status_code=201, tags=["support"])
+async def record_disbursement(
+    case_id: uuid.UUID,
+    body: DisbursementIn,
+    service: ServiceDep,
+    actor: Staff,
+    response: Response,
+) -> CaseOut:
+    """Support given to her (start-up kit, grant, bicycle, supplies, job placement, tuition),
+    recorded once with who approved it."""
+    values = body.model_dump()
+    values["items"] = tuple(values["items"])
+    case, created = await handlers.record_disbursement(
+        RecordDisbursement(case_id=case_id, **values), service.uow(actor)
+    )
+    if not created:
+        response.status_code = 200
     return CaseOut.of(case)

@@ -14,10 +14,16 @@ from homeward_reintegration.domain.commands import (
     CloseCase,
     OpenReintegrationCase,
     RaiseOverdueAlerts,
+    RecordAssessment,
+    RecordDisbursement,
+    RecordFamilyContact,
     RecordFollowUpVisit,
     RecordResettlement,
 )
 from homeward_reintegration.domain.model import (
+    Assessment,
+    Disbursement,
+    FamilyContact,
     FollowUpPolicy,
     FollowUpVisit,
     OpenAlert,
@@ -38,6 +44,13 @@ class Cases(Protocol):
     ) -> None: ...
     async def visit_by_key(self, idempotency_key: str) -> tuple[uuid.UUID, int] | None: ...
     async def open_visit_notes(self, case_id: uuid.UUID, visit_no: int) -> str | None: ...
+    async def add_contact(self, case_id: uuid.UUID, c: FamilyContact) -> None: ...
+    async def add_assessment(self, case_id: uuid.UUID, a: Assessment) -> None: ...
+    async def add_disbursement(self, case_id: uuid.UUID, d: Disbursement) -> None: ...
+    async def key_seen(self, idempotency_key: str) -> tuple[uuid.UUID, str] | None: ...
+    async def remember_key(
+        self, idempotency_key: str, case_id: uuid.UUID, action: str, record_id: uuid.UUID
+    ) -> None: ...
 
 
 class Alerts(Protocol):
@@ -83,12 +96,114 @@ async def when_resident_ready_open_reintegration_case(
         await uow.commit()
 
 
+async def _replayed(uow: ReintegrationUoW, key: str, case_id: uuid.UUID, action: str) -> bool:
+    """True if this submit was done already (a retry). Called with the case locked, so a
+    retry racing its first submit waits for it and then finds its key."""
+    seen = await uow.cases.key_seen(key)
+    if seen is None:
+        return False
+    if seen != (case_id, action):
+        raise Conflict("this idempotency key was used for another record")
+    return True
+
+
+async def record_family_contact(
+    cmd: RecordFamilyContact, uow: ReintegrationUoW, *, today: date
+) -> tuple[ReintegrationCase, bool]:
+    """A tracing attempt (found, not found, unsafe) or a family visit, recorded once."""
+    async with uow:
+        case = await _locked_case(uow, cmd.case_id)
+        if await _replayed(uow, cmd.idempotency_key, case.case_id, "family_contact"):
+            return case, False
+        contact = case.record_contact(
+            contact_id=uuid.uuid4(),
+            kind=cmd.kind,
+            happened_on=cmd.happened_on,
+            result=cmd.result,
+            details=cmd.details,
+            recorded_by=str(uow.scope.actor),
+            today=today,
+        )
+        await uow.cases.add_contact(case.case_id, contact)
+        await uow.cases.remember_key(
+            cmd.idempotency_key, case.case_id, "family_contact", contact.contact_id
+        )
+        uow.track(case)
+        await uow.commit()
+    return case, True
+
+
+async def record_assessment(
+    cmd: RecordAssessment, uow: ReintegrationUoW, *, today: date
+) -> tuple[ReintegrationCase, bool]:
+    async with uow:
+        case = await _locked_case(uow, cmd.case_id)
+        if await _replayed(uow, cmd.idempotency_key, case.case_id, "assessment"):
+            return case, False
+        assessment = Assessment(
+            assessment_id=uuid.uuid4(),
+            assessed_on=cmd.assessed_on,
+            her_wish=cmd.her_wish,
+            market_opportunities=cmd.market_opportunities,
+            family_conditions=cmd.family_conditions,
+            skills_fit=cmd.skills_fit,
+            wants_business=cmd.wants_business,
+            safety_risks=tuple(dict.fromkeys(cmd.safety_risks)),
+            recorded_by=str(uow.scope.actor),
+            notes=cmd.notes,
+        )
+        case.assess(assessment, today=today)
+        await uow.cases.add_assessment(case.case_id, assessment)
+        await uow.cases.remember_key(
+            cmd.idempotency_key, case.case_id, "assessment", assessment.assessment_id
+        )
+        uow.track(case)
+        await uow.commit()
+    return case, True
+
+
+async def record_disbursement(
+    cmd: RecordDisbursement, uow: ReintegrationUoW
+) -> tuple[ReintegrationCase, bool]:
+    """A start-up kit, grant, bicycle, supplies, job placement or tuition: recorded once."""
+    async with uow:
+        case = await _locked_case(uow, cmd.case_id)
+        if await _replayed(uow, cmd.idempotency_key, case.case_id, "disbursement"):
+            return case, False
+        d = Disbursement(
+            disbursement_id=uuid.uuid4(),
+            kind=cmd.kind,
+            form=cmd.form,
+            items=cmd.items,
+            value=cmd.value,
+            currency=cmd.currency,
+            disbursed_on=cmd.disbursed_on,
+            approved_by=cmd.approved_by,
+            second_kit_approved_by=cmd.second_kit_approved_by,
+            recorded_by=str(uow.scope.actor),
+        )
+        case.disburse(d)
+        await uow.cases.add_disbursement(case.case_id, d)
+        await uow.cases.remember_key(
+            cmd.idempotency_key, case.case_id, "disbursement", d.disbursement_id
+        )
+        uow.track(case)
+        await uow.commit()
+    return case, True
+
+
 async def record_resettlement(
     cmd: RecordResettlement, uow: ReintegrationUoW, policy: FollowUpPolicy
 ) -> ReintegrationCase:
     async with uow:
         case = await _locked_case(uow, cmd.case_id)
-        case.resettle(cmd.plan, cmd.resettled_on, policy)
+        case.resettle(
+            cmd.plan,
+            cmd.resettled_on,
+            policy,
+            destination_country=cmd.destination_country,
+            receiving_partner=cmd.receiving_partner,
+        )
         await uow.cases.save(case)
         uow.track(case)
         await uow.commit()
