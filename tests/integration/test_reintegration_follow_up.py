@@ -6,6 +6,7 @@ import asyncio
 import json
 import uuid
 from datetime import UTC, date, datetime
+from decimal import Decimal
 
 import asyncpg
 import pytest
@@ -14,12 +15,25 @@ from homeward_reintegration.bootstrap import MIGRATIONS
 from homeward_reintegration.bootstrap import bootstrap as reintegration_app
 from homeward_reintegration.clock import MovableClock
 from homeward_reintegration.domain.commands import (
+    CloseCase,
     OpenReintegrationCase,
     RaiseOverdueAlerts,
     RecordAssessment,
+    RecordDisbursement,
+    RecordFollowUpVisit,
     RecordResettlement,
 )
-from homeward_reintegration.domain.model import FollowUpPolicy, Plan, Rating, Wish
+from homeward_reintegration.domain.model import (
+    ClosureReason,
+    FollowUpPolicy,
+    Plan,
+    Rating,
+    SupportForm,
+    SupportKind,
+    VisitorRole,
+    VisitOutcome,
+    Wish,
+)
 from homeward_reintegration.entrypoints.scheduler import OverdueScheduler
 from homeward_reintegration.service import handlers
 from homeward_reintegration.settings import ReintegrationSettings
@@ -423,3 +437,58 @@ async def test_a_scheduler_restarted_after_a_crash_raises_what_the_crash_left(da
         assert await alerts_for_case() == 1
     finally:
         await close_pools(service)
+
+
+async def test_year_figures_count_from_the_records_and_suppress_small_cells(database, topics):
+    # A year of this test's own: no other test resettles anyone in it.
+    year = 2100 + uuid.uuid4().int % 800
+    clock = MovableClock(at(date(year + 1, 1, 10)))
+    settings = settings_for(ReintegrationSettings, database, topics)
+    service = reintegration_app(settings, clock=clock)
+    await database_only(service)
+    try:
+        case_ids = [uuid.uuid4() for _ in range(5)]
+        for n, case_id in enumerate(case_ids):
+            await resettled_by_handlers(service, case_id, date(year, 2, 1))
+            await handlers.record_disbursement(
+                RecordDisbursement(
+                    idempotency_key=uuid.uuid4().hex,
+                    case_id=case_id,
+                    kind=SupportKind.STARTUP_KIT,
+                    form=SupportForm.CASH,
+                    items=(),
+                    value=Decimal("700.00"),
+                    currency="USD",
+                    disbursed_on=date(year, 2, 2),
+                    approved_by="u-manager-1",
+                ),
+                service.uow(service.system_actor),
+            )
+            await handlers.record_follow_up_visit(
+                RecordFollowUpVisit(
+                    idempotency_key=uuid.uuid4().hex,
+                    case_id=case_id,
+                    visit_no=1,
+                    visited_on=date(year, 5, 2),
+                    by_role=VisitorRole.TRAINER,
+                    outcomes=(VisitOutcome.BUSINESS_RUNNING,),
+                ),
+                service.uow(service.system_actor),
+                today=clock.now().date(),
+            )
+            if n == 0:
+                await handlers.close_case(
+                    CloseCase(
+                        case_id=case_id, reason=ClosureReason.MOVED_AWAY, closed_on=date(year, 9, 1)
+                    ),
+                    service.uow(service.system_actor),
+                )
+        f = await handlers.year_figures(year, 5, service.uow(service.system_actor))
+    finally:
+        await close_pools(service)
+    assert f.reintegrated_by_plan == {"independent_resettlement": 5}
+    assert [(k.currency, k.kits, k.total_value) for k in f.startup_kits] == [
+        ("USD", 5, Decimal("3500.00"))
+    ]
+    assert (f.follow_up_visits_done, f.survivors_followed_up) == (5, 5)
+    assert f.closures_by_reason == {"moved_away": None}  # one woman: suppressed

@@ -18,6 +18,7 @@ from homeward_reintegration.domain.commands import (
     RecordFollowUpVisit,
     RecordResettlement,
 )
+from homeward_reintegration.domain.figures import YearFigures
 from homeward_reintegration.domain.model import (
     ClosureReason,
     ContactKind,
@@ -320,10 +321,10 @@ async def test_an_overdue_visit_raises_one_alert_only_past_the_grace_period():
     uow.scope.correlation_id = uuid.uuid4()  # the fake takes it from the scope
     first_due = date(2027, 9, 1)
     within = RaiseOverdueAlerts(now=now_on(first_due + timedelta(days=14)), grace_days=14)
-    assert await handlers.raise_overdue_alerts(within, uow) == 0
+    assert await handlers.raise_overdue_alerts(within, uow) == (0, 0)
     past = RaiseOverdueAlerts(now=now_on(first_due + timedelta(days=15)), grace_days=14)
-    assert await handlers.raise_overdue_alerts(past, uow) == 1
-    assert await handlers.raise_overdue_alerts(past, uow) == 0
+    assert await handlers.raise_overdue_alerts(past, uow) == (1, 1)
+    assert await handlers.raise_overdue_alerts(past, uow) == (0, 0)
     [alert] = uow.published(TOPICS.follow_up_overdue)
     assert alert.case_id == case_id
     assert (alert.payload.visit_no, alert.payload.due_on) == (1, first_due)
@@ -346,7 +347,7 @@ async def test_a_recorded_visit_and_a_closed_case_raise_no_alert():
         CloseCase(case_id=closed, reason=ClosureReason.MOVED_AWAY, closed_on=TODAY), uow
     )
     cmd = RaiseOverdueAlerts(now=now_on(date(2027, 10, 1)), grace_days=14)
-    assert await handlers.raise_overdue_alerts(cmd, uow) == 0
+    assert await handlers.raise_overdue_alerts(cmd, uow) == (0, 0)
 
 
 async def test_closure_after_follow_up_needs_the_last_visit():
@@ -549,3 +550,27 @@ def test_the_default_schedule_is_twelve_visits_over_three_years_clamped_to_month
     due = FollowUpPolicy().due_dates(date(2027, 1, 31))
     assert len(due) == 12 and due[0] == date(2027, 4, 30) and due[-1] == date(2030, 1, 31)
     assert all(b - a <= timedelta(days=92) for a, b in itertools.pairwise(due))
+
+
+def test_small_cells_are_suppressed_and_their_money_with_them():
+    f = YearFigures.of(
+        year=2027,
+        min_cell=5,
+        reintegrated={"reunification": 12, "repatriation": 2},
+        kits=[("KHR", 3, Decimal(8_000_000)), ("USD", 9, Decimal(6300))],
+        visits_done=0,
+        followed_up=4,
+        overdue=5,
+        closures={"lost_contact": 1},
+    )
+    assert f.reintegrated_by_plan == {"reunification": 12, "repatriation": None}
+    assert [(k.currency, k.kits, k.total_value) for k in f.startup_kits] == [
+        ("KHR", None, None),
+        ("USD", 9, Decimal(6300)),
+    ]
+    assert (f.follow_up_visits_done, f.survivors_followed_up, f.overdue_alerts_raised) == (
+        0,
+        None,
+        5,
+    )
+    assert f.closures_by_reason == {"lost_contact": None}

@@ -361,3 +361,53 @@ class AlertRepository:
             " ORDER BY a.due_on, c.case_number, a.visit_no"
         )
         return [OpenAlert(**dict(r)) for r in rows]
+
+
+class FigureRepository:
+    """Counts over one calendar year. Aggregates only: no row, id or personal field."""
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self._conn = conn
+
+    async def year(self, year: int) -> dict[str, object]:
+        start, end = date(year, 1, 1), date(year + 1, 1, 1)
+        reintegrated = await self._conn.fetch(
+            "SELECT plan, count(*) AS n FROM reintegration.cases"
+            " WHERE resettled_on >= $1 AND resettled_on < $2 GROUP BY plan",
+            start,
+            end,
+        )
+        kits = await self._conn.fetch(
+            "SELECT currency, count(*) AS n, sum(value) AS total"
+            " FROM reintegration.disbursements"
+            " WHERE kind = 'startup_kit' AND disbursed_on >= $1 AND disbursed_on < $2"
+            " GROUP BY currency ORDER BY currency",
+            start,
+            end,
+        )
+        visits = await self._conn.fetchrow(
+            "SELECT count(*) AS n, count(DISTINCT case_id) AS women"
+            " FROM reintegration.follow_up_visits WHERE visited_on >= $1 AND visited_on < $2",
+            start,
+            end,
+        )
+        overdue = await self._conn.fetchval(
+            "SELECT count(*) FROM reintegration.overdue_alerts"
+            " WHERE raised_at >= $1 AND raised_at < $2",
+            start,
+            end,
+        )
+        closures = await self._conn.fetch(
+            "SELECT closure_reason, count(*) AS n FROM reintegration.cases"
+            " WHERE closed_on >= $1 AND closed_on < $2 GROUP BY closure_reason",
+            start,
+            end,
+        )
+        return {
+            "reintegrated": {r["plan"]: r["n"] for r in reintegrated},
+            "kits": [(r["currency"].strip(), r["n"], r["total"]) for r in kits],
+            "visits_done": visits["n"],
+            "followed_up": visits["women"],
+            "overdue": overdue,
+            "closures": {r["closure_reason"]: r["n"] for r in closures},
+        }

@@ -23,6 +23,7 @@ from homeward_reintegration.domain.commands import (
     RecordFollowUpVisit,
     RecordResettlement,
 )
+from homeward_reintegration.domain.figures import YearFigures
 from homeward_reintegration.domain.model import (
     ClosureReason,
     ContactKind,
@@ -41,6 +42,8 @@ from homeward_reintegration.domain.model import (
 from homeward_reintegration.service import handlers
 
 Staff = Annotated[Actor, require_role("reintegration")]
+# Managers see aggregates only (DESIGN.md): figures, never a case.
+Figures = Annotated[Actor, require_role("reintegration", "manager")]
 
 router = APIRouter(tags=["cases"])
 
@@ -407,3 +410,43 @@ async def record_disbursement(
     if not created:
         response.status_code = 200
     return CaseOut.of(case)
+
+
+class KitTotalOut(BaseModel):
+    currency: str
+    kits: int | None
+    total_value: Decimal | None
+
+
+class FiguresOut(BaseModel):
+    """Counts for one calendar year; a count between 1 and min_cell - 1 is null (suppressed)."""
+
+    year: int
+    min_cell: int
+    reintegrated_by_plan: dict[str, int | None]
+    startup_kits: list[KitTotalOut]
+    follow_up_visits_done: int | None
+    survivors_followed_up: int | None
+    overdue_alerts_raised: int | None
+    closures_by_reason: dict[str, int | None]
+
+    @classmethod
+    def of(cls, f: YearFigures) -> FiguresOut:
+        return cls(
+            year=f.year,
+            min_cell=f.min_cell,
+            reintegrated_by_plan=f.reintegrated_by_plan,
+            startup_kits=[KitTotalOut(**vars(k)) for k in f.startup_kits],
+            follow_up_visits_done=f.follow_up_visits_done,
+            survivors_followed_up=f.survivors_followed_up,
+            overdue_alerts_raised=f.overdue_alerts_raised,
+            closures_by_reason=f.closures_by_reason,
+        )
+
+
+@router.get("/figures/{year}", tags=["figures"])
+async def year_figures(year: int, service: ServiceDep, actor: Figures) -> FiguresOut:
+    """Reintegrated by plan, start-up kits and their value, visits done, women followed up,
+    overdue alerts and closures by reason, for one year."""
+    s: Any = service.settings
+    return FiguresOut.of(await handlers.year_figures(year, s.figures_min_cell, service.uow(actor)))

@@ -47,11 +47,11 @@ class OverdueScheduler:
                 now=self._clock.now(), grace_days=self._grace_days, batch=self._batch
             )
             uow = self._service.uow(self._service.system_actor)
-            raised = await handlers.raise_overdue_alerts(cmd, uow)
+            examined, raised = await handlers.raise_overdue_alerts(cmd, uow)
             total += raised
-            # A short batch means nothing unlocked is left; locked rows belong to another
-            # instance's sweep, which raises them.
-            if raised < self._batch:
+            # A short batch means nothing unlocked was left; locked rows belong to another
+            # instance's sweep in flight, which raises them.
+            if examined < self._batch:
                 break
         if total:
             log.info("overdue_alerts_raised", count=total)

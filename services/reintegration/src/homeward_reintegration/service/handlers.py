@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from homeward_shared.domain import Conflict, NotFound, utcnow
 from homeward_shared.personal import ReadPurpose
@@ -20,6 +20,7 @@ from homeward_reintegration.domain.commands import (
     RecordFollowUpVisit,
     RecordResettlement,
 )
+from homeward_reintegration.domain.figures import YearFigures
 from homeward_reintegration.domain.model import (
     Assessment,
     Disbursement,
@@ -59,9 +60,14 @@ class Alerts(Protocol):
     async def open_alerts(self) -> list[OpenAlert]: ...
 
 
+class Figures(Protocol):
+    async def year(self, year: int) -> dict[str, Any]: ...
+
+
 class ReintegrationUoW(AbstractUnitOfWork):
     cases: Cases
     alerts: Alerts
+    figures: Figures
 
 
 async def _locked_case(uow: ReintegrationUoW, case_id: uuid.UUID) -> ReintegrationCase:
@@ -239,20 +245,23 @@ async def record_follow_up_visit(
     return case, True
 
 
-async def raise_overdue_alerts(cmd: RaiseOverdueAlerts, uow: ReintegrationUoW) -> int:
+async def raise_overdue_alerts(cmd: RaiseOverdueAlerts, uow: ReintegrationUoW) -> tuple[int, int]:
     """One batch of the overdue sweep, in one transaction: each alert row, its event in the
-    outbox and its audit row commit together or not at all. Returns how many were raised."""
+    outbox and its audit row commit together or not at all. Returns (examined, raised): a
+    candidate can have been alerted by a concurrent sweep that committed after this one's
+    snapshot; the alert's key refuses it, and it counts as examined, not raised."""
     today = cmd.now.date()
     raised = 0
     async with uow:
         due_before = today - timedelta(days=cmd.grace_days)
-        for candidate in await uow.alerts.overdue_candidates(due_before, cmd.batch):
+        candidates = await uow.alerts.overdue_candidates(due_before, cmd.batch)
+        for candidate in candidates:
             alert = OverdueAlert.raise_for(candidate, today, cmd.grace_days, cmd.now)
             if await uow.alerts.add(alert):
                 uow.track(alert)
                 raised += 1
         await uow.commit()
-    return raised
+    return len(candidates), raised
 
 
 async def close_case(cmd: CloseCase, uow: ReintegrationUoW) -> ReintegrationCase:
@@ -297,3 +306,9 @@ async def read_visit_notes(
         )
         await uow.commit()
     return notes
+
+
+async def year_figures(year: int, min_cell: int, uow: ReintegrationUoW) -> YearFigures:
+    async with uow:
+        counts = await uow.figures.year(year)
+    return YearFigures.of(year=year, min_cell=min_cell, **counts)
