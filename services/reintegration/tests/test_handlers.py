@@ -17,6 +17,7 @@ from homeward_reintegration.domain.commands import (
     RecordFamilyContact,
     RecordFollowUpVisit,
     RecordResettlement,
+    ReopenCase,
 )
 from homeward_reintegration.domain.figures import YearFigures
 from homeward_reintegration.domain.model import (
@@ -30,6 +31,7 @@ from homeward_reintegration.domain.model import (
     Plan,
     Rating,
     ReintegrationCase,
+    ReopenReason,
     SafetyRisk,
     SupportForm,
     SupportKind,
@@ -574,3 +576,30 @@ def test_small_cells_are_suppressed_and_their_money_with_them():
         5,
     )
     assert f.closures_by_reason == {"lost_contact": None}
+
+
+async def test_a_closed_case_is_reopened_with_a_reason_and_takes_visits_again():
+    uow = FakeReintegrationUoW()
+    case_id = await resettled_case(uow)
+    with pytest.raises(Conflict, match="not closed"):
+        await handlers.reopen_case(
+            ReopenCase(case_id=case_id, reason=ReopenReason.CONTACT_RESTORED, reopened_on=TODAY),
+            uow,
+        )
+    await handlers.close_case(
+        CloseCase(case_id=case_id, reason=ClosureReason.LOST_CONTACT, closed_on=TODAY), uow
+    )
+    case = await handlers.reopen_case(
+        ReopenCase(case_id=case_id, reason=ReopenReason.CONTACT_RESTORED, reopened_on=TODAY),
+        uow,
+    )
+    assert case.stage == "resettled" and case.closure_reason is None
+    last = uow.published(TOPICS.stage_changed)[-1].payload
+    assert (last.stage, last.previous_stage, last.reason) == (
+        "resettled",
+        "closed",
+        "reopened_contact_restored",
+    )
+    assert uow.audit_trail[-1].detail == {"reason": "contact_restored"}
+    _, created = await handlers.record_follow_up_visit(visit(case_id), uow, today=TODAY)
+    assert created

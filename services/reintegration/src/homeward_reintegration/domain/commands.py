@@ -13,6 +13,7 @@ from homeward_reintegration.domain.model import (
     ContactKind,
     Plan,
     Rating,
+    ReopenReason,
     SafetyRisk,
     SupportForm,
     SupportKind,
@@ -109,3 +110,10 @@ class CloseCase:
     case_id: uuid.UUID
     reason: ClosureReason
     closed_on: date
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReopenCase:
+    case_id: uuid.UUID
+    reason: ReopenReason
+    reopened_on: date

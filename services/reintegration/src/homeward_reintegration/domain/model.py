@@ -74,6 +74,13 @@ class ClosureReason(StrEnum):
     TRANSFERRED = "transferred"
 
 
+class ReopenReason(StrEnum):
+    CONTACT_RESTORED = "contact_restored"
+    NEW_SAFETY_CONCERN = "new_safety_concern"
+    RETURNED_TO_PROGRAMME = "returned_to_programme"
+    CLOSED_IN_ERROR = "closed_in_error"
+
+
 class ContactKind(StrEnum):
     TRACING_ATTEMPT = "tracing_attempt"
     FAMILY_VISIT = "family_visit"
@@ -541,5 +548,30 @@ class ReintegrationCase(Aggregate):
                 value=str(d.value),
                 currency=d.currency,
                 approved_by=d.approved_by,
+            )
+        )
+
+    def reopen(self, reason: ReopenReason, on: date) -> None:
+        """A closed case taken up again: back to follow-up if she was resettled, else to
+        preparation. Visits still unrecorded can be recorded (and alerted on) again."""
+        if self.status is not CaseStatus.CLOSED:
+            raise Conflict(f"case {self.case_id} is not closed")
+        if self.closed_on is not None and on < self.closed_on:
+            raise DomainError("a case is reopened after it was closed")
+        resettled = self.resettled_on is not None
+        self.status = CaseStatus.RESETTLED if resettled else CaseStatus.PREPARING
+        self.closed_on = None
+        self.closure_reason = None
+        previous = self.stage
+        self.stage = Stage.RESETTLED if resettled else Stage.READY_FOR_REINTEGRATION
+        # The feed says what happened; consumers that never move a case backwards by rank
+        # keep it closed until they choose to read the reason.
+        self.record(
+            StageEntered(
+                case_id=self.case_id,
+                stage=self.stage,
+                previous_stage=previous,
+                reason=f"reopened_{reason.value}",
+                occurred_at=utcnow(),
             )
         )

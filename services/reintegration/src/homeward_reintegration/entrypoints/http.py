@@ -22,6 +22,7 @@ from homeward_reintegration.domain.commands import (
     RecordFamilyContact,
     RecordFollowUpVisit,
     RecordResettlement,
+    ReopenCase,
 )
 from homeward_reintegration.domain.figures import YearFigures
 from homeward_reintegration.domain.model import (
@@ -31,6 +32,7 @@ from homeward_reintegration.domain.model import (
     Plan,
     Rating,
     ReintegrationCase,
+    ReopenReason,
     SafetyRisk,
     SupportForm,
     SupportKind,
@@ -123,6 +125,13 @@ class ClosureIn(BaseModel):
 
     reason: ClosureReason
     closed_on: date
+
+
+class ReopenIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: ReopenReason
+    reopened_on: date
 
 
 class VisitOut(BaseModel):
@@ -344,6 +353,17 @@ async def close_case(
 ) -> CaseOut:
     case = await handlers.close_case(
         CloseCase(case_id=case_id, reason=body.reason, closed_on=body.closed_on),
+        service.uow(actor),
+    )
+    return CaseOut.of(case)
+
+
+@router.post("/cases/{case_id}/reopening", status_code=201)
+async def reopen_case(
+    case_id: uuid.UUID, body: ReopenIn, service: ServiceDep, actor: Staff
+) -> CaseOut:
+    case = await handlers.reopen_case(
+        ReopenCase(case_id=case_id, reason=body.reason, reopened_on=body.reopened_on),
         service.uow(actor),
     )
     return CaseOut.of(case)

@@ -19,6 +19,7 @@ from homeward_reintegration.domain.commands import (
     RecordFamilyContact,
     RecordFollowUpVisit,
     RecordResettlement,
+    ReopenCase,
 )
 from homeward_reintegration.domain.figures import YearFigures
 from homeward_reintegration.domain.model import (
@@ -312,3 +313,14 @@ async def year_figures(year: int, min_cell: int, uow: ReintegrationUoW) -> YearF
     async with uow:
         counts = await uow.figures.year(year)
     return YearFigures.of(year=year, min_cell=min_cell, **counts)
+
+
+async def reopen_case(cmd: ReopenCase, uow: ReintegrationUoW) -> ReintegrationCase:
+    async with uow:
+        case = await _locked_case(uow, cmd.case_id)
+        case.reopen(cmd.reason, cmd.reopened_on)
+        await uow.cases.save(case)
+        uow.audit("case_reopened", case.case_id, reason=cmd.reason.value)
+        uow.track(case)
+        await uow.commit()
+    return case
