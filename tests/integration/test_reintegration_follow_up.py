@@ -358,8 +358,7 @@ async def test_schedulers_sweeping_concurrently_raise_each_alert_exactly_once(da
     await database_only(one, two)
     try:
         case_ids = [uuid.uuid4() for _ in range(30)]
-        for case_id in case_ids:
-            await resettled_by_handlers(one, case_id, date(2027, 1, 1))
+        await asyncio.gather(*(resettled_by_handlers(one, c, date(2027, 1, 1)) for c in case_ids))
         # Visits 1..11 (2027-04-01 .. 2029-10-01) are past grace; visit 12 (2030-01-01) not.
         clock.set(at(date(2030, 1, 1)))
         sweeps = [

@@ -603,3 +603,13 @@ async def test_a_closed_case_is_reopened_with_a_reason_and_takes_visits_again():
     assert uow.audit_trail[-1].detail == {"reason": "contact_restored"}
     _, created = await handlers.record_follow_up_visit(visit(case_id), uow, today=TODAY)
     assert created
+
+
+async def test_a_key_used_for_another_kind_of_record_is_refused():
+    uow = FakeReintegrationUoW()
+    case_id = await resettled_case(uow)
+    await handlers.record_disbursement(kit(case_id, key="shared-key-0001"), uow)
+    with pytest.raises(Conflict, match="idempotency key"):
+        await handlers.record_follow_up_visit(
+            visit(case_id, key="shared-key-0001"), uow, today=TODAY
+        )

@@ -226,9 +226,8 @@ async def record_follow_up_visit(
         # The case lock comes first: a retry racing the first submit waits here and then
         # finds its key.
         case = await _locked_case(uow, cmd.case_id)
-        seen = await uow.cases.visit_by_key(cmd.idempotency_key)
-        if seen is not None:
-            if seen != (cmd.case_id, cmd.visit_no):
+        if await _replayed(uow, cmd.idempotency_key, case.case_id, "follow_up_visit"):
+            if await uow.cases.visit_by_key(cmd.idempotency_key) != (cmd.case_id, cmd.visit_no):
                 raise Conflict("this idempotency key was used for another visit")
             return case, False
         visit = case.record_visit(
@@ -241,6 +240,14 @@ async def record_follow_up_visit(
             today=today,
         )
         await uow.cases.add_visit_record(case.case_id, visit, cmd.idempotency_key)
+        # One key space for every write a person submits, so a key is never reused across
+        # kinds of record; the visit row keeps its key for the visit number.
+        await uow.cases.remember_key(
+            cmd.idempotency_key,
+            case.case_id,
+            "follow_up_visit",
+            uuid.uuid5(case.case_id, f"follow_up_visit:{visit.visit_no}"),
+        )
         uow.track(case)
         await uow.commit()
     return case, True
