@@ -73,6 +73,30 @@ async def test_a_walk_in_reaches_resettlement_and_each_stage_is_on_the_feed_once
             return r.status_code == 200
 
         await wait_until(handed_on, what="the hand-off reaches reintegration")
+        # Her family traced and assessed with her: the plan follows her wish.
+        for path, body in (
+            (
+                "family-contacts",
+                {"kind": "tracing_attempt", "happened_on": "2026-11-20", "result": "found"},
+            ),
+            (
+                "assessments",
+                {
+                    "assessed_on": "2026-11-21",
+                    "her_wish": "reunification",
+                    "market_opportunities": "good",
+                    "family_conditions": "good",
+                    "skills_fit": True,
+                    "wants_business": True,
+                },
+            ),
+        ):
+            r = await gc.post(
+                f"/cases/{case_id}/{path}",
+                headers=REINTEGRATION,
+                json={"idempotency_key": uuid.uuid4().hex, **body},
+            )
+            assert r.status_code == 201, r.text
         r = await gc.post(
             f"/cases/{case_id}/resettlement",
             headers=REINTEGRATION,

@@ -8,7 +8,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,6 +50,10 @@ class Service(Generic[U]):
     master_key: MasterKey = field(init=False)
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
     _relay_task: asyncio.Task[None] | None = None
+    # Jobs a service runs beside its consumers (a scheduler, say): each gets the stop event,
+    # starts after the broker and is awaited on stop before the pool closes.
+    background: list[Callable[[asyncio.Event], Awaitable[None]]] = field(default_factory=list)
+    _background_tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.master_key = MasterKey(self.settings.master_key_bytes)
@@ -84,10 +88,15 @@ class Service(Generic[U]):
         if relay:
             self._relay_task = asyncio.create_task(self.relay.run(self._stop))
         await self.broker.start()
+        self._background_tasks = [asyncio.create_task(job(self._stop)) for job in self.background]
         log.info("service_started", port=s.http_port)
 
     async def stop(self) -> None:
         self._stop.set()
+        for task in self._background_tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await asyncio.wait_for(task, 10)
+        self._background_tasks = []
         with contextlib.suppress(Exception):
             await self.broker.stop()
         if self._relay_task is not None:

@@ -1,4 +1,5 @@
-"""Wires reintegration: settings, unit of work, HTTP routes, Kafka subscribers."""
+"""Wires reintegration: settings, clock, unit of work, HTTP routes, Kafka subscribers and the
+overdue-visit scheduler."""
 
 from __future__ import annotations
 
@@ -8,16 +9,23 @@ from homeward_shared.runtime import Service, build_service
 
 from homeward_reintegration.adapters.messages import translate
 from homeward_reintegration.adapters.uow import ReintegrationUnitOfWork
+from homeward_reintegration.clock import Clock, SystemClock
 from homeward_reintegration.entrypoints import consumers
+from homeward_reintegration.entrypoints.asyncapi import declare_published
 from homeward_reintegration.entrypoints.http import router
+from homeward_reintegration.entrypoints.scheduler import OverdueScheduler
 from homeward_reintegration.settings import ReintegrationSettings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def bootstrap(settings: ReintegrationSettings | None = None) -> Service[ReintegrationUnitOfWork]:
-    return build_service(
-        settings or ReintegrationSettings(),
+def bootstrap(
+    settings: ReintegrationSettings | None = None, *, clock: Clock | None = None
+) -> Service[ReintegrationUnitOfWork]:
+    settings = settings or ReintegrationSettings()
+    clock = clock or SystemClock()
+    service = build_service(
+        settings,
         uow_class=ReintegrationUnitOfWork,
         translate=translate,
         migrations=MIGRATIONS,
@@ -25,3 +33,14 @@ def bootstrap(settings: ReintegrationSettings | None = None) -> Service[Reintegr
         subscribers=consumers.register,
         title="Homeward reintegration",
     )
+    declare_published(service)
+    service.app.state.clock = clock
+    scheduler = OverdueScheduler(
+        service,
+        clock,
+        grace_days=settings.follow_up_grace_days,
+        interval_s=settings.overdue_scan_interval_s,
+    )
+    service.app.state.overdue_scheduler = scheduler
+    service.background.append(scheduler.run)
+    return service

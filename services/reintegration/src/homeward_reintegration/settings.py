@@ -10,3 +10,10 @@ class ReintegrationSettings(ServiceSettings):
     http_port: int = 8004
     follow_up_interval_months: int = Field(default=3, ge=1, le=12)
     follow_up_years: int = Field(default=3, ge=1, le=10)
+    follow_up_grace_days: int = Field(
+        default=14, ge=0, le=180, description="days past due before a visit raises an alert"
+    )
+    overdue_scan_interval_s: float = Field(default=300.0, gt=0)
+    figures_min_cell: int = Field(
+        default=5, ge=1, le=50, description="counts below this (but above 0) are suppressed"
+    )

@@ -2,11 +2,19 @@ from __future__ import annotations
 
 from homeward_shared.uow import PostgresUnitOfWork
 
-from homeward_reintegration.adapters.repository import CaseRepository
+from homeward_reintegration.adapters.repository import (
+    AlertRepository,
+    CaseRepository,
+    FigureRepository,
+)
 
 
 class ReintegrationUnitOfWork(PostgresUnitOfWork):
     cases: CaseRepository
+    alerts: AlertRepository
+    figures: FigureRepository
 
     def open_repositories(self) -> None:
-        self.cases = CaseRepository(self.conn)
+        self.cases = CaseRepository(self.conn, self.vault)
+        self.alerts = AlertRepository(self.conn)
+        self.figures = FigureRepository(self.conn)
