@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 from homeward_shared.contracts import CaseStageChanged
 from homeward_shared.db import create_pool, migrate
 from homeward_shared.dead_letters import PERMANENT
@@ -66,7 +67,7 @@ async def rebuild(
             await uow.cases.reset(GROUP)
             await uow.commit()
         await consumer.start()
-        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        partitions = await _partitions(settings.kafka_bootstrap_servers, topic)
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
         start = await consumer.beginning_offsets(partitions)
@@ -92,6 +93,18 @@ async def rebuild(
         await service.pool.close()
         service.pool = None
     return report
+
+
+async def _partitions(bootstrap: str, topic: str) -> list[TopicPartition]:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        [described] = await admin.describe_topics([topic])
+    finally:
+        await admin.close()
+    if described["error_code"] or not described["partitions"]:
+        raise SystemExit(f"rebuild: topic {topic} cannot be read (error {described['error_code']})")
+    return sorted(TopicPartition(topic, p["partition"]) for p in described["partitions"])
 
 
 async def _replay(
