@@ -6,13 +6,11 @@ stream, and a rebuild from the topic gives the same numbers."""
 import asyncio
 import contextlib
 import json
-import socket
 import uuid
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-import uvicorn
 from homeward_dashboard.bootstrap import bootstrap as dashboard_app
 from homeward_dashboard.rebuild import rebuild
 from homeward_dashboard.service import handlers
@@ -28,6 +26,7 @@ from homeward_shared.testing.kafka import TopicReader
 from homeward_shared.testing.plugin import running, settings_for
 
 from tests.integration.helpers import client, walk_in
+from tests.integration.serving import serving
 
 pytestmark = pytest.mark.integration
 
@@ -140,15 +139,11 @@ def _without_time(view: dict) -> dict:
 
 async def test_a_browser_stream_gets_each_stage_change_as_it_happens(database, topics):
     dashboard = dashboard_app(settings_for(DashboardSettings, database, topics))
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(dashboard.app, lifespan="off", log_level="warning"))
     events: list[tuple[str, dict]] = []
 
-    async def follow() -> None:
+    async def follow(base_url: str) -> None:
         async with (
-            httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as http,
+            httpx.AsyncClient(base_url=base_url, timeout=30) as http,
             http.stream("GET", "/live/stream", headers=MANAGER) as r,
         ):
             name = None
@@ -158,10 +153,12 @@ async def test_a_browser_stream_gets_each_stage_change_as_it_happens(database, t
                 elif line.startswith("data:"):
                     events.append((name, json.loads(line.split(":", 1)[1])))
 
-    async with running(dashboard), publisher(database.infra.kafka_bootstrap_servers) as send:
-        serving = asyncio.create_task(server.serve(sockets=[sock]))
-        await wait_until(lambda: server.started, what="the HTTP server listens")
-        following = asyncio.create_task(follow())
+    async with (
+        running(dashboard),
+        serving(dashboard) as base_url,
+        publisher(database.infra.kafka_bootstrap_servers) as send,
+    ):
+        following = asyncio.create_task(follow(base_url))
         try:
             await wait_until(lambda: events, what="the stream says it listens")
             case = uuid.uuid4()
@@ -172,8 +169,7 @@ async def test_a_browser_stream_gets_each_stage_change_as_it_happens(database, t
             )
         finally:
             following.cancel()
-            server.should_exit = True
-            await asyncio.gather(following, serving, return_exceptions=True)
+            await asyncio.gather(following, return_exceptions=True)
     assert events[0] == ("ready", {"listening": True})
     [(_, pushed)] = [e for e in events if e[0] == "stage"]
     assert pushed["stage"] == "admitted" and pushed["moved"] is True
