@@ -25,12 +25,11 @@ from homeward_shared.testing.infra import wait_until
 from homeward_shared.testing.kafka import TopicReader
 from homeward_shared.testing.plugin import running, settings_for
 
+from tests.integration.dashboard import MANAGER, empty_read_model
 from tests.integration.helpers import client, walk_in
 from tests.integration.serving import serving
 
 pytestmark = pytest.mark.integration
-
-MANAGER = {"x-actor-id": "u-manager-1", "x-actor-role": "manager"}
 
 
 def stage_event(case_id, stage, at, centre=None) -> Envelope:
@@ -78,6 +77,7 @@ async def test_dashboard_counts_what_happened_and_a_rebuild_gives_the_same_numbe
         client(intake) as ic,
         client(dashboard) as dc,
     ):
+        await empty_read_model(dashboard)
         walked_in = await walk_in(ic)  # reported, then rescued, by the real intake service
         admitted = stage_event(a, Stage.ADMITTED, now - timedelta(hours=1), centre="TD")
         for env in (

@@ -10,6 +10,7 @@ from homeward_intake.bootstrap import bootstrap as intake_app
 from homeward_intake.settings import IntakeSettings
 from homeward_shared.testing.plugin import running, settings_for
 
+from tests.integration.dashboard import empty_read_model
 from tests.integration.helpers import client, walk_in
 from tests.integration.serving import serving
 
@@ -32,6 +33,7 @@ async def test_a_walk_in_appears_on_the_live_page_without_a_reload(database, top
         client(intake) as ic,
         async_playwright() as pw,
     ):
+        await empty_read_model(dashboard)
         browser = await pw.chromium.launch(
             executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"]
         )
