@@ -5,7 +5,7 @@ SHELL := /bin/bash
 UV := python3 -m uv
 export UV_LINK_MODE := copy
 
-.PHONY: help setup infra-up infra-down infra-status run test test-unit lint format docs faults
+.PHONY: help setup infra-up infra-down infra-status browser run test test-unit lint format docs faults
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -23,10 +23,13 @@ infra-down: ## stop Kafka and PostgreSQL
 infra-status:
 	bash deploy/local/infra.sh status
 
+browser: ## Debian's chromium, for the dashboard page's browser test (installs it once)
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
 run: infra-up ## every service on fixed local ports; Ctrl-C stops them all
 	$(UV) run --frozen honcho -f deploy/local/Procfile -d . start
 
-test: infra-up ## every test: unit, wiring, and integration over the real broker and database
+test: infra-up browser ## every test: unit, wiring, integration over the real broker and database, browser
 	$(UV) run --frozen pytest
 
 test-unit: setup

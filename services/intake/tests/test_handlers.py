@@ -4,11 +4,17 @@ import uuid
 
 import pytest
 from homeward_intake.adapters.messages import translate
-from homeward_intake.domain.commands import RegisterSignal, RequestPlacement
-from homeward_intake.domain.model import PersonKnown, Signal
+from homeward_intake.adapters.repository import match_key
+from homeward_intake.domain.commands import (
+    CloseSignal,
+    RegisterSignal,
+    RequestPlacement,
+    RouteToInvestigation,
+)
+from homeward_intake.domain.model import ClosureReason, Establishment, Lead, PersonKnown, Signal
 from homeward_intake.service import handlers
 from homeward_shared.contracts import Topics
-from homeward_shared.contracts.handoffs import SignalSource, Urgency
+from homeward_shared.contracts.handoffs import EstablishmentKind, Indicator, SignalSource, Urgency
 from homeward_shared.domain import Conflict, NotFound
 from homeward_shared.personal import ReadPurpose
 from homeward_shared.testing.fakes import FakeUnitOfWork
@@ -48,10 +54,33 @@ class FakeSignals:
         return self.persons[signal.signal_id]
 
 
+class FakeLeads:
+    def __init__(self) -> None:
+        self.rows: dict[uuid.UUID, Lead] = {}
+
+    def match_key(self, establishment: Establishment) -> str:
+        return match_key(b"test-secret", establishment)
+
+    async def add(self, lead: Lead) -> bool:
+        if await self.open_for(lead.match_key):
+            return False
+        self.rows[lead.lead_id] = lead
+        return True
+
+    async def open_for(self, key: str, *, for_update: bool = False) -> Lead | None:
+        return next(
+            (x for x in self.rows.values() if x.match_key == key and x.status == "open"), None
+        )
+
+    async def save(self, lead: Lead) -> None:
+        self.rows[lead.lead_id] = lead
+
+
 class FakeIntakeUoW(FakeUnitOfWork):
     def __init__(self) -> None:
         super().__init__(translate, producer="intake")
         self.signals = FakeSignals()
+        self.leads = FakeLeads()
 
 
 def walk_in(key: str = "key-00000001", **kw) -> RegisterSignal:
@@ -123,3 +152,91 @@ async def test_reading_her_identity_is_audited():
     assert uow.audit_trail[-1].action == "personal_data_read"
     assert uow.audit_trail[-1].case_id == signal.case_id
     assert "Canary Name" not in str(uow.audit_trail[-1].detail)
+
+
+def hotline_tip(key: str) -> RegisterSignal:
+    return RegisterSignal(
+        idempotency_key=key, source=SignalSource.HOTLINE, urgency=Urgency.HIGH, needs_shelter=False
+    )
+
+
+def lead_on(signal_id: uuid.UUID, name: str, **kw) -> RouteToInvestigation:
+    values = {
+        "reason": "establishment_named",
+        "kind": EstablishmentKind.KARAOKE_BAR,
+        "province": "Phnom Penh",
+        "district": "Tuol Kork",
+        "urgency": Urgency.HIGH,
+        "persons_reported": 3,
+        "indicators": (Indicator.APPARENT_MINOR,),
+        "establishment_name": name,
+        "address": "Street-canary 12",
+    }
+    values.update(kw)
+    return RouteToInvestigation(signal_id=signal_id, **values)
+
+
+async def test_a_lead_goes_to_investigation_keyed_by_the_lead_without_the_place_name():
+    uow = FakeIntakeUoW()
+    signal, _ = await handlers.register_signal(hotline_tip("tip-00000001"), uow)
+    routed, lead, linked = await handlers.route_to_investigation(
+        lead_on(signal.signal_id, "Golden-canary KTV"), uow
+    )
+    assert not linked and routed.status == "routed_to_investigation"
+    assert routed.lead_id == lead.lead_id and routed.stage == "reported"
+    [env] = uow.published(TOPICS.lead_reported)
+    assert env.case_id == lead.lead_id == env.payload.lead_id
+    assert env.payload.persons_reported == 3 and env.payload.indicators == ["apparent_minor"]
+    assert env.correlation_id == signal.signal_id
+    assert "canary" not in env.model_dump_json()
+    assert len(uow.published(TOPICS.stage_changed)) == 1  # only "reported"
+
+
+async def test_a_second_signal_about_the_same_place_is_linked_not_duplicated():
+    uow = FakeIntakeUoW()
+    first, _ = await handlers.register_signal(hotline_tip("tip-00000001"), uow)
+    second, _ = await handlers.register_signal(hotline_tip("tip-00000002"), uow)
+    _, lead, _ = await handlers.route_to_investigation(lead_on(first.signal_id, "Golden KTV"), uow)
+    # Spelling noise in the name still meets the same place.
+    routed, again, linked = await handlers.route_to_investigation(
+        lead_on(
+            second.signal_id,
+            "  golden   k.t.v ",
+            persons_reported=5,
+            indicators=(Indicator.DEBT_BONDAGE,),
+        ),
+        uow,
+    )
+    assert linked and again.lead_id == lead.lead_id and routed.status == "linked_to_lead"
+    assert again.signals == 2 and again.persons_reported == 5
+    assert set(again.indicators) == {Indicator.APPARENT_MINOR, Indicator.DEBT_BONDAGE}
+    assert len(uow.published(TOPICS.lead_reported)) == 1
+    assert uow.audit_trail[-1].action == "signal_linked_to_lead"
+
+
+async def test_another_district_is_another_lead():
+    uow = FakeIntakeUoW()
+    a, _ = await handlers.register_signal(hotline_tip("tip-00000001"), uow)
+    b, _ = await handlers.register_signal(hotline_tip("tip-00000002"), uow)
+    await handlers.route_to_investigation(lead_on(a.signal_id, "Golden KTV"), uow)
+    _, _, linked = await handlers.route_to_investigation(
+        lead_on(b.signal_id, "Golden KTV", district="Daun Penh"), uow
+    )
+    assert not linked and len(uow.published(TOPICS.lead_reported)) == 2
+
+
+async def test_a_signal_that_needs_no_action_is_closed_with_its_reason():
+    uow = FakeIntakeUoW()
+    signal, _ = await handlers.register_signal(hotline_tip("tip-00000001"), uow)
+    closed = await handlers.close_signal(
+        CloseSignal(signal_id=signal.signal_id, reason=ClosureReason.NOT_TRAFFICKING), uow
+    )
+    assert closed.status == "closed" and closed.routing_reason == "not_trafficking"
+    last = uow.published(TOPICS.stage_changed)[-1]
+    assert last.payload.stage == "closed" and last.payload.reason == "not_trafficking"
+    with pytest.raises(Conflict):
+        await handlers.route_to_investigation(lead_on(signal.signal_id, "X"), uow)
+    with pytest.raises(Conflict):
+        await handlers.request_placement(
+            RequestPlacement(signal_id=signal.signal_id, reason="walk_in"), uow
+        )

@@ -15,9 +15,10 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def bootstrap(settings: IntakeSettings | None = None) -> Service[IntakeUnitOfWork]:
+    settings = settings or IntakeSettings()
     return build_service(
-        settings or IntakeSettings(),
-        uow_class=IntakeUnitOfWork,
+        settings,
+        uow_class=IntakeUnitOfWork.configured(lead_match_secret=settings.lead_match_secret),
         translate=translate,
         migrations=MIGRATIONS,
         routers=[router],

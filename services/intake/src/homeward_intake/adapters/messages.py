@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from homeward_shared.contracts import PlacementRequested, Topics
+from homeward_shared.contracts import LeadReported, PlacementRequested, Topics
 from homeward_shared.domain import DomainEvent
 from homeward_shared.messages import Outgoing
 
@@ -21,6 +21,21 @@ def translate(event: DomainEvent, topics: Topics) -> list[Outgoing]:
                     apparent_minor=event.apparent_minor,
                     children_with_her=event.children_with_her,
                     language=event.language,
+                ),
+            )
+        ]
+    if isinstance(event, events.LeadReported):
+        return [
+            Outgoing(
+                topics.lead_reported,
+                LeadReported(
+                    lead_id=event.lead_id,
+                    establishment_kind=event.establishment_kind,
+                    province=event.province,
+                    district=event.district,
+                    urgency=event.urgency,
+                    persons_reported=event.persons_reported,
+                    indicators=list(event.indicators),
                 ),
             )
         ]

@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import uuid
 from datetime import datetime
 
 import asyncpg
-from homeward_shared.contracts.handoffs import SignalSource, Urgency
+from homeward_shared.contracts.handoffs import EstablishmentKind, Indicator, SignalSource, Urgency
 from homeward_shared.crypto import Vault
 from homeward_shared.stages import Stage
 
-from homeward_intake.domain.model import PersonKnown, Signal, SignalStatus
+from homeward_intake.domain.model import (
+    Establishment,
+    Lead,
+    LeadStatus,
+    PersonKnown,
+    Signal,
+    SignalStatus,
+    normalised,
+)
 
 _PERSONAL = ("name", "aliases", "phone", "notes")
 
@@ -70,12 +80,13 @@ class SignalRepository:
 
     async def save(self, signal: Signal) -> None:
         await self._conn.execute(
-            "UPDATE intake.signals SET status = $2, stage = $3, routing_reason = $4"
-            " WHERE signal_id = $1",
+            "UPDATE intake.signals SET status = $2, stage = $3, routing_reason = $4,"
+            " lead_id = $5 WHERE signal_id = $1",
             signal.signal_id,
             signal.status.value,
             signal.stage.value,
             signal.routing_reason,
+            signal.lead_id,
         )
 
     async def open_person(self, signal: Signal) -> PersonKnown:
@@ -107,4 +118,101 @@ class SignalRepository:
             status=SignalStatus(row["status"]),
             stage=Stage(row["stage"]),
             routing_reason=row["routing_reason"],
+            lead_id=row["lead_id"],
+        )
+
+
+_SEALED_PLACE = ("name", "address")
+
+
+def match_key(secret: bytes, e: Establishment) -> str:
+    """Keyed, so that a reader of the table cannot test guessed names against it."""
+    parts = [e.kind.value, normalised(e.province), normalised(e.district), normalised(e.name)]
+    return hmac.new(secret, "\x1f".join(parts).encode(), hashlib.sha256).hexdigest()
+
+
+class LeadRepository:
+    def __init__(self, conn: asyncpg.Connection, vault: Vault, match_secret: bytes) -> None:
+        self._conn = conn
+        self._vault = vault
+        self._secret = match_secret
+
+    def match_key(self, establishment: Establishment) -> str:
+        return match_key(self._secret, establishment)
+
+    async def add(self, lead: Lead) -> bool:
+        """False if another open lead on the same place committed first."""
+        e = lead.establishment
+        sealed = [await self._vault.seal(lead.lead_id, f, getattr(e, f)) for f in _SEALED_PLACE]
+        result = await self._conn.execute(
+            "INSERT INTO intake.leads (lead_id, match_key, establishment_kind, province,"
+            " district, urgency, persons_reported, indicators, signals, status, opened_at,"
+            " opened_by, first_signal_id, name_sealed, address_sealed)"
+            " VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15)"
+            " ON CONFLICT (match_key) WHERE status = 'open' DO NOTHING",
+            lead.lead_id,
+            lead.match_key,
+            e.kind.value,
+            e.province,
+            e.district,
+            lead.urgency.value,
+            lead.persons_reported,
+            [i.value for i in lead.indicators],
+            lead.signals,
+            lead.status.value,
+            lead.opened_at,
+            lead.opened_by,
+            lead.first_signal_id,
+            *sealed,
+        )
+        return result.endswith(" 1")
+
+    async def open_for(self, key: str, *, for_update: bool = False) -> Lead | None:
+        lock = " FOR UPDATE" if for_update else ""
+        row = await self._conn.fetchrow(
+            "SELECT lead_id, match_key, establishment_kind, province, district, urgency,"
+            " persons_reported, indicators, signals, status, opened_at, opened_by,"
+            f" first_signal_id FROM intake.leads WHERE match_key = $1 AND status = 'open'{lock}",
+            key,
+        )
+        return self._load(row) if row else None
+
+    async def get(self, lead_id: uuid.UUID) -> Lead | None:
+        row = await self._conn.fetchrow(
+            "SELECT lead_id, match_key, establishment_kind, province, district, urgency,"
+            " persons_reported, indicators, signals, status, opened_at, opened_by,"
+            " first_signal_id FROM intake.leads WHERE lead_id = $1",
+            lead_id,
+        )
+        return self._load(row) if row else None
+
+    async def save(self, lead: Lead) -> None:
+        await self._conn.execute(
+            "UPDATE intake.leads SET signals = $2, persons_reported = $3, indicators = $4,"
+            " status = $5 WHERE lead_id = $1",
+            lead.lead_id,
+            lead.signals,
+            lead.persons_reported,
+            [i.value for i in lead.indicators],
+            lead.status.value,
+        )
+
+    @staticmethod
+    def _load(r: asyncpg.Record) -> Lead:
+        return Lead(
+            lead_id=r["lead_id"],
+            establishment=Establishment(
+                kind=EstablishmentKind(r["establishment_kind"]),
+                province=r["province"],
+                district=r["district"],
+            ),
+            match_key=r["match_key"],
+            urgency=Urgency(r["urgency"]),
+            persons_reported=r["persons_reported"],
+            indicators=tuple(Indicator(i) for i in r["indicators"]),
+            signals=r["signals"],
+            status=LeadStatus(r["status"]),
+            opened_at=r["opened_at"],
+            opened_by=r["opened_by"],
+            first_signal_id=r["first_signal_id"],
         )

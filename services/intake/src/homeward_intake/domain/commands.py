@@ -3,8 +3,10 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from homeward_shared.contracts.handoffs import SignalSource, Urgency
+from homeward_shared.contracts.handoffs import EstablishmentKind, Indicator, SignalSource, Urgency
 from homeward_shared.personal import personal, register_personal
+
+from homeward_intake.domain.model import ClosureReason
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -28,4 +30,26 @@ class RequestPlacement:
     reason: str
 
 
-register_personal(RegisterSignal)
+@dataclass(frozen=True, kw_only=True)
+class RouteToInvestigation:
+    """A signal that points at an establishment becomes (or joins) a lead."""
+
+    signal_id: uuid.UUID
+    reason: str
+    kind: EstablishmentKind
+    province: str
+    district: str | None
+    urgency: Urgency
+    persons_reported: int = 0
+    indicators: tuple[Indicator, ...] = ()
+    establishment_name: str | None = personal(default=None)
+    address: str | None = personal(default=None)
+
+
+@dataclass(frozen=True, kw_only=True)
+class CloseSignal:
+    signal_id: uuid.UUID
+    reason: ClosureReason
+
+
+register_personal(RegisterSignal, RouteToInvestigation)

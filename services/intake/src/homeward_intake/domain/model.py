@@ -6,12 +6,14 @@ them under the case's key before they reach the database.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from homeward_shared.contracts.handoffs import SignalSource, Urgency
+from homeward_shared.contracts.handoffs import EstablishmentKind, Indicator, SignalSource, Urgency
 from homeward_shared.domain import Aggregate, Conflict, StageEntered, utcnow
 from homeward_shared.personal import personal, register_personal
 from homeward_shared.stages import Stage
@@ -22,6 +24,25 @@ from homeward_intake.domain import events
 class SignalStatus(StrEnum):
     OPEN = "open"
     PLACEMENT_REQUESTED = "placement_requested"
+    ROUTED_TO_INVESTIGATION = "routed_to_investigation"
+    LINKED_TO_LEAD = "linked_to_lead"
+    CLOSED = "closed"
+
+
+class ClosureReason(StrEnum):
+    """Why a signal needs no action. Codes, so that no free text reaches the stage feed."""
+
+    NOT_TRAFFICKING = "not_trafficking"
+    INSUFFICIENT_INFORMATION = "insufficient_information"
+    DUPLICATE = "duplicate"
+    REFERRED_ELSEWHERE = "referred_elsewhere"
+    OUT_OF_AREA = "out_of_area"
+    UNFOUNDED = "unfounded"
+
+
+class LeadStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
 
 
 @dataclass(kw_only=True)
@@ -54,6 +75,7 @@ class Signal(Aggregate):
     status: SignalStatus = SignalStatus.OPEN
     stage: Stage = Stage.REPORTED
     routing_reason: str | None = None
+    lead_id: uuid.UUID | None = None
 
     def __post_init__(self) -> None:
         Aggregate.__init__(self)
@@ -76,6 +98,8 @@ class Signal(Aggregate):
         A clinic walk-in who decides to leave is rescued by walking in."""
         if self.status is SignalStatus.PLACEMENT_REQUESTED:
             raise Conflict(f"signal {self.signal_id} already requested a placement")
+        if self.status is SignalStatus.CLOSED:
+            raise Conflict(f"signal {self.signal_id} is closed")
         if not self.needs_shelter:
             raise Conflict(f"signal {self.signal_id} does not say she needs shelter")
         previous, self.stage = self.stage, Stage.RESCUED
@@ -103,3 +127,100 @@ class Signal(Aggregate):
                 occurred_at=now,
             )
         )
+
+    def route_to_lead(self, lead: Lead, reason: str, *, linked: bool) -> None:
+        """The signal points at an establishment: investigation follows it up through the
+        lead. Her case stays ``reported`` until an investigator identifies her."""
+        if self.status is not SignalStatus.OPEN:
+            raise Conflict(f"signal {self.signal_id} was routed already ({self.status.value})")
+        self.status = (
+            SignalStatus.LINKED_TO_LEAD if linked else SignalStatus.ROUTED_TO_INVESTIGATION
+        )
+        self.lead_id = lead.lead_id
+        self.routing_reason = reason
+
+    def close_without_action(self, reason: ClosureReason) -> None:
+        if self.status is not SignalStatus.OPEN:
+            raise Conflict(f"signal {self.signal_id} was routed already ({self.status.value})")
+        previous, self.stage = self.stage, Stage.CLOSED
+        self.status = SignalStatus.CLOSED
+        self.routing_reason = reason.value
+        self.record(
+            StageEntered(
+                case_id=self.case_id,
+                stage=Stage.CLOSED,
+                previous_stage=previous,
+                reason=reason.value,
+            )
+        )
+
+
+@dataclass(kw_only=True)
+class Establishment:
+    """Where a lead points. Kind and area are codes that may travel; the name and address
+    could lead a trafficker to an informant, so they are sealed like personal data."""
+
+    kind: EstablishmentKind
+    province: str
+    district: str | None
+    name: str | None = personal(default=None)
+    address: str | None = personal(default=None)
+
+
+register_personal(Establishment)
+
+
+def normalised(text: str | None) -> str:
+    """Case, width, spacing and punctuation dropped ("Golden K.T.V" is "golden ktv"), so
+    that two officers typing one place make one key."""
+    if not text:
+        return ""
+    return re.sub(r"[\W_]+", "", unicodedata.normalize("NFKC", text).casefold())
+
+
+@dataclass(kw_only=True, eq=False)
+class Lead(Aggregate):
+    """A lead on an establishment, handed to investigation. Keyed by its own id: it is about
+    a place, not yet a person. ``match_key`` (a keyed hash, see the repository) finds the
+    open lead a later signal about the same place belongs to."""
+
+    lead_id: uuid.UUID
+    establishment: Establishment
+    match_key: str
+    urgency: Urgency
+    persons_reported: int
+    indicators: tuple[Indicator, ...]
+    opened_at: datetime
+    opened_by: str
+    first_signal_id: uuid.UUID
+    signals: int = 1
+    status: LeadStatus = LeadStatus.OPEN
+
+    def __post_init__(self) -> None:
+        Aggregate.__init__(self)
+
+    @classmethod
+    def open(cls, **kwargs: object) -> Lead:
+        lead = cls(**kwargs)  # type: ignore[arg-type]
+        lead.record(
+            events.LeadReported(
+                case_id=lead.lead_id,
+                lead_id=lead.lead_id,
+                establishment_kind=lead.establishment.kind,
+                province=lead.establishment.province,
+                district=lead.establishment.district,
+                urgency=lead.urgency,
+                persons_reported=lead.persons_reported,
+                indicators=lead.indicators,
+                occurred_at=lead.opened_at,
+            )
+        )
+        return lead
+
+    def link(self, persons_reported: int, indicators: tuple[Indicator, ...]) -> None:
+        """A further signal about the same place: counted on the lead, not a second lead."""
+        if self.status is not LeadStatus.OPEN:
+            raise Conflict(f"lead {self.lead_id} is closed")
+        self.signals += 1
+        self.persons_reported = max(self.persons_reported, persons_reported)
+        self.indicators = tuple(dict.fromkeys((*self.indicators, *indicators)))

@@ -6,15 +6,20 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
-from homeward_shared.contracts.handoffs import SignalSource, Urgency
+from homeward_shared.contracts.handoffs import EstablishmentKind, Indicator, SignalSource, Urgency
 from homeward_shared.personal import PersonalField, ReadPurpose, register_personal
 from homeward_shared.runtime import ServiceDep, require_role
 from homeward_shared.stages import Stage
 from homeward_shared.uow import Actor
 from pydantic import BaseModel, ConfigDict, Field
 
-from homeward_intake.domain.commands import RegisterSignal, RequestPlacement
-from homeward_intake.domain.model import Signal
+from homeward_intake.domain.commands import (
+    CloseSignal,
+    RegisterSignal,
+    RequestPlacement,
+    RouteToInvestigation,
+)
+from homeward_intake.domain.model import ClosureReason, Signal
 from homeward_intake.service import handlers
 
 Staff = Annotated[Actor, require_role("intake")]
@@ -44,6 +49,35 @@ class PlacementIn(BaseModel):
     reason: str = Field(min_length=2, max_length=64, description="reason code")
 
 
+REASON_CODE = r"^[a-z][a-z0-9_]{1,63}$"
+
+
+class EstablishmentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: EstablishmentKind
+    province: str = Field(min_length=1, max_length=64)
+    district: str | None = Field(default=None, min_length=1, max_length=64)
+    name: str | None = PersonalField(None, max_length=200)
+    address: str | None = PersonalField(None, max_length=500)
+
+
+class LeadIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(pattern=REASON_CODE, description="reason code")
+    establishment: EstablishmentIn
+    urgency: Urgency
+    persons_reported: int = Field(default=0, ge=0, le=500)
+    indicators: list[Indicator] = Field(default_factory=list, max_length=16)
+
+
+class ClosureIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: ClosureReason
+
+
 class SignalOut(BaseModel):
     """No personal field: what any intake screen may show."""
 
@@ -55,6 +89,7 @@ class SignalOut(BaseModel):
     needs_shelter: bool
     status: str
     stage: Stage
+    lead_id: uuid.UUID | None = None
 
     @classmethod
     def of(cls, s: Signal) -> SignalOut:
@@ -67,7 +102,14 @@ class SignalOut(BaseModel):
             needs_shelter=s.needs_shelter,
             status=s.status.value,
             stage=s.stage,
+            lead_id=s.lead_id,
         )
+
+
+class RoutedOut(BaseModel):
+    signal: SignalOut
+    lead_id: uuid.UUID
+    linked: bool = Field(description="joined an open lead on the same place")
 
 
 class PersonOut(BaseModel):
@@ -77,7 +119,7 @@ class PersonOut(BaseModel):
     notes: str | None = PersonalField(None)
 
 
-register_personal(SignalIn, PersonOut)
+register_personal(SignalIn, PersonOut, EstablishmentIn)
 
 
 @router.post("/signals", status_code=201)
@@ -98,6 +140,39 @@ async def request_placement(
 ) -> SignalOut:
     signal = await handlers.request_placement(
         RequestPlacement(signal_id=signal_id, reason=body.reason), service.uow(actor)
+    )
+    return SignalOut.of(signal)
+
+
+@router.post("/signals/{signal_id}/lead", status_code=202)
+async def route_to_investigation(
+    signal_id: uuid.UUID, body: LeadIn, service: ServiceDep, actor: Staff
+) -> RoutedOut:
+    place = body.establishment
+    signal, lead, linked = await handlers.route_to_investigation(
+        RouteToInvestigation(
+            signal_id=signal_id,
+            reason=body.reason,
+            kind=place.kind,
+            province=place.province,
+            district=place.district,
+            urgency=body.urgency,
+            persons_reported=body.persons_reported,
+            indicators=tuple(body.indicators),
+            establishment_name=place.name,
+            address=place.address,
+        ),
+        service.uow(actor),
+    )
+    return RoutedOut(signal=SignalOut.of(signal), lead_id=lead.lead_id, linked=linked)
+
+
+@router.post("/signals/{signal_id}/closure")
+async def close_signal(
+    signal_id: uuid.UUID, body: ClosureIn, service: ServiceDep, actor: Staff
+) -> SignalOut:
+    signal = await handlers.close_signal(
+        CloseSignal(signal_id=signal_id, reason=body.reason), service.uow(actor)
     )
     return SignalOut.of(signal)
 

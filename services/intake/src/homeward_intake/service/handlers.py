@@ -9,8 +9,13 @@ from homeward_shared.domain import NotFound, utcnow
 from homeward_shared.personal import ReadPurpose
 from homeward_shared.uow import AbstractUnitOfWork
 
-from homeward_intake.domain.commands import RegisterSignal, RequestPlacement
-from homeward_intake.domain.model import PersonKnown, Signal
+from homeward_intake.domain.commands import (
+    CloseSignal,
+    RegisterSignal,
+    RequestPlacement,
+    RouteToInvestigation,
+)
+from homeward_intake.domain.model import Establishment, Lead, PersonKnown, Signal
 
 
 class Signals(Protocol):
@@ -22,8 +27,16 @@ class Signals(Protocol):
     async def open_person(self, signal: Signal) -> PersonKnown: ...
 
 
+class Leads(Protocol):
+    def match_key(self, establishment: Establishment) -> str: ...
+    async def add(self, lead: Lead) -> bool: ...
+    async def open_for(self, key: str, *, for_update: bool = False) -> Lead | None: ...
+    async def save(self, lead: Lead) -> None: ...
+
+
 class IntakeUoW(AbstractUnitOfWork):
     signals: Signals
+    leads: Leads
 
 
 async def register_signal(cmd: RegisterSignal, uow: IntakeUoW) -> tuple[Signal, bool]:
@@ -68,6 +81,73 @@ async def request_placement(cmd: RequestPlacement, uow: IntakeUoW) -> Signal:
         if signal is None:
             raise NotFound(f"signal {cmd.signal_id} does not exist")
         signal.request_placement(cmd.reason)
+        await uow.signals.save(signal)
+        uow.scope.correlation_id = signal.correlation_id
+        uow.track(signal)
+        await uow.commit()
+    return signal
+
+
+async def route_to_investigation(
+    cmd: RouteToInvestigation, uow: IntakeUoW
+) -> tuple[Signal, Lead, bool]:
+    """Hand a lead on an establishment to investigation (``LeadReported``), or link the
+    signal to the open lead on the same place so that investigators see one lead, not two.
+    Returns (signal, lead, linked)."""
+    async with uow:
+        signal = await uow.signals.get(cmd.signal_id, for_update=True)
+        if signal is None:
+            raise NotFound(f"signal {cmd.signal_id} does not exist")
+        place = Establishment(
+            kind=cmd.kind,
+            province=cmd.province,
+            district=cmd.district,
+            name=cmd.establishment_name,
+            address=cmd.address,
+        )
+        key = uow.leads.match_key(place)
+        lead = await uow.leads.open_for(key, for_update=True)
+        if lead is None:
+            lead = Lead.open(
+                lead_id=uuid.uuid4(),
+                establishment=place,
+                match_key=key,
+                urgency=cmd.urgency,
+                persons_reported=cmd.persons_reported,
+                indicators=cmd.indicators,
+                opened_at=utcnow(),
+                opened_by=str(uow.scope.actor),
+                first_signal_id=signal.signal_id,
+            )
+            if await uow.leads.add(lead):
+                linked = False
+            else:
+                # Another officer routed the same place a moment ago and committed first.
+                lead = await uow.leads.open_for(key, for_update=True)
+                assert lead is not None
+                linked = True
+        else:
+            linked = True
+        if linked:
+            lead.link(cmd.persons_reported, cmd.indicators)
+            await uow.leads.save(lead)
+            uow.audit("signal_linked_to_lead", signal.case_id, lead_id=str(lead.lead_id))
+        signal.route_to_lead(lead, cmd.reason, linked=linked)
+        await uow.signals.save(signal)
+        uow.scope.correlation_id = signal.correlation_id
+        uow.track(lead)
+        uow.track(signal)
+        await uow.commit()
+    return signal, lead, linked
+
+
+async def close_signal(cmd: CloseSignal, uow: IntakeUoW) -> Signal:
+    """A signal that needs no action is closed with a reason code (stage ``closed``)."""
+    async with uow:
+        signal = await uow.signals.get(cmd.signal_id, for_update=True)
+        if signal is None:
+            raise NotFound(f"signal {cmd.signal_id} does not exist")
+        signal.close_without_action(cmd.reason)
         await uow.signals.save(signal)
         uow.scope.correlation_id = signal.correlation_id
         uow.track(signal)

@@ -1,0 +1,12 @@
+from __future__ import annotations
+
+from homeward_shared.uow import PostgresUnitOfWork
+
+from homeward_dashboard.adapters.repository import CaseProgressRepository
+
+
+class DashboardUnitOfWork(PostgresUnitOfWork):
+    cases: CaseProgressRepository
+
+    def open_repositories(self) -> None:
+        self.cases = CaseProgressRepository(self.conn)

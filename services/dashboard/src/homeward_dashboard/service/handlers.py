@@ -1,0 +1,113 @@
+"""The dashboard's handlers: one transaction each, ``(cmd, uow)``."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from homeward_shared.stages import Stage
+from homeward_shared.uow import AbstractUnitOfWork
+
+from homeward_dashboard.domain.commands import RecordStageChange
+from homeward_dashboard.domain.model import (
+    CaseProgress,
+    Cell,
+    HandOffRule,
+    LateCase,
+    StageMove,
+    suppress,
+    suppress_one,
+)
+
+
+class Cases(Protocol):
+    async def get(self, case_id: uuid.UUID, *, for_update: bool = False) -> CaseProgress | None: ...
+    async def add(self, case: CaseProgress) -> bool: ...
+    async def save(self, case: CaseProgress) -> None: ...
+    async def entered(self, case_id: uuid.UUID, stage: Stage, at: datetime) -> None: ...
+    async def by_stage(self) -> dict[str, int]: ...
+    async def by_centre_and_stage(self) -> dict[str, dict[str, int]]: ...
+    async def entered_since(self, since: datetime) -> dict[str, int]: ...
+    async def waiting(self, rule: HandOffRule, before: datetime, limit: int) -> list[LateCase]: ...
+    async def reset(self, consumer: str) -> None: ...
+
+
+class DashboardUoW(AbstractUnitOfWork):
+    cases: Cases
+
+
+async def when_stage_changed_update_live_view(
+    cmd: RecordStageChange, uow: DashboardUoW
+) -> StageMove | None:
+    """Take one stage event into the live view. None if this event was taken in already."""
+    async with uow:
+        if not await uow.claim(cmd.received):
+            return None
+        case = await uow.cases.get(cmd.case_id, for_update=True)
+        if case is None:
+            case = CaseProgress.first(cmd.case_id, cmd.stage, cmd.occurred_at, cmd.centre)
+            moved = await uow.cases.add(case)
+            if not moved:
+                # A replay and the live consumer met on a new case: take the one that won.
+                case = await uow.cases.get(cmd.case_id, for_update=True)
+                assert case is not None
+        else:
+            moved = False
+        if not moved:
+            moved = case.apply(cmd.stage, cmd.occurred_at, cmd.centre)
+            await uow.cases.save(case)
+        await uow.cases.entered(cmd.case_id, cmd.stage, cmd.occurred_at)
+        await uow.commit()
+    return StageMove(stage=cmd.stage, moved=moved, occurred_at=cmd.occurred_at)
+
+
+@dataclass(frozen=True)
+class LiveView:
+    """Cells at or above the threshold are exact; smaller ones read "<threshold"."""
+
+    by_stage: dict[str, Cell]
+    by_centre: dict[str, dict[str, Cell]]
+    entered_today: dict[str, Cell]
+    cases: Cell
+    threshold: int
+
+
+def _all_stages(counts: dict[str, int]) -> dict[str, int]:
+    return {s.value: counts.get(s.value, 0) for s in Stage}
+
+
+async def live_view(uow: DashboardUoW, *, threshold: int, today_starts: datetime) -> LiveView:
+    async with uow:
+        by_stage = await uow.cases.by_stage()
+        by_centre = await uow.cases.by_centre_and_stage()
+        today = await uow.cases.entered_since(today_starts)
+    return LiveView(
+        by_stage=suppress(_all_stages(by_stage), threshold),
+        by_centre={
+            centre: suppress(_all_stages(counts), threshold)
+            for centre, counts in sorted(by_centre.items())
+        },
+        entered_today=suppress(_all_stages(today), threshold),
+        cases=suppress_one(sum(by_stage.values()), threshold),
+        threshold=threshold,
+    )
+
+
+async def exact_counts(uow: DashboardUoW) -> dict[str, int]:
+    """For the operator who rebuilds the view, never for a web page."""
+    async with uow:
+        return _all_stages(await uow.cases.by_stage())
+
+
+async def late_hand_offs(
+    uow: DashboardUoW, rules: tuple[HandOffRule, ...], *, now: datetime, limit: int
+) -> list[LateCase]:
+    """Cases handed on by one team and not yet taken in by the next within the rule's time,
+    the longest waiting first."""
+    async with uow:
+        late: list[LateCase] = []
+        for rule in rules:
+            late.extend(await uow.cases.waiting(rule, now - rule.within, limit))
+    return sorted(late, key=lambda c: c.since)[:limit]

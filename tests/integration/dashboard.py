@@ -1,0 +1,18 @@
+"""Steps the dashboard's tests share."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeward_dashboard.entrypoints.consumers import GROUP
+from homeward_shared.runtime import Service
+
+MANAGER = {"x-actor-id": "u-manager-1", "x-actor-role": "manager"}
+
+
+async def empty_read_model(dashboard: Service[Any]) -> None:
+    """The test session shares one database: counts start from what earlier tests left,
+    unless the read model is emptied first (as a rebuild does)."""
+    async with dashboard.uow(dashboard.system_actor) as uow:
+        await uow.cases.reset(GROUP)
+        await uow.commit()

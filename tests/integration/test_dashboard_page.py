@@ -1,0 +1,55 @@
+"""The live page in headless Chromium (Debian's package): a stage change made through a
+service's API appears on the page without a reload."""
+
+import shutil
+
+import pytest
+from homeward_dashboard.bootstrap import bootstrap as dashboard_app
+from homeward_dashboard.settings import DashboardSettings
+from homeward_intake.bootstrap import bootstrap as intake_app
+from homeward_intake.settings import IntakeSettings
+from homeward_shared.testing.plugin import running, settings_for
+
+from tests.integration.dashboard import empty_read_model
+from tests.integration.helpers import client, walk_in
+from tests.integration.serving import serving
+
+pytestmark = pytest.mark.integration
+
+CHROMIUM = shutil.which("chromium")
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="no chromium: `make browser` installs Debian's")
+async def test_a_walk_in_appears_on_the_live_page_without_a_reload(database, topics):
+    from playwright.async_api import async_playwright, expect
+
+    dashboard = dashboard_app(
+        settings_for(DashboardSettings, database, topics, small_cell_threshold=2)
+    )
+    intake = intake_app(settings_for(IntakeSettings, database, topics))
+    async with (
+        running(intake, dashboard),
+        serving(dashboard) as base_url,
+        client(intake) as ic,
+        async_playwright() as pw,
+    ):
+        await empty_read_model(dashboard)
+        browser = await pw.chromium.launch(
+            executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"]
+        )
+        try:
+            page = await browser.new_page()
+            await page.goto(base_url + "/")
+            await page.fill("#actor", "u-manager-1")
+            await page.click("#who button")
+            await expect(page.locator("#status")).to_have_text("live", timeout=15_000)
+            rescued = page.locator('#by-stage tr[data-stage="rescued"] td.n')
+            await expect(rescued).to_have_text("0", timeout=15_000)
+
+            await walk_in(ic)
+            await walk_in(ic)
+
+            await expect(rescued).to_have_text("2", timeout=15_000)
+            await expect(page.locator("#cases")).to_have_text("2")
+        finally:
+            await browser.close()
