@@ -4,6 +4,7 @@ percentiles, memory figures, JSON results and child processes."""
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import json
 import os
@@ -110,8 +111,13 @@ def percentiles(values_s: list[float]) -> dict[str, float | int]:
     def rank(p: float) -> float:
         return round(v[min(len(v) - 1, max(0, int(round(p * len(v))) - 1))] * 1000, 2)
 
-    return {"n": len(v), "p50": rank(0.50), "p95": rank(0.95), "p99": rank(0.99),
-            "max": round(v[-1] * 1000, 2)}
+    return {
+        "n": len(v),
+        "p50": rank(0.50),
+        "p95": rank(0.95),
+        "p99": rank(0.99),
+        "max": round(v[-1] * 1000, 2),
+    }
 
 
 def peak_rss_mb() -> float:
@@ -163,3 +169,31 @@ def arguments(description: str, **defaults: Any) -> argparse.Namespace:
     for name, value in defaults.items():
         p.add_argument(f"--{name.replace('_', '-')}", type=type(value), default=value)
     return p.parse_args()
+
+
+async def prefill(topic: str, envelopes: list[Envelope[Any]]) -> None:
+    """Publish hand-offs as intake's relay would (key = case id, the envelope's headers)."""
+    from aiokafka import AIOKafkaProducer
+
+    p = AIOKafkaProducer(bootstrap_servers=kafka(), acks="all", enable_idempotence=True)
+    await p.start()
+    try:
+        futures = [
+            await p.send(
+                topic,
+                e.model_dump_json().encode(),
+                key=str(e.case_id).encode(),
+                headers=[(k, v.encode()) for k, v in e.headers().items()],
+            )
+            for e in envelopes
+        ]
+        await asyncio.gather(*futures)
+    finally:
+        await p.stop()
+
+
+def rate(times: list[float]) -> float:
+    """Events per second between the first and the last of these moments."""
+    if len(times) < 2:
+        return 0.0
+    return round((len(times) - 1) / (max(times) - min(times)), 1)

@@ -107,9 +107,7 @@ async def measure(count: int = 20_000, rate: int = 100, seconds: float = 5.0) ->
             for i in range(n):
                 await asyncio.sleep(max(0.0, start + i / rate - time.perf_counter()))
                 key = str(uuid.uuid4()).encode()
-                futures.append(
-                    await p.send(topic, payloads[i % 200], key=key, headers=stamp())
-                )
+                futures.append(await p.send(topic, payloads[i % 200], key=key, headers=stamp()))
             await asyncio.gather(*futures)
             await receiver.until(1 + n, 30)
             steady = percentiles(receiver.latencies)
@@ -146,11 +144,15 @@ async def measure(count: int = 20_000, rate: int = 100, seconds: float = 5.0) ->
 def show(r: dict[str, Any]) -> None:
     s, t = r["saturation"], r["steady"]
     print(f"Kafka alone ({r['message_bytes']} B messages, acks=all, {r['partitions']} partitions)")
-    print(f"  saturation  {s['msgs_per_s']:>9.0f} msgs/s end to end"
-          f" (producer alone {s['produce_msgs_per_s']:.0f}/s, {s['messages']} messages)")
+    print(
+        f"  saturation  {s['msgs_per_s']:>9.0f} msgs/s end to end"
+        f" (producer alone {s['produce_msgs_per_s']:.0f}/s, {s['messages']} messages)"
+    )
     lat = t["latency_ms"]
-    print(f"  {t['rate']}/s       latency p50 {lat['p50']} ms  p95 {lat['p95']} ms"
-          f"  p99 {lat['p99']} ms  (n={lat['n']})")
+    print(
+        f"  {t['rate']}/s       latency p50 {lat['p50']} ms  p95 {lat['p95']} ms"
+        f"  p99 {lat['p99']} ms  (n={lat['n']})"
+    )
 
 
 def main() -> None:
