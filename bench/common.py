@@ -109,7 +109,7 @@ def percentiles(values_s: list[float]) -> dict[str, float | int]:
     v = sorted(values_s)
 
     def rank(p: float) -> float:
-        return round(v[min(len(v) - 1, max(0, int(round(p * len(v))) - 1))] * 1000, 2)
+        return round(v[min(len(v) - 1, max(0, round(p * len(v)) - 1))] * 1000, 2)
 
     return {
         "n": len(v),

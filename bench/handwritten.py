@@ -175,6 +175,7 @@ class HandWritten:
                 "UPDATE handwritten.outbox SET published_at = now() WHERE seq = ANY($1::bigint[])",
                 seqs,
             )
+            self._marks.task_done()
 
     async def until(self, count: int, within: float) -> None:
         deadline = time.perf_counter() + within
@@ -186,8 +187,7 @@ class HandWritten:
     async def stop(self) -> None:
         self._task.cancel()
         await asyncio.gather(self._task, return_exceptions=True)
-        while not self._marks.empty():
-            await asyncio.sleep(0.02)
+        await asyncio.wait_for(self._marks.join(), 15)
         self._marking.cancel()
         await asyncio.gather(self._marking, return_exceptions=True)
         await self.consumer.stop()
