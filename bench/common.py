@@ -1,0 +1,199 @@
+"""What every benchmark shares: infrastructure, throwaway databases and topics, the events,
+percentiles, memory figures, JSON results and child processes."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import resource
+import subprocess
+import sys
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from homeward_shared import provision
+from homeward_shared.contracts import PlacementRequested, Topics
+from homeward_shared.contracts.handoffs import SignalSource, Urgency
+from homeward_shared.envelope import Envelope
+from homeward_shared.testing.infra import InfraSettings
+from homeward_shared.testing.kafka import create_topics
+
+RESULTS = Path(__file__).parent / "results"
+PARTITIONS = 3  # as the test fixtures and the local broker's default
+
+
+def kafka() -> str:
+    return InfraSettings().kafka_bootstrap_servers
+
+
+def admin_dsn() -> str:
+    return InfraSettings().database_url
+
+
+def database_dsn(database: str) -> str:
+    """The admin login on the throwaway database."""
+    admin = admin_dsn()
+    return provision.dsn_with(
+        admin, user=provision._user(admin), password=provision._pw(admin), database=database
+    )
+
+
+@contextlib.asynccontextmanager
+async def throwaway_database() -> AsyncIterator[str]:
+    """A fresh database with a role and a schema per service; dropped afterwards."""
+    name = f"homeward_bench_{uuid.uuid4().hex[:10]}"
+    await provision.provision(admin_dsn(), name)
+    try:
+        yield name
+    finally:
+        await provision.drop(admin_dsn(), name)
+
+
+@contextlib.asynccontextmanager
+async def throwaway_topics(extra: list[str] = ()) -> AsyncIterator[Topics]:  # type: ignore[assignment]
+    """Topics of this run's own (every service topic and its dead-letter topic, plus
+    ``extra`` names under the same prefix); deleted afterwards."""
+    topics = Topics(prefix=f"bench{uuid.uuid4().hex[:10]}.")
+    names = topics.all() + [Topics.dead_letter(t) for t in topics.all()]
+    names += [f"{topics.prefix}{x}" for x in extra]
+    await create_topics(kafka(), names, partitions=PARTITIONS)
+    try:
+        yield topics
+    finally:
+        await delete_topics(names)
+
+
+async def delete_topics(names: list[str]) -> None:
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka())
+    await admin.start()
+    try:
+        with contextlib.suppress(Exception):
+            await admin.delete_topics(names)
+    finally:
+        await admin.close()
+
+
+def placement(case_id: uuid.UUID | None = None) -> Envelope[PlacementRequested]:
+    """A real intake -> recovery hand-off, as intake's outbox holds it."""
+    case_id = case_id or uuid.uuid4()
+    return Envelope.wrap(
+        PlacementRequested(
+            case_number=f"IN-2026-{uuid.uuid4().int % 10**6:06d}",
+            source=SignalSource.CLINIC_WALK_IN,
+            urgency=Urgency.HIGH,
+            language="km",
+        ),
+        case_id=case_id,
+        producer="intake",
+        correlation_id=uuid.uuid4(),
+        occurred_at=datetime.now(UTC),
+    )
+
+
+def envelope_size() -> int:
+    return len(placement().model_dump_json().encode())
+
+
+def percentiles(values_s: list[float]) -> dict[str, float | int]:
+    """p50 / p95 / p99 / max in milliseconds (nearest rank)."""
+    if not values_s:
+        return {"n": 0}
+    v = sorted(values_s)
+
+    def rank(p: float) -> float:
+        return round(v[min(len(v) - 1, max(0, round(p * len(v)) - 1))] * 1000, 2)
+
+    return {
+        "n": len(v),
+        "p50": rank(0.50),
+        "p95": rank(0.95),
+        "p99": rank(0.99),
+        "max": round(v[-1] * 1000, 2),
+    }
+
+
+def peak_rss_mb() -> float:
+    """The process's peak resident set (Linux reports kilobytes)."""
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def rss_mb() -> float:
+    with open("/proc/self/statm") as f:
+        pages = int(f.read().split()[1])
+    return round(pages * os.sysconf("SC_PAGE_SIZE") / 2**20, 1)
+
+
+def machine() -> dict[str, Any]:
+    return {
+        "cores": os.cpu_count(),
+        "load_1m": round(os.getloadavg()[0], 2),
+        "python": sys.version.split()[0],
+    }
+
+
+def write_result(name: str, data: dict[str, Any], path: str | None = None) -> Path:
+    RESULTS.mkdir(exist_ok=True)
+    out = Path(path) if path else RESULTS / f"{name}.json"
+    data = {"benchmark": name, "at": datetime.now(UTC).isoformat(), **machine(), **data}
+    out.write_text(json.dumps(data, indent=2, default=str) + "\n")
+    return out
+
+
+def child(module: str, *args: str, timeout: float = 120) -> dict[str, Any]:
+    """Run ``python -m module`` in its own process (so that its peak memory is its own) and
+    return the JSON it wrote. Its output goes to ours."""
+    RESULTS.mkdir(exist_ok=True)
+    out = RESULTS / f".{module.rsplit('.', 1)[-1]}.{uuid.uuid4().hex[:8]}.json"
+    try:
+        subprocess.run(  # noqa: S603 - our own interpreter and module
+            [sys.executable, "-m", module, "--json", str(out), *args],
+            check=True,
+            timeout=timeout,
+        )
+        return json.loads(out.read_text())
+    finally:
+        out.unlink(missing_ok=True)
+
+
+def arguments(description: str, **defaults: Any) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=description)
+    p.add_argument("--json", default=None, help="write the result here (default bench/results/)")
+    for name, value in defaults.items():
+        p.add_argument(f"--{name.replace('_', '-')}", type=type(value), default=value)
+    return p.parse_args()
+
+
+async def prefill(topic: str, envelopes: list[Envelope[Any]]) -> None:
+    """Publish hand-offs as intake's relay would (key = case id, the envelope's headers)."""
+    from aiokafka import AIOKafkaProducer
+
+    p = AIOKafkaProducer(bootstrap_servers=kafka(), acks="all", enable_idempotence=True)
+    await p.start()
+    try:
+        futures = [
+            await p.send(
+                topic,
+                e.model_dump_json().encode(),
+                key=str(e.case_id).encode(),
+                headers=[(k, v.encode()) for k, v in e.headers().items()],
+            )
+            for e in envelopes
+        ]
+        await asyncio.gather(*futures)
+    finally:
+        await p.stop()
+
+
+def rate(times: list[float]) -> float:
+    """Events per second between the first and the last of these moments."""
+    if len(times) < 2:
+        return 0.0
+    return round((len(times) - 1) / (max(times) - min(times)), 1)

@@ -1,0 +1,315 @@
+"""Raw baseline: the hand-off written by hand, the limit Homeward's design can approach.
+
+Raw aiokafka consumer -> per event one asyncpg transaction (inbox row, state change, outbox
+row) -> raw aiokafka producer for the outbox row, marked published once the broker confirmed
+-> Kafka offset committed after the transactions and the sends. One connection, events one
+at a time (as Homeward's subscriber takes them), the same envelopes, topics and partitions,
+and the kernel's own outbox and inbox tables and indexes.
+
+- saturation: N hand-offs waiting in the topic; events per second between the first and the
+  last downstream commit;
+- steady: upstream writes R hand-offs per second, each in a transaction with its outbox row
+  and published straight after the commit; latency from the upstream commit to the
+  downstream commit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from homeward_shared.db import migrate
+
+from bench.common import (
+    arguments,
+    database_dsn,
+    kafka,
+    peak_rss_mb,
+    percentiles,
+    placement,
+    prefill,
+    rate,
+    rss_mb,
+    throwaway_database,
+    throwaway_topics,
+    write_result,
+)
+
+NAME = "handwritten"
+NO_SERVICE_SQL = Path(__file__).parent  # migrate() applies the kernel's tables only
+
+STATE = """
+CREATE TABLE IF NOT EXISTS handwritten.cases (
+    case_id uuid PRIMARY KEY, case_number text NOT NULL, correlation_id uuid NOT NULL,
+    urgency text NOT NULL, stage text NOT NULL, received_at timestamptz NOT NULL
+)"""
+INBOX = (
+    "INSERT INTO handwritten.inbox"
+    " (consumer, event_id, event_type, topic, kafka_partition, kafka_offset)"
+    " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING true"
+)
+CHANGE = (
+    "INSERT INTO handwritten.cases (case_id, case_number, correlation_id, urgency, stage,"
+    " received_at) VALUES ($1, $2, $3, $4, 'admission_requested', now())"
+    " ON CONFLICT (case_id) DO NOTHING"
+)
+OUTBOX = (
+    "INSERT INTO {schema}.outbox"
+    " (event_id, aggregate_type, aggregate_id, event_type, topic, payload, headers)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb) RETURNING seq"
+)
+
+
+class HandWritten:
+    def __init__(self, dsn: str, topic: str, out_topic: str) -> None:
+        self.dsn, self.topic, self.out_topic = dsn, topic, out_topic
+        self.committed: dict[uuid.UUID, float] = {}
+        self.received: dict[uuid.UUID, float] = {}
+        self.rss: list[float] = []
+
+    async def start(self) -> None:
+        self.conn = await asyncpg.connect(self.dsn)
+        self.producer = AIOKafkaProducer(
+            bootstrap_servers=kafka(), acks="all", enable_idempotence=True, linger_ms=5
+        )
+        await self.producer.start()
+        self.consumer = AIOKafkaConsumer(
+            self.topic,
+            bootstrap_servers=kafka(),
+            group_id="handwritten",
+            auto_offset_reset="earliest",
+            enable_auto_commit=False,
+        )
+        await self.consumer.start()
+        self.marker = await asyncpg.connect(self.dsn)
+        self._marks: asyncio.Queue[tuple[list[Any], list[int]]] = asyncio.Queue()
+        self._task = asyncio.create_task(self._run())
+        self._marking = asyncio.create_task(self._mark())
+
+    async def _run(self) -> None:
+        outbox = OUTBOX.format(schema="handwritten")
+        while True:
+            batch = await self.consumer.getmany(timeout_ms=100, max_records=500)
+            got = time.perf_counter()
+            sends, seqs = [], []
+            for records in batch.values():
+                for r in records:
+                    env = json.loads(r.value)
+                    event_id = uuid.UUID(env["event_id"])
+                    case_id = uuid.UUID(env["case_id"])
+                    p = env["payload"]
+                    out = None
+                    async with self.conn.transaction():
+                        if await self.conn.fetchval(
+                            INBOX,
+                            "handwritten",
+                            event_id,
+                            env["event_type"],
+                            r.topic,
+                            r.partition,
+                            r.offset,
+                        ):
+                            await self.conn.execute(
+                                CHANGE,
+                                case_id,
+                                p["case_number"],
+                                uuid.UUID(env["correlation_id"]),
+                                p["urgency"],
+                            )
+                            out_id = uuid.uuid5(event_id, self.out_topic)
+                            out = json.dumps(
+                                {
+                                    "event_id": str(out_id),
+                                    "event_type": "bench.admission_requested",
+                                    "schema_version": 1,
+                                    "case_id": env["case_id"],
+                                    "occurred_at": env["occurred_at"],
+                                    "producer": "handwritten",
+                                    "correlation_id": env["correlation_id"],
+                                    "causation_id": env["event_id"],
+                                    "payload": {"case_number": p["case_number"]},
+                                }
+                            )
+                            headers = {"event_id": str(out_id)}
+                            seq = await self.conn.fetchval(
+                                outbox,
+                                out_id,
+                                self.out_topic,
+                                case_id,
+                                "bench.admission_requested",
+                                self.out_topic,
+                                out,
+                                json.dumps(headers),
+                            )
+                    self.committed[event_id] = time.perf_counter()
+                    self.received[event_id] = got
+                    if out is not None:
+                        sends.append(
+                            await self.producer.send(
+                                self.out_topic,
+                                out.encode(),
+                                key=r.key,
+                                headers=[(k, v.encode()) for k, v in headers.items()],
+                            )
+                        )
+                        seqs.append(seq)
+            if sends:
+                # The outbox rows are durable: the offset need not wait for the broker's
+                # confirmation; the rows are marked published when it arrives.
+                self._marks.put_nowait((sends, seqs))
+            if batch:
+                await self.consumer.commit()
+                self.rss.append(rss_mb())
+
+    async def _mark(self) -> None:
+        while True:
+            sends, seqs = await self._marks.get()
+            await asyncio.gather(*sends)
+            await self.marker.execute(
+                "UPDATE handwritten.outbox SET published_at = now() WHERE seq = ANY($1::bigint[])",
+                seqs,
+            )
+            self._marks.task_done()
+
+    async def until(self, count: int, within: float) -> None:
+        deadline = time.perf_counter() + within
+        while len(self.committed) < count:
+            if time.perf_counter() > deadline:
+                raise TimeoutError(f"{len(self.committed)} of {count} within {within}s")
+            await asyncio.sleep(0.02)
+
+    async def stop(self) -> None:
+        self._task.cancel()
+        await asyncio.gather(self._task, return_exceptions=True)
+        await asyncio.wait_for(self._marks.join(), 15)
+        self._marking.cancel()
+        await asyncio.gather(self._marking, return_exceptions=True)
+        await self.consumer.stop()
+        await self.producer.stop()
+        await self.conn.close()
+        await self.marker.close()
+
+
+class Upstream:
+    """Writes hand-offs at a steady rate: one transaction with the outbox row, then the send
+    straight after the commit (the fastest an outbox can hand on)."""
+
+    def __init__(self, dsn: str, topic: str) -> None:
+        self.dsn, self.topic = dsn, topic
+        self.committed: dict[uuid.UUID, float] = {}
+
+    async def run(self, per_second: int, seconds: float) -> None:
+        conn = await asyncpg.connect(self.dsn)
+        producer = AIOKafkaProducer(
+            bootstrap_servers=kafka(), acks="all", enable_idempotence=True, linger_ms=5
+        )
+        await producer.start()
+        outbox = OUTBOX.format(schema="upstream")
+        try:
+            n = int(per_second * seconds)
+            start = time.perf_counter()
+            sends = []
+            for i in range(n):
+                await asyncio.sleep(max(0.0, start + i / per_second - time.perf_counter()))
+                env = placement()
+                body, headers = env.model_dump_json(), env.headers()
+                async with conn.transaction():
+                    await conn.fetchval(
+                        outbox,
+                        env.event_id,
+                        self.topic,
+                        env.case_id,
+                        env.event_type,
+                        self.topic,
+                        body,
+                        json.dumps(headers),
+                    )
+                self.committed[env.event_id] = time.perf_counter()
+                sends.append(
+                    await producer.send(
+                        self.topic,
+                        body.encode(),
+                        key=str(env.case_id).encode(),
+                        headers=[(k, v.encode()) for k, v in headers.items()],
+                    )
+                )
+            await asyncio.gather(*sends)
+        finally:
+            await producer.stop()
+            await conn.close()
+
+
+def latencies(upstream: dict[uuid.UUID, float], downstream: dict[uuid.UUID, float]) -> list[float]:
+    return [downstream[k] - t for k, t in upstream.items() if k in downstream]
+
+
+async def measure(
+    count: int = 2000, per_second: int = 100, seconds: float = 10.0
+) -> dict[str, Any]:
+    async with throwaway_database() as db, throwaway_topics(extra=["handwritten.out"]) as topics:
+        dsn = database_dsn(db)
+        conn = await asyncpg.connect(dsn)
+        try:
+            for schema in ("handwritten", "upstream"):
+                await conn.execute(f"CREATE SCHEMA {schema}")
+                await migrate(dsn, schema, NO_SERVICE_SQL)
+            await conn.execute(STATE)
+        finally:
+            await conn.close()
+        topic = topics.placement_requested
+        await prefill(topic, [placement() for _ in range(count)])
+        hw = HandWritten(dsn, topic, f"{topics.prefix}handwritten.out")
+        await hw.start()
+        try:
+            await hw.until(count, 90)
+            saturated = rate(list(hw.committed.values()))
+            up = Upstream(dsn, topic)
+            await up.run(per_second, seconds)
+            await hw.until(count + len(up.committed), 30)
+            steady = percentiles(latencies(up.committed, hw.committed))
+            received = percentiles(latencies(up.committed, hw.received))
+        finally:
+            await hw.stop()
+    rss_during = hw.rss
+    return {
+        "saturation": {"events": count, "events_per_s": saturated},
+        "steady": {
+            "rate": per_second,
+            "seconds": seconds,
+            "latency_ms": steady,
+            "to_consumer_ms": received,
+        },
+        "rss_mb": {"first_batch": rss_during[0], "last_batch": rss_during[-1]},
+        "peak_rss_mb": peak_rss_mb(),
+    }
+
+
+def show(r: dict[str, Any]) -> None:
+    s, t, lat = r["saturation"], r["steady"], r["steady"]["latency_ms"]
+    print("Hand-written hand-off (raw aiokafka -> asyncpg transaction per event -> aiokafka)")
+    print(f"  saturation  {s['events_per_s']:>9.0f} events/s ({s['events']} events)")
+    print(
+        f"  {t['rate']}/s       latency p50 {lat['p50']} ms  p95 {lat['p95']} ms"
+        f"  p99 {lat['p99']} ms  (n={lat['n']}, upstream commit -> downstream commit)"
+    )
+    print(
+        f"  memory      peak {r['peak_rss_mb']} MB; RSS first batch {r['rss_mb']['first_batch']}"
+        f" MB, last {r['rss_mb']['last_batch']} MB"
+    )
+
+
+def main() -> None:
+    a = arguments(__doc__.splitlines()[0], count=2000, rate=100, seconds=10.0)
+    result = asyncio.run(measure(a.count, a.rate, a.seconds))
+    show(result)
+    print(f"  -> {write_result(NAME, result, a.json)}")
+
+
+if __name__ == "__main__":
+    main()
