@@ -39,7 +39,13 @@ from homeward_shared.testing.kafka import create_topics, delete_topics
 SERVICES = ("intake", "recovery", "reintegration")
 EXPECTED_STAGES = ["reported", "rescued", "admitted", "ready_for_reintegration", "resettled"]
 INTAKE = {"x-actor-id": "u-faults", "x-actor-role": "intake"}
-CENTRE = {"x-actor-id": "u-faults", "x-actor-role": "centre_staff"}
+CENTRES = ("TD", "KC", "SR")
+
+
+def centre_staff(centre: str) -> dict[str, str]:
+    return {"x-actor-id": "u-faults", "x-actor-role": "centre_staff", "x-actor-centre": centre}
+
+
 REINTEGRATION = {"x-actor-id": "u-faults", "x-actor-role": "reintegration"}
 
 
@@ -161,21 +167,29 @@ async def one_case(run: Run, c: httpx.AsyncClient, procs: dict[str, Proc], i: in
     )
 
     async def queued():
-        r = await c.get(f"{recovery}/admission-requests", headers=CENTRE, timeout=10)
-        if r.status_code != 200:
-            return None
-        return next((q for q in r.json() if q["case_id"] == case_id), None)
+        # Staff see their own centre's queue; the request waits in the proposed centre's.
+        for centre in CENTRES:
+            r = await c.get(
+                f"{recovery}/admission-requests", headers=centre_staff(centre), timeout=10
+            )
+            if r.status_code == 200:
+                found = next((q for q in r.json() if q["case_id"] == case_id), None)
+                if found:
+                    return found
+        return None
 
     request = await poll(run, queued, f"{case_id} reaches recovery")
+    centre = request["proposed_centre"] or "TD"
+    staff = centre_staff(centre)
     await call(
         run,
         c,
         "POST",
         f"{recovery}/admissions",
-        headers=CENTRE,
+        headers=staff,
         json={
             "case_id": case_id,
-            "centre": request["proposed_centre"] or "TD",
+            "centre": centre,
             "informed_consent": True,
             "house_rules_accepted": True,
             "consent_given_on": "2026-11-24",
@@ -188,7 +202,7 @@ async def one_case(run: Run, c: httpx.AsyncClient, procs: dict[str, Proc], i: in
         c,
         "POST",
         f"{recovery}/residents/{case_id}/reintegration-handoff",
-        headers=CENTRE,
+        headers=staff,
         json={"skills": ["weaving"], "wishes_to_return_home": True},
         ok=(202, 409),
     )
@@ -198,6 +212,33 @@ async def one_case(run: Run, c: httpx.AsyncClient, procs: dict[str, Proc], i: in
         return r.status_code == 200
 
     await poll(run, handed_on, f"{case_id} reaches reintegration")
+    # Her family traced and assessed with her; retries carry the same idempotency keys.
+    for step, body in (
+        (
+            "family-contacts",
+            {"kind": "tracing_attempt", "happened_on": "2026-11-20", "result": "found"},
+        ),
+        (
+            "assessments",
+            {
+                "assessed_on": "2026-11-21",
+                "her_wish": "reunification",
+                "market_opportunities": "good",
+                "family_conditions": "good",
+                "skills_fit": True,
+                "wants_business": True,
+            },
+        ),
+    ):
+        await call(
+            run,
+            c,
+            "POST",
+            f"{reint}/cases/{case_id}/{step}",
+            headers=REINTEGRATION,
+            json={"idempotency_key": f"{key}-{step}", **body},
+            ok=(200, 201, 409),
+        )
     await call(
         run,
         c,
