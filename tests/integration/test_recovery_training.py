@@ -198,6 +198,31 @@ async def test_a_resident_completes_sewing_is_certified_and_reintegration_receiv
         assert len(record["internships"]) == 1 and len(record["study_tours"]) == 1
         assert CANARY not in json.dumps(record)
 
+        # Education: a class, a month's attendance corrected, the level she reached.
+        r = await c.post(
+            f"{base}/education",
+            headers=SR,
+            json={"subject": "english", "level": "a1", "started_on": day(-40)},
+        )
+        assert r.status_code == 201, r.text
+        klass = f"{base}/education/{r.json()['class_id']}"
+        month = (TODAY - timedelta(days=35)).replace(day=1).isoformat()
+        for attended in (7, 9):
+            r = await c.post(
+                f"{klass}/attendance",
+                headers=SR,
+                json={"month": month, "attended": attended, "held": 10, "level": "a2"},
+            )
+            assert r.status_code == 200, r.text
+        r = await c.post(
+            f"{klass}/attendance",
+            headers=SR,
+            json={"month": month, "attended": 11, "held": 10, "level": "a2"},
+        )
+        assert r.status_code == 422, r.text
+        [english] = (await c.get(f"{base}/education", headers=SR)).json()
+        assert (english["level"], english["attendance_rate"]) == ("a2", 0.9)
+
         r = await c.post(
             f"{base}/reintegration-handoff",
             headers=SR,

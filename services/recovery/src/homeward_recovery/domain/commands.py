@@ -8,6 +8,7 @@ from homeward_shared.contracts.handoffs import SignalSource, Urgency
 from homeward_shared.uow import Received
 
 from homeward_recovery.domain.care import AssessmentKind, AssessorRole, CareArea, ReviewOutcome
+from homeward_recovery.domain.education import Subject
 from homeward_recovery.domain.model import Identity, LeaveReason, RequestOrigin
 from homeward_recovery.domain.training import Trade
 
@@ -160,3 +161,31 @@ class RecordStudyTour:
     acting_centre: str
     toured_on: date
     trades: tuple[Trade, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class StartClass:
+    case_id: uuid.UUID
+    acting_centre: str
+    subject: Subject
+    level: str
+    started_on: date
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordAttendance:
+    case_id: uuid.UUID
+    class_id: uuid.UUID
+    acting_centre: str
+    month: date
+    attended: int
+    held: int
+    level: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class EndClass:
+    case_id: uuid.UUID
+    class_id: uuid.UUID
+    acting_centre: str
+    on: date

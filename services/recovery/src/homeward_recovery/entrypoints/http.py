@@ -29,18 +29,22 @@ from homeward_recovery.domain.commands import (
     CertifyTrainee,
     CompleteTraining,
     ConfigureCentre,
+    EndClass,
     Enrol,
     HandToReintegration,
     ReceiveTransfer,
     RecordAssessment,
+    RecordAttendance,
     RecordDeparture,
     RecordInternship,
     RecordStudyTour,
     RequestTransfer,
     ReviewCareGoal,
     SetCareGoal,
+    StartClass,
     WithdrawTraining,
 )
+from homeward_recovery.domain.education import EducationClass, Subject
 from homeward_recovery.domain.model import (
     AdmissionRequest,
     Centre,
@@ -394,6 +398,67 @@ class TrainingOut(BaseModel):
     enrolments: list[EnrolmentOut]
     internships: list[InternshipOut]
     study_tours: list[StudyTourOut]
+
+
+LEVEL = Field(min_length=1, max_length=32, description="level code, e.g. a1 or grade_4")
+
+
+class ClassIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    subject: Subject
+    level: str = LEVEL
+    started_on: date
+
+
+class AttendanceIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    month: date = Field(description="the first day of the month")
+    attended: int = Field(ge=0, le=400)
+    held: int = Field(ge=0, le=400)
+    level: str = LEVEL
+
+
+class ClassEndIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    on: date
+
+
+class MonthOut(BaseModel):
+    month: date
+    attended: int
+    held: int
+    level: str
+
+
+class ClassOut(BaseModel):
+    class_id: uuid.UUID
+    subject: Subject
+    centre: str
+    level: str
+    started_on: date
+    ended_on: date | None
+    attendance_rate: float | None = Field(description="sessions attended over held, all months")
+    months: list[MonthOut]
+
+    @classmethod
+    def of(cls, c: EducationClass) -> ClassOut:
+        held = sum(m.held for m in c.months)
+        return cls(
+            class_id=c.class_id,
+            subject=c.subject,
+            centre=c.centre,
+            level=c.level,
+            started_on=c.started_on,
+            ended_on=c.ended_on,
+            attendance_rate=round(sum(m.attended for m in c.months) / held, 3) if held else None,
+            months=[
+                MonthOut(month=m.month, attended=m.attended, held=m.held, level=m.level)
+                for m in sorted(c.months, key=lambda m: m.month)
+            ],
+        )
 
 
 register_personal(IdentityIn, IdentityOut, AssessmentIn, AssessmentOut, GoalIn, GoalOut)
@@ -778,3 +843,68 @@ async def training_record(case_id: uuid.UUID, service: ServiceDep, staff: AtCent
             for t in tours
         ],
     )
+
+
+@router.post("/residents/{case_id}/education", status_code=201, tags=["education"])
+async def start_class(
+    case_id: uuid.UUID, body: ClassIn, service: ServiceDep, staff: AtCentre
+) -> ClassOut:
+    """Basic literacy and maths, Khmer, English, computer classes, or a nearby state school."""
+    c = await handlers.start_class(
+        StartClass(
+            case_id=case_id,
+            acting_centre=staff.centre,
+            subject=body.subject,
+            level=body.level,
+            started_on=body.started_on,
+        ),
+        service.uow(staff.actor),
+    )
+    return ClassOut.of(c)
+
+
+@router.post("/residents/{case_id}/education/{class_id}/attendance", tags=["education"])
+async def record_attendance(
+    case_id: uuid.UUID,
+    class_id: uuid.UUID,
+    body: AttendanceIn,
+    service: ServiceDep,
+    staff: AtCentre,
+) -> ClassOut:
+    """A month's attendance and the level reached; recording a month again corrects it."""
+    c = await handlers.record_attendance(
+        RecordAttendance(
+            case_id=case_id,
+            class_id=class_id,
+            acting_centre=staff.centre,
+            month=body.month,
+            attended=body.attended,
+            held=body.held,
+            level=body.level,
+        ),
+        service.uow(staff.actor),
+    )
+    return ClassOut.of(c)
+
+
+@router.post("/residents/{case_id}/education/{class_id}/end", tags=["education"])
+async def end_class(
+    case_id: uuid.UUID,
+    class_id: uuid.UUID,
+    body: ClassEndIn,
+    service: ServiceDep,
+    staff: AtCentre,
+) -> ClassOut:
+    c = await handlers.end_class(
+        EndClass(case_id=case_id, class_id=class_id, acting_centre=staff.centre, on=body.on),
+        service.uow(staff.actor),
+    )
+    return ClassOut.of(c)
+
+
+@router.get("/residents/{case_id}/education", tags=["education"])
+async def education_record(
+    case_id: uuid.UUID, service: ServiceDep, staff: AtCentre
+) -> list[ClassOut]:
+    classes = await handlers.education_record(case_id, staff.centre, service.uow(staff.actor))
+    return [ClassOut.of(c) for c in classes]
