@@ -15,6 +15,7 @@ from homeward_recovery.domain.care import (
     AssessorRole,
     CareArea,
     CareGoal,
+    Child,
     GoalStatus,
 )
 from homeward_recovery.domain.education import EducationClass, MonthAttended, Subject
@@ -113,6 +114,43 @@ class CareRepository:
             g.status.value,
             g.last_reviewed_on,
         )
+
+    async def add_child(self, child: Child) -> None:
+        await self._conn.execute(
+            "INSERT INTO recovery.children (child_id, case_id, centre, registered_on,"
+            " in_childcare, name_sealed, birth_date_sealed) VALUES ($1,$2,$3,$4,$5,$6,$7)",
+            child.child_id,
+            child.case_id,
+            child.centre,
+            child.registered_on,
+            child.in_childcare,
+            await self._vault.seal(child.case_id, "child_name", child.name),
+            await self._vault.seal(child.case_id, "child_birth_date", child.birth_date),
+        )
+
+    async def children(self, case_id: uuid.UUID, *, with_identity: bool) -> list[Child]:
+        rows = await self._conn.fetch(
+            "SELECT * FROM recovery.children WHERE case_id = $1 ORDER BY registered_on, child_id",
+            case_id,
+        )
+        out = []
+        for r in rows:
+            name = birth = None
+            if with_identity:
+                name = await self._vault.open(case_id, "child_name", r["name_sealed"])
+                birth = await self._vault.open(case_id, "child_birth_date", r["birth_date_sealed"])
+            out.append(
+                Child(
+                    child_id=r["child_id"],
+                    case_id=r["case_id"],
+                    centre=r["centre"],
+                    registered_on=r["registered_on"],
+                    in_childcare=r["in_childcare"],
+                    name=name,
+                    birth_date=birth,
+                )
+            )
+        return out
 
     async def reviews_due(self, centre: str, by: date) -> list[CareGoal]:
         """Open goals of the centre's residents due for review by a date; no wording."""

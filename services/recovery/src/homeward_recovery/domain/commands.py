@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from homeward_shared.contracts.handoffs import SignalSource, Urgency
+from homeward_shared.personal import personal
 from homeward_shared.uow import Received
 
 from homeward_recovery.domain.care import AssessmentKind, AssessorRole, CareArea, ReviewOutcome
@@ -189,3 +190,12 @@ class EndClass:
     class_id: uuid.UUID
     acting_centre: str
     on: date
+
+
+@dataclass(frozen=True, kw_only=True)
+class RegisterChild:
+    case_id: uuid.UUID
+    acting_centre: str
+    in_childcare: bool
+    name: str | None = personal(default=None)
+    birth_date: str | None = personal(default=None)

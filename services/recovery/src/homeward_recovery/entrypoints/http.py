@@ -21,6 +21,7 @@ from homeward_recovery.domain.care import (
     AssessorRole,
     CareArea,
     CareGoal,
+    Child,
     GoalStatus,
     ReviewOutcome,
 )
@@ -38,6 +39,7 @@ from homeward_recovery.domain.commands import (
     RecordDeparture,
     RecordInternship,
     RecordStudyTour,
+    RegisterChild,
     RequestTransfer,
     ReviewCareGoal,
     SetCareGoal,
@@ -461,6 +463,35 @@ class ClassOut(BaseModel):
         )
 
 
+class ChildIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    in_childcare: bool
+    name: str | None = PersonalField(None, max_length=200)
+    birth_date: str | None = PersonalField(None, max_length=20)
+
+
+class ChildOut(BaseModel):
+    child_id: uuid.UUID
+    centre: str
+    registered_on: date
+    in_childcare: bool
+    name: str | None = PersonalField(None)
+    birth_date: str | None = PersonalField(None)
+
+    @classmethod
+    def of(cls, c: Child) -> ChildOut:
+        return cls(
+            child_id=c.child_id,
+            centre=c.centre,
+            registered_on=c.registered_on,
+            in_childcare=c.in_childcare,
+            name=c.name,
+            birth_date=c.birth_date,
+        )
+
+
+register_personal(ChildIn, ChildOut)
 register_personal(IdentityIn, IdentityOut, AssessmentIn, AssessmentOut, GoalIn, GoalOut)
 register_personal(InternshipIn)
 
@@ -908,3 +939,34 @@ async def education_record(
 ) -> list[ClassOut]:
     classes = await handlers.education_record(case_id, staff.centre, service.uow(staff.actor))
     return [ClassOut.of(c) for c in classes]
+
+
+@router.post("/residents/{case_id}/children", status_code=201, tags=["care"])
+async def register_child(
+    case_id: uuid.UUID, body: ChildIn, service: ServiceDep, staff: AtCentre
+) -> ChildOut:
+    """A child staying with her; in child care only where the centre has it (422)."""
+    child = await handlers.register_child(
+        RegisterChild(
+            case_id=case_id,
+            acting_centre=staff.centre,
+            in_childcare=body.in_childcare,
+            name=body.name,
+            birth_date=body.birth_date,
+        ),
+        service.uow(staff.actor),
+    )
+    return ChildOut.of(child).model_copy(update={"name": None, "birth_date": None})
+
+
+@router.get("/residents/{case_id}/children", tags=["care"])
+async def children(
+    case_id: uuid.UUID,
+    service: ServiceDep,
+    staff: AtCentre,
+    purpose: Annotated[
+        ReadPurpose | None, Query(description="give one to read who they are (audited)")
+    ] = None,
+) -> list[ChildOut]:
+    found = await handlers.children(case_id, staff.centre, purpose, service.uow(staff.actor))
+    return [ChildOut.of(c) for c in found]

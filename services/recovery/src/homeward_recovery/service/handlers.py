@@ -14,7 +14,7 @@ from homeward_shared.domain import Conflict, DomainError, NotFound, utcnow
 from homeward_shared.personal import ReadPurpose
 from homeward_shared.uow import AbstractUnitOfWork
 
-from homeward_recovery.domain.care import Assessment, CareGoal
+from homeward_recovery.domain.care import Assessment, CareGoal, Child
 from homeward_recovery.domain.commands import (
     AdmitResident,
     CertifyTrainee,
@@ -30,6 +30,7 @@ from homeward_recovery.domain.commands import (
     RecordDeparture,
     RecordInternship,
     RecordStudyTour,
+    RegisterChild,
     RequestTransfer,
     ReviewCareGoal,
     SetCareGoal,
@@ -87,6 +88,8 @@ class Care(Protocol):
     async def goals(self, case_id: uuid.UUID) -> list[CareGoal]: ...
     async def save_goal(self, g: CareGoal) -> None: ...
     async def reviews_due(self, centre: str, by: date) -> list[CareGoal]: ...
+    async def add_child(self, child: Child) -> None: ...
+    async def children(self, case_id: uuid.UUID, *, with_identity: bool) -> list[Child]: ...
 
 
 class Training(Protocol):
@@ -673,3 +676,44 @@ async def education_record(
     async with uow:
         await _resident_in_scope(uow, case_id, centre)
         return await uow.education.of_case(case_id)
+
+
+async def register_child(cmd: RegisterChild, uow: RecoveryUoW) -> Child:
+    """A child staying with her; child care only where the centre has it."""
+    async with uow:
+        resident = await _resident_in_scope(uow, cmd.case_id, cmd.acting_centre, for_update=True)
+        resident.require_resident()
+        centre = await uow.centres.get(resident.centre)
+        assert centre is not None, "residents.centre references recovery.centres"
+        if cmd.in_childcare and not centre.childcare:
+            raise DomainError(f"centre {centre.code} has no child care")
+        child = Child(
+            child_id=uuid.uuid4(),
+            case_id=cmd.case_id,
+            centre=resident.centre,
+            registered_on=_today_somewhere(),
+            in_childcare=cmd.in_childcare,
+            name=cmd.name,
+            birth_date=cmd.birth_date,
+        )
+        await uow.care.add_child(child)
+        uow.audit(
+            "child_registered",
+            cmd.case_id,
+            child_id=str(child.child_id),
+            in_childcare=cmd.in_childcare,
+        )
+        await uow.commit()
+    return child
+
+
+async def children(
+    case_id: uuid.UUID, centre: str, purpose: ReadPurpose | None, uow: RecoveryUoW
+) -> list[Child]:
+    async with uow:
+        await _resident_in_scope(uow, case_id, centre)
+        found = await uow.care.children(case_id, with_identity=purpose is not None)
+        if purpose is not None:
+            uow.audit("personal_data_read", case_id, purpose=purpose.value, record="children")
+            await uow.commit()
+    return found
