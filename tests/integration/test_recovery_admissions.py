@@ -328,3 +328,54 @@ async def test_two_staff_admitting_at_once_to_the_last_place_admit_one(database,
         r = await c.get("/centres", headers=staff(small))
         [house] = [x for x in r.json() if x["code"] == small]
         assert house["residents"] == 1
+
+
+async def test_a_raid_of_sixty_rescues_with_redeliveries_queues_each_woman_once(database, topics):
+    """One raid freed 83 women and girls (DOMAIN.md): many hand-offs at once, some delivered
+    twice, each makes exactly one request."""
+    recovery = recovery_app(settings_for(RecoverySettings, database, topics))
+    bootstrap = database.infra.kafka_bootstrap_servers
+    operation = uuid.uuid4()
+    envs = [
+        envelope(
+            PersonRescued(
+                case_number=case_number(),
+                operation_id=operation,
+                urgency=Urgency.IMMEDIATE,
+                apparent_minor=i % 3 == 0,
+            ),
+            uuid.uuid4(),
+            "investigation",
+        )
+        for i in range(60)
+    ]
+    ids = [e.case_id for e in envs]
+    async with running(recovery):
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        await publish(bootstrap, topics.person_rescued, *envs, *envs[::4])
+
+        async def all_queued():
+            async with recovery.pool.acquire() as conn:
+                n = await conn.fetchval(
+                    "SELECT count(*) FROM recovery.admission_requests"
+                    " WHERE case_id = ANY($1::uuid[])",
+                    ids,
+                )
+                claimed = await conn.fetchval(
+                    "SELECT count(*) FROM recovery.audit WHERE case_id = ANY($1::uuid[])"
+                    " AND action = 'admission_request_opened'",
+                    ids,
+                )
+                return n == 60 and claimed == 60
+
+        await wait_until(all_queued, what="every rescue reaches the queue")
+        elapsed = loop.time() - started
+        async with recovery.pool.acquire() as conn:
+            minors = await conn.fetch(
+                "SELECT DISTINCT proposed_centre FROM recovery.admission_requests"
+                " WHERE case_id = ANY($1::uuid[]) AND apparent_minor",
+                ids,
+            )
+    assert {r["proposed_centre"] for r in minors} <= {"KC", None}
+    print(f"60 rescues (+15 redelivered) queued in {elapsed:.2f}s")

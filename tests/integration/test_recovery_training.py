@@ -119,6 +119,19 @@ async def test_a_resident_completes_sewing_is_certified_and_reintegration_receiv
         assert [g["case_id"] for g in due if g["case_id"] == str(case_id)] == [str(case_id)]
         assert all(g["goal"] is None for g in due)
 
+        # Siem Reap has no child care: her child stays with her, not in a childcare house.
+        r = await c.post(
+            f"{base}/children", headers=SR, json={"in_childcare": True, "name": CANARY}
+        )
+        assert r.status_code == 422, r.text
+        r = await c.post(
+            f"{base}/children", headers=SR, json={"in_childcare": False, "name": CANARY}
+        )
+        assert r.status_code == 201, r.text
+        assert r.json()["name"] is None
+        [child] = (await c.get(f"{base}/children", headers=SR)).json()
+        assert child["name"] is None and child["in_childcare"] is False
+
         # Training: the refusals first.
         r = await c.post(
             f"{base}/enrolments",
@@ -198,6 +211,31 @@ async def test_a_resident_completes_sewing_is_certified_and_reintegration_receiv
         assert len(record["internships"]) == 1 and len(record["study_tours"]) == 1
         assert CANARY not in json.dumps(record)
 
+        # Education: a class, a month's attendance corrected, the level she reached.
+        r = await c.post(
+            f"{base}/education",
+            headers=SR,
+            json={"subject": "english", "level": "a1", "started_on": day(-40)},
+        )
+        assert r.status_code == 201, r.text
+        klass = f"{base}/education/{r.json()['class_id']}"
+        month = (TODAY - timedelta(days=35)).replace(day=1).isoformat()
+        for attended in (7, 9):
+            r = await c.post(
+                f"{klass}/attendance",
+                headers=SR,
+                json={"month": month, "attended": attended, "held": 10, "level": "a2"},
+            )
+            assert r.status_code == 200, r.text
+        r = await c.post(
+            f"{klass}/attendance",
+            headers=SR,
+            json={"month": month, "attended": 11, "held": 10, "level": "a2"},
+        )
+        assert r.status_code == 422, r.text
+        [english] = (await c.get(f"{base}/education", headers=SR)).json()
+        assert (english["level"], english["attendance_rate"]) == ("a2", 0.9)
+
         r = await c.post(
             f"{base}/reintegration-handoff",
             headers=SR,
@@ -242,12 +280,13 @@ async def test_a_resident_completes_sewing_is_certified_and_reintegration_receiv
         sealed = await conn.fetch(
             "SELECT findings_sealed AS b FROM recovery.assessments WHERE case_id = $1"
             " UNION ALL SELECT goal_sealed FROM recovery.care_goals WHERE case_id = $1"
-            " UNION ALL SELECT business_sealed FROM recovery.internships WHERE case_id = $1",
+            " UNION ALL SELECT business_sealed FROM recovery.internships WHERE case_id = $1"
+            " UNION ALL SELECT name_sealed FROM recovery.children WHERE case_id = $1",
             case_id,
         )
     finally:
         await conn.close()
-    assert len(sealed) == 3 and all(CANARY.encode() not in bytes(r["b"]) for r in sealed)
+    assert len(sealed) == 4 and all(CANARY.encode() not in bytes(r["b"]) for r in sealed)
     assert actions.count("personal_data_read") == 1
     for expected in (
         "assessment_recorded",

@@ -6,6 +6,7 @@ import copy
 import uuid
 
 from homeward_recovery.adapters.messages import translate
+from homeward_recovery.domain.education import EducationClass, MonthAttended
 from homeward_recovery.domain.model import (
     AdmissionRequest,
     Centre,
@@ -144,6 +145,20 @@ class FakeTraining:
         self.rows[e.enrolment_id] = copy.copy(e)
 
 
+class FakeEducation:
+    def __init__(self) -> None:
+        self.rows: dict[uuid.UUID, EducationClass] = {}
+
+    async def add(self, c: EducationClass) -> None:
+        self.rows[c.class_id] = copy.deepcopy(c)
+
+    async def of_case(self, case_id: uuid.UUID) -> list[EducationClass]:
+        return [copy.deepcopy(c) for c in self.rows.values() if c.case_id == case_id]
+
+    async def save(self, c: EducationClass, month: MonthAttended | None) -> None:
+        self.rows[c.class_id] = copy.deepcopy(c)
+
+
 class FakeRecoveryUoW(FakeUnitOfWork):
     """Writes go straight to the fakes: enough for handlers that raise before any write, which
     is how every refusal in the domain is built."""
@@ -154,3 +169,4 @@ class FakeRecoveryUoW(FakeUnitOfWork):
         self.requests = FakeRequests()
         self.centres = FakeCentres(self.residents)
         self.training = FakeTraining()
+        self.education = FakeEducation()

@@ -1,5 +1,5 @@
-"""SQL for care and training. Explicit, schema-qualified, $n parameters; free text about her
-(findings, goals, where she interns) sealed here under her case key."""
+"""SQL for care, education and training. Explicit, schema-qualified, $n parameters; free
+text about her (findings, goals, where she interns) sealed here under her case key."""
 
 from __future__ import annotations
 
@@ -15,8 +15,10 @@ from homeward_recovery.domain.care import (
     AssessorRole,
     CareArea,
     CareGoal,
+    Child,
     GoalStatus,
 )
+from homeward_recovery.domain.education import EducationClass, MonthAttended, Subject
 from homeward_recovery.domain.training import (
     Enrolment,
     EnrolmentStatus,
@@ -112,6 +114,43 @@ class CareRepository:
             g.status.value,
             g.last_reviewed_on,
         )
+
+    async def add_child(self, child: Child) -> None:
+        await self._conn.execute(
+            "INSERT INTO recovery.children (child_id, case_id, centre, registered_on,"
+            " in_childcare, name_sealed, birth_date_sealed) VALUES ($1,$2,$3,$4,$5,$6,$7)",
+            child.child_id,
+            child.case_id,
+            child.centre,
+            child.registered_on,
+            child.in_childcare,
+            await self._vault.seal(child.case_id, "child_name", child.name),
+            await self._vault.seal(child.case_id, "child_birth_date", child.birth_date),
+        )
+
+    async def children(self, case_id: uuid.UUID, *, with_identity: bool) -> list[Child]:
+        rows = await self._conn.fetch(
+            "SELECT * FROM recovery.children WHERE case_id = $1 ORDER BY registered_on, child_id",
+            case_id,
+        )
+        out = []
+        for r in rows:
+            name = birth = None
+            if with_identity:
+                name = await self._vault.open(case_id, "child_name", r["name_sealed"])
+                birth = await self._vault.open(case_id, "child_birth_date", r["birth_date_sealed"])
+            out.append(
+                Child(
+                    child_id=r["child_id"],
+                    case_id=r["case_id"],
+                    centre=r["centre"],
+                    registered_on=r["registered_on"],
+                    in_childcare=r["in_childcare"],
+                    name=name,
+                    birth_date=birth,
+                )
+            )
+        return out
 
     async def reviews_due(self, centre: str, by: date) -> list[CareGoal]:
         """Open goals of the centre's residents due for review by a date; no wording."""
@@ -254,3 +293,76 @@ class TrainingRepository:
             certified_on=r["certified_on"],
             certifying_body=r["certifying_body"],
         )
+
+
+class EducationRepository:
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self._conn = conn
+
+    async def add(self, c: EducationClass) -> None:
+        await self._conn.execute(
+            "INSERT INTO recovery.education_classes (class_id, case_id, centre, subject, level,"
+            " started_on) VALUES ($1,$2,$3,$4,$5,$6)",
+            c.class_id,
+            c.case_id,
+            c.centre,
+            c.subject.value,
+            c.level,
+            c.started_on,
+        )
+
+    async def of_case(self, case_id: uuid.UUID) -> list[EducationClass]:
+        rows = await self._conn.fetch(
+            "SELECT * FROM recovery.education_classes WHERE case_id = $1"
+            " ORDER BY started_on, subject",
+            case_id,
+        )
+        months = await self._conn.fetch(
+            "SELECT a.* FROM recovery.education_attendance a"
+            " JOIN recovery.education_classes c ON c.class_id = a.class_id"
+            " WHERE c.case_id = $1 ORDER BY a.month",
+            case_id,
+        )
+        out = []
+        for r in rows:
+            out.append(
+                EducationClass(
+                    class_id=r["class_id"],
+                    case_id=r["case_id"],
+                    centre=r["centre"],
+                    subject=Subject(r["subject"]),
+                    level=r["level"],
+                    started_on=r["started_on"],
+                    ended_on=r["ended_on"],
+                    months=[
+                        MonthAttended(
+                            month=m["month"],
+                            attended=m["attended"],
+                            held=m["held"],
+                            level=m["level"],
+                        )
+                        for m in months
+                        if m["class_id"] == r["class_id"]
+                    ],
+                )
+            )
+        return out
+
+    async def save(self, c: EducationClass, month: MonthAttended | None) -> None:
+        await self._conn.execute(
+            "UPDATE recovery.education_classes SET level = $2, ended_on = $3 WHERE class_id = $1",
+            c.class_id,
+            c.level,
+            c.ended_on,
+        )
+        if month is not None:
+            await self._conn.execute(
+                "INSERT INTO recovery.education_attendance (class_id, month, attended, held,"
+                " level) VALUES ($1,$2,$3,$4,$5) ON CONFLICT (class_id, month) DO UPDATE SET"
+                " attended = EXCLUDED.attended, held = EXCLUDED.held, level = EXCLUDED.level",
+                c.class_id,
+                month.month,
+                month.attended,
+                month.held,
+                month.level,
+            )

@@ -2,7 +2,11 @@ from __future__ import annotations
 
 from homeward_shared.uow import PostgresUnitOfWork
 
-from homeward_recovery.adapters.care_training import CareRepository, TrainingRepository
+from homeward_recovery.adapters.care_training import (
+    CareRepository,
+    EducationRepository,
+    TrainingRepository,
+)
 from homeward_recovery.adapters.repository import (
     AdmissionRequestRepository,
     CentreRepository,
@@ -16,6 +20,7 @@ class RecoveryUnitOfWork(PostgresUnitOfWork):
     residents: ResidentRepository
     care: CareRepository
     training: TrainingRepository
+    education: EducationRepository
 
     def open_repositories(self) -> None:
         self.centres = CentreRepository(self.conn)
@@ -23,3 +28,4 @@ class RecoveryUnitOfWork(PostgresUnitOfWork):
         self.residents = ResidentRepository(self.conn, self.vault)
         self.care = CareRepository(self.conn, self.vault)
         self.training = TrainingRepository(self.conn, self.vault)
+        self.education = EducationRepository(self.conn)

@@ -106,3 +106,20 @@ class CareGoal:
 
 
 register_personal(Assessment, CareGoal)
+
+
+@dataclass(kw_only=True)
+class Child:
+    """A child staying with her. Who the child is, is personal; that a child is cared for in
+    the centre's child care is what staff plan with."""
+
+    child_id: uuid.UUID
+    case_id: uuid.UUID
+    centre: str
+    registered_on: date
+    in_childcare: bool
+    name: str | None = personal(default=None)
+    birth_date: str | None = personal(default=None)
+
+
+register_personal(Child)

@@ -5,9 +5,11 @@ from dataclasses import dataclass
 from datetime import date
 
 from homeward_shared.contracts.handoffs import SignalSource, Urgency
+from homeward_shared.personal import personal
 from homeward_shared.uow import Received
 
 from homeward_recovery.domain.care import AssessmentKind, AssessorRole, CareArea, ReviewOutcome
+from homeward_recovery.domain.education import Subject
 from homeward_recovery.domain.model import Identity, LeaveReason, RequestOrigin
 from homeward_recovery.domain.training import Trade
 
@@ -160,3 +162,40 @@ class RecordStudyTour:
     acting_centre: str
     toured_on: date
     trades: tuple[Trade, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class StartClass:
+    case_id: uuid.UUID
+    acting_centre: str
+    subject: Subject
+    level: str
+    started_on: date
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordAttendance:
+    case_id: uuid.UUID
+    class_id: uuid.UUID
+    acting_centre: str
+    month: date
+    attended: int
+    held: int
+    level: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class EndClass:
+    case_id: uuid.UUID
+    class_id: uuid.UUID
+    acting_centre: str
+    on: date
+
+
+@dataclass(frozen=True, kw_only=True)
+class RegisterChild:
+    case_id: uuid.UUID
+    acting_centre: str
+    in_childcare: bool
+    name: str | None = personal(default=None)
+    birth_date: str | None = personal(default=None)

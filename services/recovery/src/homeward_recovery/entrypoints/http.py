@@ -21,6 +21,7 @@ from homeward_recovery.domain.care import (
     AssessorRole,
     CareArea,
     CareGoal,
+    Child,
     GoalStatus,
     ReviewOutcome,
 )
@@ -29,18 +30,23 @@ from homeward_recovery.domain.commands import (
     CertifyTrainee,
     CompleteTraining,
     ConfigureCentre,
+    EndClass,
     Enrol,
     HandToReintegration,
     ReceiveTransfer,
     RecordAssessment,
+    RecordAttendance,
     RecordDeparture,
     RecordInternship,
     RecordStudyTour,
+    RegisterChild,
     RequestTransfer,
     ReviewCareGoal,
     SetCareGoal,
+    StartClass,
     WithdrawTraining,
 )
+from homeward_recovery.domain.education import EducationClass, Subject
 from homeward_recovery.domain.model import (
     AdmissionRequest,
     Centre,
@@ -396,6 +402,96 @@ class TrainingOut(BaseModel):
     study_tours: list[StudyTourOut]
 
 
+LEVEL = Field(min_length=1, max_length=32, description="level code, e.g. a1 or grade_4")
+
+
+class ClassIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    subject: Subject
+    level: str = LEVEL
+    started_on: date
+
+
+class AttendanceIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    month: date = Field(description="the first day of the month")
+    attended: int = Field(ge=0, le=400)
+    held: int = Field(ge=0, le=400)
+    level: str = LEVEL
+
+
+class ClassEndIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    on: date
+
+
+class MonthOut(BaseModel):
+    month: date
+    attended: int
+    held: int
+    level: str
+
+
+class ClassOut(BaseModel):
+    class_id: uuid.UUID
+    subject: Subject
+    centre: str
+    level: str
+    started_on: date
+    ended_on: date | None
+    attendance_rate: float | None = Field(description="sessions attended over held, all months")
+    months: list[MonthOut]
+
+    @classmethod
+    def of(cls, c: EducationClass) -> ClassOut:
+        held = sum(m.held for m in c.months)
+        return cls(
+            class_id=c.class_id,
+            subject=c.subject,
+            centre=c.centre,
+            level=c.level,
+            started_on=c.started_on,
+            ended_on=c.ended_on,
+            attendance_rate=round(sum(m.attended for m in c.months) / held, 3) if held else None,
+            months=[
+                MonthOut(month=m.month, attended=m.attended, held=m.held, level=m.level)
+                for m in sorted(c.months, key=lambda m: m.month)
+            ],
+        )
+
+
+class ChildIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    in_childcare: bool
+    name: str | None = PersonalField(None, max_length=200)
+    birth_date: str | None = PersonalField(None, max_length=20)
+
+
+class ChildOut(BaseModel):
+    child_id: uuid.UUID
+    centre: str
+    registered_on: date
+    in_childcare: bool
+    name: str | None = PersonalField(None)
+    birth_date: str | None = PersonalField(None)
+
+    @classmethod
+    def of(cls, c: Child) -> ChildOut:
+        return cls(
+            child_id=c.child_id,
+            centre=c.centre,
+            registered_on=c.registered_on,
+            in_childcare=c.in_childcare,
+            name=c.name,
+            birth_date=c.birth_date,
+        )
+
+
+register_personal(ChildIn, ChildOut)
 register_personal(IdentityIn, IdentityOut, AssessmentIn, AssessmentOut, GoalIn, GoalOut)
 register_personal(InternshipIn)
 
@@ -778,3 +874,99 @@ async def training_record(case_id: uuid.UUID, service: ServiceDep, staff: AtCent
             for t in tours
         ],
     )
+
+
+@router.post("/residents/{case_id}/education", status_code=201, tags=["education"])
+async def start_class(
+    case_id: uuid.UUID, body: ClassIn, service: ServiceDep, staff: AtCentre
+) -> ClassOut:
+    """Basic literacy and maths, Khmer, English, computer classes, or a nearby state school."""
+    c = await handlers.start_class(
+        StartClass(
+            case_id=case_id,
+            acting_centre=staff.centre,
+            subject=body.subject,
+            level=body.level,
+            started_on=body.started_on,
+        ),
+        service.uow(staff.actor),
+    )
+    return ClassOut.of(c)
+
+
+@router.post("/residents/{case_id}/education/{class_id}/attendance", tags=["education"])
+async def record_attendance(
+    case_id: uuid.UUID,
+    class_id: uuid.UUID,
+    body: AttendanceIn,
+    service: ServiceDep,
+    staff: AtCentre,
+) -> ClassOut:
+    """A month's attendance and the level reached; recording a month again corrects it."""
+    c = await handlers.record_attendance(
+        RecordAttendance(
+            case_id=case_id,
+            class_id=class_id,
+            acting_centre=staff.centre,
+            month=body.month,
+            attended=body.attended,
+            held=body.held,
+            level=body.level,
+        ),
+        service.uow(staff.actor),
+    )
+    return ClassOut.of(c)
+
+
+@router.post("/residents/{case_id}/education/{class_id}/end", tags=["education"])
+async def end_class(
+    case_id: uuid.UUID,
+    class_id: uuid.UUID,
+    body: ClassEndIn,
+    service: ServiceDep,
+    staff: AtCentre,
+) -> ClassOut:
+    c = await handlers.end_class(
+        EndClass(case_id=case_id, class_id=class_id, acting_centre=staff.centre, on=body.on),
+        service.uow(staff.actor),
+    )
+    return ClassOut.of(c)
+
+
+@router.get("/residents/{case_id}/education", tags=["education"])
+async def education_record(
+    case_id: uuid.UUID, service: ServiceDep, staff: AtCentre
+) -> list[ClassOut]:
+    classes = await handlers.education_record(case_id, staff.centre, service.uow(staff.actor))
+    return [ClassOut.of(c) for c in classes]
+
+
+@router.post("/residents/{case_id}/children", status_code=201, tags=["care"])
+async def register_child(
+    case_id: uuid.UUID, body: ChildIn, service: ServiceDep, staff: AtCentre
+) -> ChildOut:
+    """A child staying with her; in child care only where the centre has it (422)."""
+    child = await handlers.register_child(
+        RegisterChild(
+            case_id=case_id,
+            acting_centre=staff.centre,
+            in_childcare=body.in_childcare,
+            name=body.name,
+            birth_date=body.birth_date,
+        ),
+        service.uow(staff.actor),
+    )
+    return ChildOut.of(child).model_copy(update={"name": None, "birth_date": None})
+
+
+@router.get("/residents/{case_id}/children", tags=["care"])
+async def children(
+    case_id: uuid.UUID,
+    service: ServiceDep,
+    staff: AtCentre,
+    purpose: Annotated[
+        ReadPurpose | None, Query(description="give one to read who they are (audited)")
+    ] = None,
+) -> list[ChildOut]:
+    found = await handlers.children(case_id, staff.centre, purpose, service.uow(staff.actor))
+    return [ChildOut.of(c) for c in found]

@@ -14,25 +14,30 @@ from homeward_shared.domain import Conflict, DomainError, NotFound, utcnow
 from homeward_shared.personal import ReadPurpose
 from homeward_shared.uow import AbstractUnitOfWork
 
-from homeward_recovery.domain.care import Assessment, CareGoal
+from homeward_recovery.domain.care import Assessment, CareGoal, Child
 from homeward_recovery.domain.commands import (
     AdmitResident,
     CertifyTrainee,
     CompleteTraining,
     ConfigureCentre,
+    EndClass,
     Enrol,
     HandToReintegration,
     OpenAdmissionRequest,
     ReceiveTransfer,
     RecordAssessment,
+    RecordAttendance,
     RecordDeparture,
     RecordInternship,
     RecordStudyTour,
+    RegisterChild,
     RequestTransfer,
     ReviewCareGoal,
     SetCareGoal,
+    StartClass,
     WithdrawTraining,
 )
+from homeward_recovery.domain.education import EducationClass, MonthAttended
 from homeward_recovery.domain.model import (
     AdmissionRequest,
     Centre,
@@ -83,6 +88,8 @@ class Care(Protocol):
     async def goals(self, case_id: uuid.UUID) -> list[CareGoal]: ...
     async def save_goal(self, g: CareGoal) -> None: ...
     async def reviews_due(self, centre: str, by: date) -> list[CareGoal]: ...
+    async def add_child(self, child: Child) -> None: ...
+    async def children(self, case_id: uuid.UUID, *, with_identity: bool) -> list[Child]: ...
 
 
 class Training(Protocol):
@@ -96,12 +103,19 @@ class Training(Protocol):
     async def study_tours(self, case_id: uuid.UUID) -> list[StudyTour]: ...
 
 
+class Education(Protocol):
+    async def add(self, c: EducationClass) -> None: ...
+    async def of_case(self, case_id: uuid.UUID) -> list[EducationClass]: ...
+    async def save(self, c: EducationClass, month: MonthAttended | None) -> None: ...
+
+
 class RecoveryUoW(AbstractUnitOfWork):
     centres: Centres
     requests: Requests
     residents: Residents
     care: Care
     training: Training
+    education: Education
 
 
 async def _open_admission_request(cmd: OpenAdmissionRequest, uow: RecoveryUoW) -> None:
@@ -311,13 +325,18 @@ async def _withdraw_pending(request: AdmissionRequest | None, uow: RecoveryUoW) 
 
 
 async def _end_open_training(uow: RecoveryUoW, resident: Resident, on: date) -> None:
-    """Her stay is over: a programme still in progress ends as withdrawn, so that the open
-    enrolments are always residents' ones."""
+    """Her stay is over: a programme still in progress ends as withdrawn and a class as
+    ended, so that open enrolments and classes are always residents' ones."""
     for e in await uow.training.of_case(resident.case_id):
         if e.status is EnrolmentStatus.ENROLLED:
             e.withdraw(max(on, e.started_on))
             await uow.training.save(e)
             uow.track(e)
+    for c in await uow.education.of_case(resident.case_id):
+        if c.ended_on is None:
+            c.end(max(on, c.started_on))
+            await uow.education.save(c, None)
+            uow.audit("class_ended", resident.case_id, class_id=str(c.class_id))
 
 
 async def waiting_requests(uow: RecoveryUoW, centre: str | None = None) -> list[AdmissionRequest]:
@@ -589,3 +608,112 @@ async def training_record(
             await uow.training.internships(case_id),
             await uow.training.study_tours(case_id),
         )
+
+
+async def start_class(cmd: StartClass, uow: RecoveryUoW) -> EducationClass:
+    async with uow:
+        resident = await _resident_in_scope(uow, cmd.case_id, cmd.acting_centre, for_update=True)
+        resident.require_resident()
+        open_subjects = {
+            c.subject for c in await uow.education.of_case(cmd.case_id) if c.ended_on is None
+        }
+        cls = EducationClass.start(
+            case_id=cmd.case_id,
+            centre=resident.centre,
+            subject=cmd.subject,
+            level=cmd.level,
+            started_on=cmd.started_on,
+            open_subjects=open_subjects,
+        )
+        await uow.education.add(cls)
+        uow.audit("class_started", cmd.case_id, subject=cmd.subject.value, level=cmd.level)
+        await uow.commit()
+    return cls
+
+
+async def _class_in_scope(
+    uow: RecoveryUoW, case_id: uuid.UUID, class_id: uuid.UUID, centre: str
+) -> EducationClass:
+    await _resident_in_scope(uow, case_id, centre, for_update=True)
+    found = [c for c in await uow.education.of_case(case_id) if c.class_id == class_id]
+    if not found:
+        raise NotFound(f"case {case_id} has no class {class_id}")
+    return found[0]
+
+
+async def record_attendance(cmd: RecordAttendance, uow: RecoveryUoW) -> EducationClass:
+    async with uow:
+        cls = await _class_in_scope(uow, cmd.case_id, cmd.class_id, cmd.acting_centre)
+        _not_in_future(cmd.month, "attendance")
+        month = cls.record_month(cmd.month, cmd.attended, cmd.held, cmd.level)
+        await uow.education.save(cls, month)
+        uow.audit(
+            "attendance_recorded",
+            cmd.case_id,
+            class_id=str(cmd.class_id),
+            month=cmd.month.isoformat(),
+            attended=cmd.attended,
+            held=cmd.held,
+            level=cmd.level,
+        )
+        await uow.commit()
+    return cls
+
+
+async def end_class(cmd: EndClass, uow: RecoveryUoW) -> EducationClass:
+    async with uow:
+        cls = await _class_in_scope(uow, cmd.case_id, cmd.class_id, cmd.acting_centre)
+        cls.end(cmd.on)
+        await uow.education.save(cls, None)
+        uow.audit("class_ended", cmd.case_id, class_id=str(cmd.class_id))
+        await uow.commit()
+    return cls
+
+
+async def education_record(
+    case_id: uuid.UUID, centre: str, uow: RecoveryUoW
+) -> list[EducationClass]:
+    async with uow:
+        await _resident_in_scope(uow, case_id, centre)
+        return await uow.education.of_case(case_id)
+
+
+async def register_child(cmd: RegisterChild, uow: RecoveryUoW) -> Child:
+    """A child staying with her; child care only where the centre has it."""
+    async with uow:
+        resident = await _resident_in_scope(uow, cmd.case_id, cmd.acting_centre, for_update=True)
+        resident.require_resident()
+        centre = await uow.centres.get(resident.centre)
+        assert centre is not None, "residents.centre references recovery.centres"
+        if cmd.in_childcare and not centre.childcare:
+            raise DomainError(f"centre {centre.code} has no child care")
+        child = Child(
+            child_id=uuid.uuid4(),
+            case_id=cmd.case_id,
+            centre=resident.centre,
+            registered_on=_today_somewhere(),
+            in_childcare=cmd.in_childcare,
+            name=cmd.name,
+            birth_date=cmd.birth_date,
+        )
+        await uow.care.add_child(child)
+        uow.audit(
+            "child_registered",
+            cmd.case_id,
+            child_id=str(child.child_id),
+            in_childcare=cmd.in_childcare,
+        )
+        await uow.commit()
+    return child
+
+
+async def children(
+    case_id: uuid.UUID, centre: str, purpose: ReadPurpose | None, uow: RecoveryUoW
+) -> list[Child]:
+    async with uow:
+        await _resident_in_scope(uow, case_id, centre)
+        found = await uow.care.children(case_id, with_identity=purpose is not None)
+        if purpose is not None:
+            uow.audit("personal_data_read", case_id, purpose=purpose.value, record="children")
+            await uow.commit()
+    return found
