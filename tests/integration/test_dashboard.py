@@ -122,6 +122,7 @@ async def test_dashboard_counts_what_happened_and_a_rebuild_gives_the_same_numbe
             {k: v for k, v in report.by_stage.items() if v} == expected == await counts(dashboard)
         )
         assert report.skipped == 2 and report.events == 10
+        assert report.applied == 7 and report.duplicates == 1  # "admitted" was sent twice
         assert seen[-1] == (10, 10)
         r = await dc.get("/live", headers=MANAGER)
         assert _without_time(r.json()) == _without_time(before)

@@ -240,3 +240,19 @@ async def test_a_signal_that_needs_no_action_is_closed_with_its_reason():
         await handlers.request_placement(
             RequestPlacement(signal_id=signal.signal_id, reason="walk_in"), uow
         )
+
+
+async def test_a_walk_in_who_names_the_place_she_left_makes_a_lead_once():
+    uow = FakeIntakeUoW()
+    signal, _ = await handlers.register_signal(walk_in(), uow)
+    await handlers.request_placement(
+        RequestPlacement(signal_id=signal.signal_id, reason="walk_in"), uow
+    )
+    routed, lead, _ = await handlers.route_to_investigation(
+        lead_on(signal.signal_id, "Golden KTV"), uow
+    )
+    assert routed.status == "placement_requested" and routed.stage == "rescued"
+    assert routed.lead_id == lead.lead_id
+    with pytest.raises(Conflict):
+        await handlers.route_to_investigation(lead_on(signal.signal_id, "Other KTV"), uow)
+    assert len(uow.published(TOPICS.lead_reported)) == 1

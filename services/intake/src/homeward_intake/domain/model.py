@@ -130,14 +130,18 @@ class Signal(Aggregate):
 
     def route_to_lead(self, lead: Lead, reason: str, *, linked: bool) -> None:
         """The signal points at an establishment: investigation follows it up through the
-        lead. Her case stays ``reported`` until an investigator identifies her."""
-        if self.status is not SignalStatus.OPEN:
+        lead. Her case stays where it is: ``reported`` until an investigator identifies
+        her, or ``rescued`` for a walk-in who names the place where others are still held."""
+        if self.lead_id is not None:
+            raise Conflict(f"signal {self.signal_id} already points at lead {self.lead_id}")
+        if self.status not in (SignalStatus.OPEN, SignalStatus.PLACEMENT_REQUESTED):
             raise Conflict(f"signal {self.signal_id} was routed already ({self.status.value})")
-        self.status = (
-            SignalStatus.LINKED_TO_LEAD if linked else SignalStatus.ROUTED_TO_INVESTIGATION
-        )
         self.lead_id = lead.lead_id
-        self.routing_reason = reason
+        if self.status is SignalStatus.OPEN:
+            self.status = (
+                SignalStatus.LINKED_TO_LEAD if linked else SignalStatus.ROUTED_TO_INVESTIGATION
+            )
+            self.routing_reason = reason
 
     def close_without_action(self, reason: ClosureReason) -> None:
         if self.status is not SignalStatus.OPEN:
