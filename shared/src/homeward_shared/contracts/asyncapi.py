@@ -30,6 +30,7 @@ CATALOGUE: list[tuple[str, type[Payload], str]] = [
         handoffs.ResidentReadyForReintegration,
         "recovery",
     ),
+    (Topics().training_recorded, handoffs.TrainingRecorded, "recovery"),
     (Topics().follow_up_overdue, handoffs.FollowUpVisitOverdue, "reintegration"),
 ]
 
