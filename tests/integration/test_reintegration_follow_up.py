@@ -198,6 +198,20 @@ async def test_handed_over_resettled_followed_up_alerted_once_by_two_instances_a
             json={"plan": "independent_resettlement", "resettled_on": "2027-06-01"},
         )
         assert r.status_code == 409 and "contradicts her wish" in r.json()["detail"]
+        # Sealed at rest, opened for a stated purpose.
+        case_view = (await c2.get(f"/cases/{case_id}", headers=REINTEGRATION)).json()
+        assert CANARY not in str(case_view)
+        [contact] = case_view["family_contacts"]
+        r = await c2.get(
+            f"/cases/{case_id}/family-contacts/{contact['contact_id']}/details",
+            headers=REINTEGRATION,
+            params={"purpose": "family_tracing"},
+        )
+        assert r.json() == {"details": CANARY}
+        r = await c2.get(
+            f"/cases/{case_id}/assessment/notes", headers=REINTEGRATION, params={"purpose": "care"}
+        )
+        assert r.json() == {"notes": CANARY}
         r = await c1.post(
             f"/cases/{case_id}/resettlement",
             headers=REINTEGRATION,

@@ -1,6 +1,7 @@
 """Unit tier: reintegration's handlers against an in-memory unit of work."""
 
 import copy
+import dataclasses
 import itertools
 import uuid
 from datetime import UTC, date, datetime, timedelta
@@ -59,6 +60,8 @@ class FakeCases:
         self.keys: dict[str, tuple[uuid.UUID, int]] = {}
         self.notes: dict[tuple[uuid.UUID, int], str | None] = {}
         self.other_keys: dict[str, tuple[uuid.UUID, str]] = {}
+        self.contact_details: dict[uuid.UUID, str | None] = {}
+        self.assessment_notes: dict[uuid.UUID, str | None] = {}
 
     async def add(self, case: ReintegrationCase) -> bool:
         if case.case_id in self.rows:
@@ -86,13 +89,21 @@ class FakeCases:
         return self.keys.get(idempotency_key)
 
     async def add_contact(self, case_id, c):
-        self.rows[case_id].contacts.append(copy.deepcopy(c))
+        self.contact_details[c.contact_id] = c.details
+        self.rows[case_id].contacts.append(dataclasses.replace(c, details=None))
 
     async def add_assessment(self, case_id, a):
-        self.rows[case_id].assessment = copy.deepcopy(a)
+        self.assessment_notes[a.assessment_id] = a.notes
+        self.rows[case_id].assessment = dataclasses.replace(a, notes=None)
 
     async def add_disbursement(self, case_id, d):
         self.rows[case_id].disbursements.append(copy.deepcopy(d))
+
+    async def open_contact_details(self, case_id, contact_id):
+        return self.contact_details[contact_id]
+
+    async def open_assessment_notes(self, case_id, assessment_id):
+        return self.assessment_notes[assessment_id]
 
     async def key_seen(self, idempotency_key):
         return self.other_keys.get(idempotency_key)
@@ -613,3 +624,21 @@ async def test_a_key_used_for_another_kind_of_record_is_refused():
         await handlers.record_follow_up_visit(
             visit(case_id, key="shared-key-0001"), uow, today=TODAY
         )
+
+
+async def test_family_details_and_assessment_notes_are_opened_for_a_purpose_and_audited():
+    uow = FakeReintegrationUoW()
+    case_id = await open_case(uow)
+    case, _ = await traced(uow, case_id)
+    await assessed(uow, case_id)
+    [contact] = case.contacts
+    details = await handlers.read_family_details(
+        case_id, contact.contact_id, ReadPurpose.FAMILY_TRACING, uow
+    )
+    assert details == CANARY
+    assert uow.audit_trail[-1].detail["purpose"] == "family_tracing"
+    assert await handlers.read_assessment_notes(case_id, ReadPurpose.CARE, uow) == CANARY
+    assert uow.audit_trail[-1].detail["record"] == "assessment"
+    assert CANARY not in str(uow.audit_trail)
+    with pytest.raises(NotFound):
+        await handlers.read_family_details(case_id, uuid.uuid4(), ReadPurpose.CARE, uow)

@@ -216,6 +216,26 @@ class CaseRepository:
             d.recorded_by,
         )
 
+    async def open_contact_details(self, case_id: uuid.UUID, contact_id: uuid.UUID) -> str | None:
+        blob = await self._conn.fetchval(
+            "SELECT details_sealed FROM reintegration.family_contacts"
+            " WHERE case_id = $1 AND contact_id = $2",
+            case_id,
+            contact_id,
+        )
+        return await self._vault.open(case_id, f"family_contacts.{contact_id}.details", blob)
+
+    async def open_assessment_notes(
+        self, case_id: uuid.UUID, assessment_id: uuid.UUID
+    ) -> str | None:
+        blob = await self._conn.fetchval(
+            "SELECT notes_sealed FROM reintegration.assessments"
+            " WHERE case_id = $1 AND assessment_id = $2",
+            case_id,
+            assessment_id,
+        )
+        return await self._vault.open(case_id, f"assessments.{assessment_id}.notes", blob)
+
     async def key_seen(self, idempotency_key: str) -> tuple[uuid.UUID, str] | None:
         """(case, action) a key was used for, if it was."""
         r = await self._conn.fetchrow(

@@ -145,6 +145,7 @@ class VisitOut(BaseModel):
 
 
 class ContactOut(BaseModel):
+    contact_id: uuid.UUID
     kind: ContactKind
     happened_on: date
     result: TracingResult | None
@@ -205,7 +206,9 @@ class CaseOut(BaseModel):
             closed_on=c.closed_on,
             closure_reason=c.closure_reason,
             family_contacts=[
-                ContactOut(kind=x.kind, happened_on=x.happened_on, result=x.result)
+                ContactOut(
+                    contact_id=x.contact_id, kind=x.kind, happened_on=x.happened_on, result=x.result
+                )
                 for x in c.contacts
             ],
             assessment=(
@@ -260,7 +263,11 @@ class NotesOut(BaseModel):
     notes: str | None = PersonalField(None)
 
 
-register_personal(VisitIn, NotesOut, FamilyContactIn, AssessmentIn)
+class FamilyDetailsOut(BaseModel):
+    details: str | None = PersonalField(None)
+
+
+register_personal(VisitIn, NotesOut, FamilyContactIn, AssessmentIn, FamilyDetailsOut)
 
 
 @router.get("/cases/{case_id}")
@@ -327,6 +334,29 @@ async def read_visit_notes(
     purpose: Annotated[ReadPurpose, Query()],
 ) -> NotesOut:
     notes = await handlers.read_visit_notes(case_id, visit_no, purpose, service.uow(actor))
+    return NotesOut(notes=notes)
+
+
+@router.get("/cases/{case_id}/family-contacts/{contact_id}/details", tags=["family"])
+async def read_family_details(
+    case_id: uuid.UUID,
+    contact_id: uuid.UUID,
+    service: ServiceDep,
+    actor: Staff,
+    purpose: Annotated[ReadPurpose, Query()],
+) -> FamilyDetailsOut:
+    details = await handlers.read_family_details(case_id, contact_id, purpose, service.uow(actor))
+    return FamilyDetailsOut(details=details)
+
+
+@router.get("/cases/{case_id}/assessment/notes", tags=["family"])
+async def read_assessment_notes(
+    case_id: uuid.UUID,
+    service: ServiceDep,
+    actor: Staff,
+    purpose: Annotated[ReadPurpose, Query()],
+) -> NotesOut:
+    notes = await handlers.read_assessment_notes(case_id, purpose, service.uow(actor))
     return NotesOut(notes=notes)
 
 
