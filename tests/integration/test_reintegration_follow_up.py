@@ -188,6 +188,8 @@ async def test_handed_over_resettled_followed_up_alerted_once_by_two_instances_a
                 "family_conditions": "limited",
                 "skills_fit": True,
                 "wants_business": True,
+                "business_kind": "salon",
+                "business_market": "limited",
                 "safety_risks": ["stigma"],
                 "notes": CANARY,
             },

@@ -22,6 +22,7 @@ from homeward_reintegration.domain.commands import (
 )
 from homeward_reintegration.domain.figures import YearFigures
 from homeward_reintegration.domain.model import (
+    BusinessKind,
     ClosureReason,
     ContactKind,
     FollowUpPolicy,
@@ -221,6 +222,8 @@ async def assessed(uow, case_id, wish=Wish.REUNIFICATION, key=None, **kw):
         "family_conditions": Rating.LIMITED,
         "skills_fit": True,
         "wants_business": True,
+        "business_kind": BusinessKind.SALON,
+        "business_market": Rating.GOOD,
         "notes": CANARY,
     }
     values.update(kw)
@@ -642,3 +645,32 @@ async def test_family_details_and_assessment_notes_are_opened_for_a_purpose_and_
     assert CANARY not in str(uow.audit_trail)
     with pytest.raises(NotFound):
         await handlers.read_family_details(case_id, uuid.uuid4(), ReadPurpose.CARE, uow)
+
+
+async def test_a_business_she_wants_is_assessed_with_its_market():
+    uow = FakeReintegrationUoW()
+    case_id = await open_case(uow)
+    with pytest.raises(DomainError, match="local market"):
+        await assessed(uow, case_id, business_market=None)
+    case, _ = await assessed(uow, case_id, wants_business=False, business_kind=None)
+    assert case.assessment.business_kind is None
+
+
+async def test_a_second_distinct_handoff_of_her_case_is_ignored_with_a_trace():
+    uow = FakeReintegrationUoW()
+    case_id = await open_case(uow)
+    await handlers.when_resident_ready_open_reintegration_case(
+        OpenReintegrationCase(
+            received=received(),
+            case_id=case_id,
+            case_number="IN-2026-000001",
+            correlation_id=uuid.uuid4(),
+            from_centre="SR",
+            skills=(),
+            wishes_to_return_home=False,
+        ),
+        uow,
+    )
+    case = await handlers.get_case(case_id, uow)
+    assert case.from_centre == "TD" and len(uow.cases.rows) == 1
+    assert uow.audit_trail[-1].action == "reintegration_handoff_duplicate_ignored"

@@ -11,6 +11,7 @@ from homeward_shared.stages import Stage
 
 from homeward_reintegration.domain.model import (
     Assessment,
+    BusinessKind,
     CaseStatus,
     ClosureReason,
     ContactKind,
@@ -142,6 +143,8 @@ class CaseRepository:
             wants_business=r["wants_business"],
             safety_risks=tuple(SafetyRisk(x) for x in r["safety_risks"]),
             recorded_by=r["recorded_by"],
+            business_kind=BusinessKind(r["business_kind"]) if r["business_kind"] else None,
+            business_market=Rating(r["business_market"]) if r["business_market"] else None,
         )
 
     async def _disbursements(self, case_id: uuid.UUID) -> list[Disbursement]:
@@ -183,8 +186,8 @@ class CaseRepository:
         await self._conn.execute(
             "INSERT INTO reintegration.assessments (assessment_id, case_id, assessed_on,"
             " her_wish, market_opportunities, family_conditions, skills_fit, wants_business,"
-            " safety_risks, recorded_by, notes_sealed)"
-            " VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)",
+            " safety_risks, recorded_by, notes_sealed, business_kind, business_market)"
+            " VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)",
             a.assessment_id,
             case_id,
             a.assessed_on,
@@ -196,6 +199,8 @@ class CaseRepository:
             [x.value for x in a.safety_risks],
             a.recorded_by,
             await self._vault.seal(case_id, f"assessments.{a.assessment_id}.notes", a.notes),
+            a.business_kind.value if a.business_kind else None,
+            a.business_market.value if a.business_market else None,
         )
 
     async def add_disbursement(self, case_id: uuid.UUID, d: Disbursement) -> None:

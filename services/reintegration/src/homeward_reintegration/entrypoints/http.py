@@ -26,6 +26,7 @@ from homeward_reintegration.domain.commands import (
 )
 from homeward_reintegration.domain.figures import YearFigures
 from homeward_reintegration.domain.model import (
+    BusinessKind,
     ClosureReason,
     ContactKind,
     FollowUpPolicy,
@@ -93,6 +94,8 @@ class AssessmentIn(BaseModel):
     skills_fit: bool
     wants_business: bool
     safety_risks: list[SafetyRisk] = Field(default_factory=list, max_length=len(SafetyRisk))
+    business_kind: BusinessKind | None = Field(None, description="where she wants a business")
+    business_market: Rating | None = Field(None, description="its local market")
     notes: str | None = PersonalField(None, max_length=10_000)
 
 
@@ -158,6 +161,8 @@ class AssessmentOut(BaseModel):
     family_conditions: Rating
     skills_fit: bool
     wants_business: bool
+    business_kind: BusinessKind | None
+    business_market: Rating | None
     safety_risks: list[SafetyRisk]
 
 
@@ -178,6 +183,8 @@ class CaseOut(BaseModel):
     case_id: uuid.UUID
     case_number: str
     from_centre: str
+    skills: list[str]
+    wishes_to_return_home: bool | None
     status: str
     stage: Stage
     plan: Plan | None
@@ -197,6 +204,8 @@ class CaseOut(BaseModel):
             case_id=c.case_id,
             case_number=c.case_number,
             from_centre=c.from_centre,
+            skills=list(c.skills),
+            wishes_to_return_home=c.wishes_to_return_home,
             status=c.status.value,
             stage=c.stage,
             plan=c.plan,
@@ -219,6 +228,8 @@ class CaseOut(BaseModel):
                     family_conditions=c.assessment.family_conditions,
                     skills_fit=c.assessment.skills_fit,
                     wants_business=c.assessment.wants_business,
+                    business_kind=c.assessment.business_kind,
+                    business_market=c.assessment.business_market,
                     safety_risks=list(c.assessment.safety_risks),
                 )
                 if c.assessment

@@ -162,6 +162,8 @@ async def record_assessment(
             skills_fit=cmd.skills_fit,
             wants_business=cmd.wants_business,
             safety_risks=tuple(dict.fromkeys(cmd.safety_risks)),
+            business_kind=cmd.business_kind,
+            business_market=cmd.business_market,
             recorded_by=str(uow.scope.actor),
             notes=cmd.notes,
         )
