@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime
 
 import asyncpg
 from homeward_shared.crypto import Vault
@@ -419,8 +419,8 @@ class FigureRepository:
         overdue = await self._conn.fetchval(
             "SELECT count(*) FROM reintegration.overdue_alerts"
             " WHERE raised_at >= $1 AND raised_at < $2",
-            start,
-            end,
+            datetime(year, 1, 1, tzinfo=UTC),
+            datetime(year + 1, 1, 1, tzinfo=UTC),
         )
         closures = await self._conn.fetch(
             "SELECT closure_reason, count(*) AS n FROM reintegration.cases"
