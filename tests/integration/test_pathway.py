@@ -88,6 +88,8 @@ async def test_a_walk_in_reaches_resettlement_and_each_stage_is_on_the_feed_once
                     "family_conditions": "good",
                     "skills_fit": True,
                     "wants_business": True,
+                    "business_kind": "sewing_shop",
+                    "business_market": "good",
                 },
             ),
         ):

@@ -39,6 +39,7 @@ from homeward_reintegration.service import handlers
 from homeward_reintegration.settings import ReintegrationSettings
 from homeward_shared.contracts import ResidentReadyForReintegration
 from homeward_shared.db import create_pool, migrate
+from homeward_shared.domain import Conflict
 from homeward_shared.envelope import Envelope
 from homeward_shared.testing.infra import wait_until
 from homeward_shared.testing.kafka import TopicReader
@@ -187,6 +188,8 @@ async def test_handed_over_resettled_followed_up_alerted_once_by_two_instances_a
                 "family_conditions": "limited",
                 "skills_fit": True,
                 "wants_business": True,
+                "business_kind": "salon",
+                "business_market": "limited",
                 "safety_risks": ["stigma"],
                 "notes": CANARY,
             },
@@ -198,6 +201,20 @@ async def test_handed_over_resettled_followed_up_alerted_once_by_two_instances_a
             json={"plan": "independent_resettlement", "resettled_on": "2027-06-01"},
         )
         assert r.status_code == 409 and "contradicts her wish" in r.json()["detail"]
+        # Sealed at rest, opened for a stated purpose.
+        case_view = (await c2.get(f"/cases/{case_id}", headers=REINTEGRATION)).json()
+        assert CANARY not in str(case_view)
+        [contact] = case_view["family_contacts"]
+        r = await c2.get(
+            f"/cases/{case_id}/family-contacts/{contact['contact_id']}/details",
+            headers=REINTEGRATION,
+            params={"purpose": "family_tracing"},
+        )
+        assert r.json() == {"details": CANARY}
+        r = await c2.get(
+            f"/cases/{case_id}/assessment/notes", headers=REINTEGRATION, params={"purpose": "care"}
+        )
+        assert r.json() == {"notes": CANARY}
         r = await c1.post(
             f"/cases/{case_id}/resettlement",
             headers=REINTEGRATION,
@@ -491,3 +508,50 @@ async def test_year_figures_count_from_the_records_and_suppress_small_cells(data
     ]
     assert (f.follow_up_visits_done, f.survivors_followed_up) == (5, 5)
     assert f.closures_by_reason == {"moved_away": None}  # one woman: suppressed
+
+
+async def test_concurrent_submits_of_one_visit_record_it_once(database, topics):
+    """The same submit twice at once: one record, the other answered as a retry. Two
+    different submits for the same visit at once: one record, the other refused."""
+    clock = MovableClock(at(date(2028, 1, 1)))
+    settings = settings_for(ReintegrationSettings, database, topics)
+    service = reintegration_app(settings, clock=clock)
+    await database_only(service)
+    try:
+        case_id = uuid.uuid4()
+        await resettled_by_handlers(service, case_id, date(2027, 1, 1))
+
+        def submit(key: str, visit_no: int) -> RecordFollowUpVisit:
+            return RecordFollowUpVisit(
+                idempotency_key=key,
+                case_id=case_id,
+                visit_no=visit_no,
+                visited_on=date(2027, 4, 2),
+                by_role=VisitorRole.MEDICAL_STAFF,
+                outcomes=(VisitOutcome.HEALTH_CONCERNS,),
+            )
+
+        async def record(cmd: RecordFollowUpVisit):
+            try:
+                _, created = await handlers.record_follow_up_visit(
+                    cmd, service.uow(service.system_actor), today=clock.now().date()
+                )
+                return created
+            except Conflict as e:
+                return e
+
+        same = uuid.uuid4().hex
+        results = await asyncio.gather(*(record(submit(same, 1)) for _ in range(4)))
+        assert sorted(map(str, results)) == ["False", "False", "False", "True"]
+        results = await asyncio.gather(*(record(submit(uuid.uuid4().hex, 2)) for _ in range(4)))
+        assert results.count(True) == 1
+        assert all(isinstance(r, Conflict) for r in results if r is not True)
+        async with service.pool.acquire() as conn:
+            done = await conn.fetchval(
+                "SELECT count(*) FROM reintegration.follow_up_visits"
+                " WHERE case_id = $1 AND visited_on IS NOT NULL",
+                case_id,
+            )
+        assert done == 2
+    finally:
+        await close_pools(service)

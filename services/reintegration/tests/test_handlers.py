@@ -1,6 +1,7 @@
 """Unit tier: reintegration's handlers against an in-memory unit of work."""
 
 import copy
+import dataclasses
 import itertools
 import uuid
 from datetime import UTC, date, datetime, timedelta
@@ -21,6 +22,7 @@ from homeward_reintegration.domain.commands import (
 )
 from homeward_reintegration.domain.figures import YearFigures
 from homeward_reintegration.domain.model import (
+    BusinessKind,
     ClosureReason,
     ContactKind,
     FollowUpPolicy,
@@ -59,6 +61,8 @@ class FakeCases:
         self.keys: dict[str, tuple[uuid.UUID, int]] = {}
         self.notes: dict[tuple[uuid.UUID, int], str | None] = {}
         self.other_keys: dict[str, tuple[uuid.UUID, str]] = {}
+        self.contact_details: dict[uuid.UUID, str | None] = {}
+        self.assessment_notes: dict[uuid.UUID, str | None] = {}
 
     async def add(self, case: ReintegrationCase) -> bool:
         if case.case_id in self.rows:
@@ -86,13 +90,21 @@ class FakeCases:
         return self.keys.get(idempotency_key)
 
     async def add_contact(self, case_id, c):
-        self.rows[case_id].contacts.append(copy.deepcopy(c))
+        self.contact_details[c.contact_id] = c.details
+        self.rows[case_id].contacts.append(dataclasses.replace(c, details=None))
 
     async def add_assessment(self, case_id, a):
-        self.rows[case_id].assessment = copy.deepcopy(a)
+        self.assessment_notes[a.assessment_id] = a.notes
+        self.rows[case_id].assessment = dataclasses.replace(a, notes=None)
 
     async def add_disbursement(self, case_id, d):
         self.rows[case_id].disbursements.append(copy.deepcopy(d))
+
+    async def open_contact_details(self, case_id, contact_id):
+        return self.contact_details[contact_id]
+
+    async def open_assessment_notes(self, case_id, assessment_id):
+        return self.assessment_notes[assessment_id]
 
     async def key_seen(self, idempotency_key):
         return self.other_keys.get(idempotency_key)
@@ -210,6 +222,8 @@ async def assessed(uow, case_id, wish=Wish.REUNIFICATION, key=None, **kw):
         "family_conditions": Rating.LIMITED,
         "skills_fit": True,
         "wants_business": True,
+        "business_kind": BusinessKind.SALON,
+        "business_market": Rating.GOOD,
         "notes": CANARY,
     }
     values.update(kw)
@@ -613,3 +627,50 @@ async def test_a_key_used_for_another_kind_of_record_is_refused():
         await handlers.record_follow_up_visit(
             visit(case_id, key="shared-key-0001"), uow, today=TODAY
         )
+
+
+async def test_family_details_and_assessment_notes_are_opened_for_a_purpose_and_audited():
+    uow = FakeReintegrationUoW()
+    case_id = await open_case(uow)
+    case, _ = await traced(uow, case_id)
+    await assessed(uow, case_id)
+    [contact] = case.contacts
+    details = await handlers.read_family_details(
+        case_id, contact.contact_id, ReadPurpose.FAMILY_TRACING, uow
+    )
+    assert details == CANARY
+    assert uow.audit_trail[-1].detail["purpose"] == "family_tracing"
+    assert await handlers.read_assessment_notes(case_id, ReadPurpose.CARE, uow) == CANARY
+    assert uow.audit_trail[-1].detail["record"] == "assessment"
+    assert CANARY not in str(uow.audit_trail)
+    with pytest.raises(NotFound):
+        await handlers.read_family_details(case_id, uuid.uuid4(), ReadPurpose.CARE, uow)
+
+
+async def test_a_business_she_wants_is_assessed_with_its_market():
+    uow = FakeReintegrationUoW()
+    case_id = await open_case(uow)
+    with pytest.raises(DomainError, match="local market"):
+        await assessed(uow, case_id, business_market=None)
+    case, _ = await assessed(uow, case_id, wants_business=False, business_kind=None)
+    assert case.assessment.business_kind is None
+
+
+async def test_a_second_distinct_handoff_of_her_case_is_ignored_with_a_trace():
+    uow = FakeReintegrationUoW()
+    case_id = await open_case(uow)
+    await handlers.when_resident_ready_open_reintegration_case(
+        OpenReintegrationCase(
+            received=received(),
+            case_id=case_id,
+            case_number="IN-2026-000001",
+            correlation_id=uuid.uuid4(),
+            from_centre="SR",
+            skills=(),
+            wishes_to_return_home=False,
+        ),
+        uow,
+    )
+    case = await handlers.get_case(case_id, uow)
+    assert case.from_centre == "TD" and len(uow.cases.rows) == 1
+    assert uow.audit_trail[-1].action == "reintegration_handoff_duplicate_ignored"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime
 
 import asyncpg
 from homeward_shared.crypto import Vault
@@ -11,6 +11,7 @@ from homeward_shared.stages import Stage
 
 from homeward_reintegration.domain.model import (
     Assessment,
+    BusinessKind,
     CaseStatus,
     ClosureReason,
     ContactKind,
@@ -142,6 +143,8 @@ class CaseRepository:
             wants_business=r["wants_business"],
             safety_risks=tuple(SafetyRisk(x) for x in r["safety_risks"]),
             recorded_by=r["recorded_by"],
+            business_kind=BusinessKind(r["business_kind"]) if r["business_kind"] else None,
+            business_market=Rating(r["business_market"]) if r["business_market"] else None,
         )
 
     async def _disbursements(self, case_id: uuid.UUID) -> list[Disbursement]:
@@ -183,8 +186,8 @@ class CaseRepository:
         await self._conn.execute(
             "INSERT INTO reintegration.assessments (assessment_id, case_id, assessed_on,"
             " her_wish, market_opportunities, family_conditions, skills_fit, wants_business,"
-            " safety_risks, recorded_by, notes_sealed)"
-            " VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)",
+            " safety_risks, recorded_by, notes_sealed, business_kind, business_market)"
+            " VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)",
             a.assessment_id,
             case_id,
             a.assessed_on,
@@ -196,6 +199,8 @@ class CaseRepository:
             [x.value for x in a.safety_risks],
             a.recorded_by,
             await self._vault.seal(case_id, f"assessments.{a.assessment_id}.notes", a.notes),
+            a.business_kind.value if a.business_kind else None,
+            a.business_market.value if a.business_market else None,
         )
 
     async def add_disbursement(self, case_id: uuid.UUID, d: Disbursement) -> None:
@@ -215,6 +220,26 @@ class CaseRepository:
             d.second_kit_approved_by,
             d.recorded_by,
         )
+
+    async def open_contact_details(self, case_id: uuid.UUID, contact_id: uuid.UUID) -> str | None:
+        blob = await self._conn.fetchval(
+            "SELECT details_sealed FROM reintegration.family_contacts"
+            " WHERE case_id = $1 AND contact_id = $2",
+            case_id,
+            contact_id,
+        )
+        return await self._vault.open(case_id, f"family_contacts.{contact_id}.details", blob)
+
+    async def open_assessment_notes(
+        self, case_id: uuid.UUID, assessment_id: uuid.UUID
+    ) -> str | None:
+        blob = await self._conn.fetchval(
+            "SELECT notes_sealed FROM reintegration.assessments"
+            " WHERE case_id = $1 AND assessment_id = $2",
+            case_id,
+            assessment_id,
+        )
+        return await self._vault.open(case_id, f"assessments.{assessment_id}.notes", blob)
 
     async def key_seen(self, idempotency_key: str) -> tuple[uuid.UUID, str] | None:
         """(case, action) a key was used for, if it was."""
@@ -394,8 +419,8 @@ class FigureRepository:
         overdue = await self._conn.fetchval(
             "SELECT count(*) FROM reintegration.overdue_alerts"
             " WHERE raised_at >= $1 AND raised_at < $2",
-            start,
-            end,
+            datetime(year, 1, 1, tzinfo=UTC),
+            datetime(year + 1, 1, 1, tzinfo=UTC),
         )
         closures = await self._conn.fetch(
             "SELECT closure_reason, count(*) AS n FROM reintegration.cases"

@@ -9,6 +9,7 @@ from homeward_shared.personal import personal, register_personal
 from homeward_shared.uow import Received
 
 from homeward_reintegration.domain.model import (
+    BusinessKind,
     ClosureReason,
     ContactKind,
     Plan,
@@ -65,6 +66,8 @@ class RecordAssessment:
     skills_fit: bool
     wants_business: bool
     safety_risks: tuple[SafetyRisk, ...] = ()
+    business_kind: BusinessKind | None = None
+    business_market: Rating | None = None
     notes: str | None = personal(default=None)
 
 

@@ -108,6 +108,16 @@ class Rating(StrEnum):
     POOR = "poor"
 
 
+class BusinessKind(StrEnum):
+    SALON = "salon"
+    SEWING_SHOP = "sewing_shop"
+    WEAVING = "weaving"
+    GROCERY = "grocery"
+    FOOD_STALL = "food_stall"
+    LIVESTOCK = "livestock"
+    OTHER = "other"
+
+
 class SafetyRisk(StrEnum):
     FAMILY_INVOLVED_IN_TRAFFICKING = "family_involved_in_trafficking"
     TRAFFICKER_IN_COMMUNITY = "trafficker_in_community"
@@ -163,6 +173,9 @@ class Assessment:
     wants_business: bool
     safety_risks: tuple[SafetyRisk, ...]
     recorded_by: str
+    # Where she wants a small business: which one, and how its local market looks.
+    business_kind: BusinessKind | None = None
+    business_market: Rating | None = None
     notes: str | None = personal(default=None)
 
 
@@ -373,6 +386,10 @@ class ReintegrationCase(Aggregate):
             raise Conflict(f"case {self.case_id} is already {self.status.value}")
         if assessment.assessed_on > today:
             raise DomainError("an assessment is recorded after it was made")
+        if assessment.wants_business and (
+            assessment.business_kind is None or assessment.business_market is None
+        ):
+            raise DomainError("she wants a business: assess which one and its local market")
         self.assessment = assessment
         self.record(
             events.FamilyAssessed(

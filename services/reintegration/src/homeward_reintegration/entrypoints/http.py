@@ -26,6 +26,7 @@ from homeward_reintegration.domain.commands import (
 )
 from homeward_reintegration.domain.figures import YearFigures
 from homeward_reintegration.domain.model import (
+    BusinessKind,
     ClosureReason,
     ContactKind,
     FollowUpPolicy,
@@ -93,6 +94,8 @@ class AssessmentIn(BaseModel):
     skills_fit: bool
     wants_business: bool
     safety_risks: list[SafetyRisk] = Field(default_factory=list, max_length=len(SafetyRisk))
+    business_kind: BusinessKind | None = Field(None, description="where she wants a business")
+    business_market: Rating | None = Field(None, description="its local market")
     notes: str | None = PersonalField(None, max_length=10_000)
 
 
@@ -145,6 +148,7 @@ class VisitOut(BaseModel):
 
 
 class ContactOut(BaseModel):
+    contact_id: uuid.UUID
     kind: ContactKind
     happened_on: date
     result: TracingResult | None
@@ -157,6 +161,8 @@ class AssessmentOut(BaseModel):
     family_conditions: Rating
     skills_fit: bool
     wants_business: bool
+    business_kind: BusinessKind | None
+    business_market: Rating | None
     safety_risks: list[SafetyRisk]
 
 
@@ -177,6 +183,8 @@ class CaseOut(BaseModel):
     case_id: uuid.UUID
     case_number: str
     from_centre: str
+    skills: list[str]
+    wishes_to_return_home: bool | None
     status: str
     stage: Stage
     plan: Plan | None
@@ -196,6 +204,8 @@ class CaseOut(BaseModel):
             case_id=c.case_id,
             case_number=c.case_number,
             from_centre=c.from_centre,
+            skills=list(c.skills),
+            wishes_to_return_home=c.wishes_to_return_home,
             status=c.status.value,
             stage=c.stage,
             plan=c.plan,
@@ -205,7 +215,9 @@ class CaseOut(BaseModel):
             closed_on=c.closed_on,
             closure_reason=c.closure_reason,
             family_contacts=[
-                ContactOut(kind=x.kind, happened_on=x.happened_on, result=x.result)
+                ContactOut(
+                    contact_id=x.contact_id, kind=x.kind, happened_on=x.happened_on, result=x.result
+                )
                 for x in c.contacts
             ],
             assessment=(
@@ -216,6 +228,8 @@ class CaseOut(BaseModel):
                     family_conditions=c.assessment.family_conditions,
                     skills_fit=c.assessment.skills_fit,
                     wants_business=c.assessment.wants_business,
+                    business_kind=c.assessment.business_kind,
+                    business_market=c.assessment.business_market,
                     safety_risks=list(c.assessment.safety_risks),
                 )
                 if c.assessment
@@ -260,7 +274,11 @@ class NotesOut(BaseModel):
     notes: str | None = PersonalField(None)
 
 
-register_personal(VisitIn, NotesOut, FamilyContactIn, AssessmentIn)
+class FamilyDetailsOut(BaseModel):
+    details: str | None = PersonalField(None)
+
+
+register_personal(VisitIn, NotesOut, FamilyContactIn, AssessmentIn, FamilyDetailsOut)
 
 
 @router.get("/cases/{case_id}")
@@ -327,6 +345,29 @@ async def read_visit_notes(
     purpose: Annotated[ReadPurpose, Query()],
 ) -> NotesOut:
     notes = await handlers.read_visit_notes(case_id, visit_no, purpose, service.uow(actor))
+    return NotesOut(notes=notes)
+
+
+@router.get("/cases/{case_id}/family-contacts/{contact_id}/details", tags=["family"])
+async def read_family_details(
+    case_id: uuid.UUID,
+    contact_id: uuid.UUID,
+    service: ServiceDep,
+    actor: Staff,
+    purpose: Annotated[ReadPurpose, Query()],
+) -> FamilyDetailsOut:
+    details = await handlers.read_family_details(case_id, contact_id, purpose, service.uow(actor))
+    return FamilyDetailsOut(details=details)
+
+
+@router.get("/cases/{case_id}/assessment/notes", tags=["family"])
+async def read_assessment_notes(
+    case_id: uuid.UUID,
+    service: ServiceDep,
+    actor: Staff,
+    purpose: Annotated[ReadPurpose, Query()],
+) -> NotesOut:
+    notes = await handlers.read_assessment_notes(case_id, purpose, service.uow(actor))
     return NotesOut(notes=notes)
 
 

@@ -49,6 +49,12 @@ class Cases(Protocol):
     async def add_contact(self, case_id: uuid.UUID, c: FamilyContact) -> None: ...
     async def add_assessment(self, case_id: uuid.UUID, a: Assessment) -> None: ...
     async def add_disbursement(self, case_id: uuid.UUID, d: Disbursement) -> None: ...
+    async def open_contact_details(
+        self, case_id: uuid.UUID, contact_id: uuid.UUID
+    ) -> str | None: ...
+    async def open_assessment_notes(
+        self, case_id: uuid.UUID, assessment_id: uuid.UUID
+    ) -> str | None: ...
     async def key_seen(self, idempotency_key: str) -> tuple[uuid.UUID, str] | None: ...
     async def remember_key(
         self, idempotency_key: str, case_id: uuid.UUID, action: str, record_id: uuid.UUID
@@ -156,6 +162,8 @@ async def record_assessment(
             skills_fit=cmd.skills_fit,
             wants_business=cmd.wants_business,
             safety_risks=tuple(dict.fromkeys(cmd.safety_risks)),
+            business_kind=cmd.business_kind,
+            business_market=cmd.business_market,
             recorded_by=str(uow.scope.actor),
             notes=cmd.notes,
         )
@@ -331,3 +339,43 @@ async def reopen_case(cmd: ReopenCase, uow: ReintegrationUoW) -> ReintegrationCa
         uow.track(case)
         await uow.commit()
     return case
+
+
+async def read_family_details(
+    case_id: uuid.UUID, contact_id: uuid.UUID, purpose: ReadPurpose, uow: ReintegrationUoW
+) -> str | None:
+    """Open what a tracing attempt or family visit found (names, village); audited."""
+    async with uow:
+        case = await uow.cases.get(case_id)
+        if case is None or contact_id not in {c.contact_id for c in case.contacts}:
+            raise NotFound(f"case {case_id} has no family contact {contact_id}")
+        details = await uow.cases.open_contact_details(case_id, contact_id)
+        uow.audit(
+            "personal_data_read",
+            case_id,
+            purpose=purpose.value,
+            record="family_contact",
+            contact_id=str(contact_id),
+        )
+        await uow.commit()
+    return details
+
+
+async def read_assessment_notes(
+    case_id: uuid.UUID, purpose: ReadPurpose, uow: ReintegrationUoW
+) -> str | None:
+    """Open the notes of her latest assessment; audited."""
+    async with uow:
+        case = await uow.cases.get(case_id)
+        if case is None or case.assessment is None:
+            raise NotFound(f"case {case_id} has no assessment")
+        notes = await uow.cases.open_assessment_notes(case_id, case.assessment.assessment_id)
+        uow.audit(
+            "personal_data_read",
+            case_id,
+            purpose=purpose.value,
+            record="assessment",
+            assessment_id=str(case.assessment.assessment_id),
+        )
+        await uow.commit()
+    return notes
