@@ -67,6 +67,10 @@ class TimedRecoveryUnitOfWork(RecoveryUnitOfWork):
 
 
 def recovery_service(database: str, prefix: str) -> Service[TimedRecoveryUnitOfWork]:
+    # Recovery's consumer group is a fixed name, and Kafka rebalances a group whenever any
+    # member joins or leaves, whatever its topics: another test session on the same broker
+    # would stall this run (and this run would stall it). The bench uses a group of its own.
+    recovery_wiring.consumers.GROUP = f"{prefix}recovery"
     settings = RecoverySettings(
         database_url=provision.service_dsn(admin_dsn(), "recovery", database),
         kafka_bootstrap_servers=kafka(),

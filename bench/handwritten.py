@@ -82,7 +82,7 @@ class HandWritten:
         self.consumer = AIOKafkaConsumer(
             self.topic,
             bootstrap_servers=kafka(),
-            group_id="handwritten",
+            group_id=f"{self.topic}.handwritten",
             auto_offset_reset="earliest",
             enable_auto_commit=False,
         )
