@@ -156,10 +156,12 @@ def show(r: dict[str, Any]) -> None:
 
 
 def main() -> None:
-    a = arguments(__doc__.splitlines()[0], count=20_000, rate=100, seconds=5.0)
+    a = arguments(__doc__.splitlines()[0], count=10_000, rate=100, seconds=5.0)
     result = asyncio.run(measure(a.count, a.rate, a.seconds))
-    show(result)
-    print(f"  -> {write_result(NAME, result, a.json)}")
+    written = write_result(NAME, result, a.json)
+    if a.json is None:  # run alone, not as a part of bench.handoff
+        show(result)
+        print(f"  -> {written}")
 
 
 if __name__ == "__main__":
