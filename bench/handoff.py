@@ -256,6 +256,14 @@ def table(home: dict[str, Any], hand: dict[str, Any], raw: dict[str, Any]) -> li
     for p in ("p50", "p95", "p99"):
         rows.append([f"hand-off latency {p} ms @ {rate_}/s", hl[p], wl[p], "hand-written"])
     rows.append([f"hand-off latency p99 ms @ {rate_}/s", hl["p99"], kl["p99"], "Kafka alone"])
+    rows.append(
+        [
+            "hand-off events/s vs batched tx",
+            hs["events_per_s"],
+            hand["saturation_per_batch_transaction"]["events_per_s"],
+            "hand-w. batch",
+        ]
+    )
     rows.append(["peak RSS MB (process)", home["peak_rss_mb"], hand["peak_rss_mb"], "hand-written"])
     for row in rows:
         row.append(round(row[1] / row[2], 3) if row[2] else None)
