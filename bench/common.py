@@ -67,17 +67,27 @@ async def throwaway_topics(extra: list[str] = ()) -> AsyncIterator[Topics]:  # t
     try:
         yield topics
     finally:
-        await delete_topics(names)
+        await delete_topics(names, groups_prefix=topics.prefix)
 
 
-async def delete_topics(names: list[str]) -> None:
+async def delete_topics(names: list[str], *, groups_prefix: str | None = None) -> None:
+    """Delete the topics and (when ``groups_prefix`` is given) the consumer groups whose name
+    starts with it; the benchmarks name every group of theirs after their topics' prefix."""
     from aiokafka.admin import AIOKafkaAdminClient
+    from aiokafka.protocol.admin import DeleteGroupsRequest
 
     admin = AIOKafkaAdminClient(bootstrap_servers=kafka())
     await admin.start()
     try:
         with contextlib.suppress(Exception):
             await admin.delete_topics(names)
+        if groups_prefix:
+            for group, _ in await admin.list_consumer_groups():
+                if group.startswith(groups_prefix):
+                    with contextlib.suppress(Exception):
+                        node = await admin.find_coordinator(group)
+                        # aiokafka's admin client has no delete_consumer_groups of its own.
+                        await admin._send_request_to_node(node, DeleteGroupsRequest([group]))
     finally:
         await admin.close()
 

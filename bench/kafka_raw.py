@@ -40,11 +40,11 @@ def producer() -> AIOKafkaProducer:
 class Receiver:
     """Consumes a topic and notes, per message, the send time it carries and the receipt."""
 
-    def __init__(self, topic: str) -> None:
+    def __init__(self, topic: str, group: str) -> None:
         self.consumer = AIOKafkaConsumer(
             topic,
             bootstrap_servers=kafka(),
-            group_id=f"bench-{uuid.uuid4().hex[:8]}",
+            group_id=group,
             auto_offset_reset="earliest",
             enable_auto_commit=False,
         )
@@ -92,7 +92,7 @@ async def measure(count: int = 20_000, rate: int = 100, seconds: float = 5.0) ->
         topic = f"{topics.prefix}raw"
         p = producer()
         await p.start()
-        receiver = Receiver(topic)
+        receiver = Receiver(topic, f"{topics.prefix}raw")
         await receiver.start()
         try:
             # Warm up: metadata, partition assignment, the idempotent producer's id.
