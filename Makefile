@@ -48,3 +48,20 @@ docs: setup ## regenerate docs/asyncapi.json from the contracts
 
 faults: infra-up ## the fault harness at full size: 1,000 cases while service processes are killed
 	$(UV) run --frozen python -m tests.faults.harness --cases 1000 --kills 30 --seed 7
+
+.PHONY: bench bench-kafka-raw bench-handwritten bench-handoff bench-profile-handoff
+
+bench: infra-up ## every benchmark against its raw baseline measured in the same run; one table
+	$(UV) run --frozen python -m bench
+
+bench-kafka-raw: infra-up ## raw baseline: Kafka alone (msgs/s, latency at 100/s)
+	$(UV) run --frozen python -m bench.kafka_raw
+
+bench-handwritten: infra-up ## raw baseline: the hand-off written by hand (aiokafka + asyncpg)
+	$(UV) run --frozen python -m bench.handwritten
+
+bench-handoff: infra-up ## Homeward's hand-off path alone (make bench adds the baselines)
+	$(UV) run --frozen python -m bench.handoff --alone 1
+
+bench-profile-handoff: infra-up ## pyinstrument profile of the hand-off path, into bench/results/
+	$(UV) run --frozen python -m bench.profile_handoff

@@ -11,6 +11,7 @@ import os
 import resource
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -66,17 +67,27 @@ async def throwaway_topics(extra: list[str] = ()) -> AsyncIterator[Topics]:  # t
     try:
         yield topics
     finally:
-        await delete_topics(names)
+        await delete_topics(names, groups_prefix=topics.prefix)
 
 
-async def delete_topics(names: list[str]) -> None:
+async def delete_topics(names: list[str], *, groups_prefix: str | None = None) -> None:
+    """Delete the topics and (when ``groups_prefix`` is given) the consumer groups whose name
+    starts with it; the benchmarks name every group of theirs after their topics' prefix."""
     from aiokafka.admin import AIOKafkaAdminClient
+    from aiokafka.protocol.admin import DeleteGroupsRequest
 
     admin = AIOKafkaAdminClient(bootstrap_servers=kafka())
     await admin.start()
     try:
         with contextlib.suppress(Exception):
             await admin.delete_topics(names)
+        if groups_prefix:
+            for group, _ in await admin.list_consumer_groups():
+                if group.startswith(groups_prefix):
+                    with contextlib.suppress(Exception):
+                        node = await admin.find_coordinator(group)
+                        # aiokafka's admin client has no delete_consumer_groups of its own.
+                        await admin._send_request_to_node(node, DeleteGroupsRequest([group]))
     finally:
         await admin.close()
 
@@ -149,15 +160,23 @@ def write_result(name: str, data: dict[str, Any], path: str | None = None) -> Pa
 
 def child(module: str, *args: str, timeout: float = 120) -> dict[str, Any]:
     """Run ``python -m module`` in its own process (so that its peak memory is its own) and
-    return the JSON it wrote. Its output goes to ours."""
+    return the JSON it wrote. Its logs go to ``bench/results/<name>.log``."""
     RESULTS.mkdir(exist_ok=True)
-    out = RESULTS / f".{module.rsplit('.', 1)[-1]}.{uuid.uuid4().hex[:8]}.json"
+    name = module.rsplit(".", 1)[-1]
+    out = RESULTS / f".{name}.{uuid.uuid4().hex[:8]}.json"
+    log = RESULTS / f"{name}.log"
     try:
-        subprocess.run(  # noqa: S603 - our own interpreter and module
-            [sys.executable, "-m", module, "--json", str(out), *args],
-            check=True,
-            timeout=timeout,
-        )
+        with log.open("w") as err:
+            done = subprocess.run(  # noqa: S603 - our own interpreter and module
+                [sys.executable, "-m", module, "--json", str(out), *args],
+                stdout=err,
+                stderr=err,
+                timeout=timeout,
+                check=False,
+            )
+        if done.returncode != 0:
+            print(log.read_text()[-3000:], file=sys.stderr)
+            raise SystemExit(f"{module} failed ({done.returncode}); its log: {log}")
         return json.loads(out.read_text())
     finally:
         out.unlink(missing_ok=True)
@@ -197,3 +216,19 @@ def rate(times: list[float]) -> float:
     if len(times) < 2:
         return 0.0
     return round((len(times) - 1) / (max(times) - min(times)), 1)
+
+
+async def handed_off(
+    sent: dict[uuid.UUID, float], committed: dict[uuid.UUID, float], *, bound: float
+) -> dict[str, Any]:
+    """Latency percentiles of these hand-offs, waiting at most ``bound`` seconds for the last
+    of them. One still missing then counts with the time it has waited so far (a lower bound,
+    so the percentiles are too): ``censored`` says how many."""
+    deadline = time.perf_counter() + bound
+    while True:
+        if all(k in committed for k in sent) or time.perf_counter() > deadline:
+            break
+        await asyncio.sleep(0.02)
+    now = time.perf_counter()
+    waits = [committed.get(k, now) - t for k, t in sent.items()]
+    return {**percentiles(waits), "censored": sum(1 for k in sent if k not in committed)}
