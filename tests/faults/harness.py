@@ -226,7 +226,7 @@ async def one_case(run: Run, c: httpx.AsyncClient, procs: dict[str, Proc], i: in
                 "market_opportunities": "good",
                 "family_conditions": "good",
                 "skills_fit": True,
-                "wants_business": True,
+                "wants_business": False,
             },
         ),
     ):

@@ -198,7 +198,7 @@ async def test_a_malformed_event_goes_to_the_dead_letter_topic_and_the_next_is_p
     for r in letters:
         h = dict(r.headers)
         assert h["dlq.original_topic"].decode() == topics.placement_requested
-        assert h["dlq.consumer_group"].decode() == "recovery"
+        assert h["dlq.consumer_group"].decode() == f"{topics.prefix}recovery"
         assert r.key == str(case_id).encode()
         assert canary.encode() not in h["dlq.reason"]
     assert [int(dict(r.headers)["dlq.original_offset"]) for r in letters] == sorted(

@@ -125,9 +125,10 @@ async def test_a_rescued_minor_is_proposed_for_kompong_cham_and_a_duplicate_resc
                 return (
                     await conn.fetchval(
                         "SELECT count(*) FROM recovery.inbox"
-                        " WHERE consumer = 'recovery.person_rescued'"
+                        " WHERE consumer = $2"
                         " AND event_id = ANY($1::uuid[])",
                         [rescued.event_id, again.event_id],
+                        f"{topics.prefix}recovery.person_rescued",
                     )
                     == 2
                 )

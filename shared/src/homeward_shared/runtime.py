@@ -76,6 +76,12 @@ class Service(Generic[U]):
             scope=Scope(actor, correlation_id, causation_id),
         )
 
+    def group(self, name: str) -> str:
+        """A consumer group id in the topics' namespace. Groups of different namespaces
+        (test sessions, benchmarks) on one broker must not share a group: a member joining
+        any of them would rebalance them all."""
+        return f"{self.settings.topic_prefix}{name}"
+
     @property
     def system_actor(self) -> Actor:
         return Actor(id=self.settings.service_name, role="service")

@@ -45,7 +45,7 @@ def register(service: Service[DashboardUnitOfWork], live: Broadcaster) -> None:
         service.broker,
         service.dead_letters,
         topic=service.topics.stage_changed,
-        group_id=GROUP,
+        group_id=service.group(GROUP),
         contract=CaseStageChanged,
         react=stage_changed,
         name="when_stage_changed_update_live_view",

@@ -39,7 +39,7 @@ def register(service: Service[InvestigationUnitOfWork]) -> None:
         service.broker,
         service.dead_letters,
         topic=service.topics.lead_reported,
-        group_id=GROUP,
+        group_id=service.group(GROUP),
         contract=LeadReported,
         react=lead_reported,
         name="when_lead_reported_open_investigation",

@@ -38,7 +38,7 @@ def register(service: Service[ReintegrationUnitOfWork]) -> None:
         service.broker,
         service.dead_letters,
         topic=service.topics.resident_ready_for_reintegration,
-        group_id=GROUP,
+        group_id=service.group(GROUP),
         contract=ResidentReadyForReintegration,
         react=resident_ready,
         name="when_resident_ready_open_reintegration_case",
