@@ -213,7 +213,9 @@ async def test_concurrent_retries_make_one_report_and_one_referral(database, top
                 "   AS reports,"
                 " (SELECT count(*) FROM investigation.establishments e WHERE NOT EXISTS"
                 "   (SELECT 1 FROM investigation.reports r"
-                "    WHERE r.establishment_id = e.establishment_id)) AS orphans,"
+                "    WHERE r.establishment_id = e.establishment_id)"
+                "   AND NOT EXISTS (SELECT 1 FROM investigation.investigations i"
+                "    WHERE i.establishment_id = e.establishment_id)) AS orphans,"
                 " (SELECT count(*) FROM investigation.persons WHERE report_id = $1) AS persons,"
                 " (SELECT count(*) FROM investigation.legal_referrals WHERE report_id = $1)"
                 "   AS referrals",
