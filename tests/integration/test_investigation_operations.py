@@ -283,3 +283,70 @@ async def test_the_legal_track_to_a_verdict_in_order_once_each(database, topics)
                 [uuid.UUID(p["case_id"]) for p in report["persons"]],
             )
     assert rows == 5 and audited == 5 * 3
+
+
+async def test_two_operations_racing_to_rescue_her_rescue_her_once(database, topics):
+    investigation = bootstrap(settings_for(InvestigationSettings, database, topics))
+    async with (
+        running(investigation),
+        TopicReader(database.infra.kafka_bootstrap_servers, [topics.person_rescued]) as reader,
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(investigation.app), base_url="http://t"
+        ) as c,
+    ):
+        report, referral = await referred(c)
+        her = report["persons"][0]["case_id"]
+        legal_case = f"/legal/referrals/{referral['referral_id']}"
+        r = await c.post(
+            f"{legal_case}/milestones", headers=LEGAL, json=milestone("police_engaged", 2)
+        )
+        assert r.status_code == 201, r.text
+        r = await c.post(
+            f"{legal_case}/operations",
+            headers=LEGAL,
+            json={"idempotency_key": uuid.uuid4().hex, "carried_out_on": str(TODAY)},
+        )
+        empty = r.json()["operation_id"]
+        rescued = {"case_id": her, "outcome": "rescued"}
+        racing = await asyncio.gather(
+            *(
+                c.post(
+                    f"{legal_case}/operations",
+                    headers=LEGAL,
+                    json={
+                        "idempotency_key": uuid.uuid4().hex,
+                        "carried_out_on": str(TODAY),
+                        "outcomes": [rescued],
+                    },
+                )
+                for _ in range(3)
+            ),
+            *(
+                c.post(
+                    f"/legal/operations/{empty}/outcomes",
+                    headers=LEGAL,
+                    json={"outcomes": [rescued]},
+                )
+                for _ in range(3)
+            ),
+        )
+        codes = [r.status_code for r in racing]
+        # One wins. A new operation that lost is refused; the same outcome again on the
+        # operation that won is a no-op (200), on one that lost it is refused.
+        assert set(codes) <= {200, 201, 409} and codes[:3].count(201) <= 1, codes
+        assert codes.count(409) >= 3, codes
+
+        async with investigation.pool.acquire() as conn:
+            await wait_until(lambda: _drained(conn), what="the outbox published")
+            rescues = await conn.fetchval(
+                "SELECT count(*) FROM investigation.rescue_outcomes"
+                " WHERE case_id = $1 AND outcome = 'rescued'",
+                uuid.UUID(her),
+            )
+            published = await conn.fetchval(
+                "SELECT count(*) FROM investigation.outbox WHERE topic = $1",
+                topics.person_rescued,
+            )
+        handoffs = await reader.wait_for(topics.person_rescued, 1)
+    assert rescues == 1 and published == 1
+    assert [h.key for h in handoffs] == [her.encode()]
