@@ -125,3 +125,24 @@ class FollowUpVisitOverdue(Payload):
     visit_no: int = Field(ge=1)
     due_on: date
     days_overdue: int = Field(ge=0)
+
+
+class LegalMilestoneRecorded(Payload):
+    """A step of a legal case's track (one legal case per establishment operation), for the
+    dashboards' yearly figures (operations, charges, convictions). Keyed by the referral id:
+    it is about a legal case, not one person's case. Counts and codes only: the accused are
+    never named."""
+
+    event_type: ClassVar[str] = "investigation.legal_milestone_recorded"
+
+    referral_id: uuid.UUID
+    milestone: str = Field(
+        max_length=32,
+        description="police_engaged, operation_carried_out, charges_filed, trial_opened, verdict",
+    )
+    occurred_on: date
+    persons_concerned: int = Field(ge=0, description="identified persons of the referral")
+    accused_count: int | None = Field(default=None, ge=1)
+    convicted: int = Field(default=0, ge=0)
+    acquitted: int = Field(default=0, ge=0)
+    dismissed: int = Field(default=0, ge=0)

@@ -53,6 +53,11 @@ class Topics:
         """reintegration -> managers and dashboards: a follow-up visit is overdue."""
         return self._t("reintegration.follow_up_overdue")
 
+    @property
+    def legal_milestone_recorded(self) -> str:
+        """investigation -> dashboards: a step of a legal case's track."""
+        return self._t("investigation.legal_milestone_recorded")
+
     def all(self) -> list[str]:
         return [
             self.stage_changed,
@@ -62,6 +67,7 @@ class Topics:
             self.lead_reported,
             self.person_rescued,
             self.follow_up_overdue,
+            self.legal_milestone_recorded,
         ]
 
     @staticmethod
