@@ -206,6 +206,9 @@ async def test_the_legal_track_to_a_verdict_in_order_once_each(database, topics)
     investigation = bootstrap(settings_for(InvestigationSettings, database, topics))
     async with (
         running(investigation),
+        TopicReader(
+            database.infra.kafka_bootstrap_servers, [topics.legal_milestone_recorded]
+        ) as reader,
         httpx.AsyncClient(
             transport=httpx.ASGITransport(investigation.app), base_url="http://t"
         ) as c,
@@ -282,6 +285,21 @@ async def test_the_legal_track_to_a_verdict_in_order_once_each(database, topics)
                 " WHERE action = 'legal_milestone_recorded' AND case_id = ANY($1::uuid[])",
                 [uuid.UUID(p["case_id"]) for p in report["persons"]],
             )
+            await wait_until(lambda: _drained(conn), what="the outbox published")
+        feed = await reader.wait_for(topics.legal_milestone_recorded, 5)
+    steps = [json.loads(r.value) for r in feed]
+    assert {r.key for r in feed} == {referral["referral_id"].encode()}
+    assert [s["payload"]["milestone"] for s in steps] == [m["milestone"] for m in track]
+    assert steps[-1]["payload"] | {"occurred_on": None} == {
+        "referral_id": referral["referral_id"],
+        "milestone": "verdict",
+        "occurred_on": None,
+        "persons_concerned": 3,
+        "accused_count": None,
+        "convicted": 1,
+        "acquitted": 1,
+        "dismissed": 0,
+    }
     assert rows == 5 and audited == 5 * 3
 
 

@@ -639,6 +639,12 @@ async def test_the_legal_track_goes_in_order_each_step_once_by_whom():
     assert final.milestones[Milestone.VERDICT].verdicts == verdicts
     audited = [a for a in uow.audit_trail if a.action == "legal_milestone_recorded"]
     assert len(audited) == len(Milestone) * len(report.persons)
+    feed = uow.published(TOPICS.legal_milestone_recorded)
+    assert [e.payload.milestone for e in feed] == list(Milestone), "each once, in order"
+    assert {e.case_id for e in feed} == {referral.referral_id}
+    assert feed[-1].payload.convicted == 1 and feed[-1].payload.acquitted == 1
+    assert feed[2].payload.accused_count == 2 and feed[0].payload.persons_concerned == 3
+    assert all(e.correlation_id == report.report_id for e in feed)
     with pytest.raises(DomainError, match="future"):
         _, other = await referred(uow, police=False)
         await handlers.record_milestone(step(other, Milestone.POLICE_ENGAGED, -3), uow)

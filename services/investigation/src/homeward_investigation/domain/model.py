@@ -367,6 +367,21 @@ class LegalReferral(Aggregate):
         if m is not Milestone.VERDICT and milestone.verdicts:
             raise DomainError(f"verdicts: only a verdict has verdicts, not {m}")
         self.milestones[m] = milestone
+        verdicts = [v.verdict for v in milestone.verdicts]
+        self.record(
+            events.LegalMilestoneRecorded(
+                case_id=self.referral_id,
+                referral_id=self.referral_id,
+                milestone=m.value,
+                occurred_on=milestone.occurred_on,
+                persons_concerned=len(self.case_ids),
+                accused_count=milestone.accused_count,
+                convicted=verdicts.count(Verdict.CONVICTED),
+                acquitted=verdicts.count(Verdict.ACQUITTED),
+                dismissed=verdicts.count(Verdict.DISMISSED),
+                occurred_at=milestone.recorded_at,
+            )
+        )
         return True
 
     def operation_carried_out(self, on: date, *, by: str, at: datetime, today: date) -> bool:

@@ -422,6 +422,8 @@ async def record_milestone(
             return referral, False
         await uow.referrals.save(referral)
         _audit_milestone(uow, referral, milestone)
+        uow.scope.correlation_id = referral.report_id
+        uow.track(referral)
         await uow.commit()
     return referral, True
 
@@ -474,6 +476,7 @@ async def record_rescue_operation(
         await uow.operations.add(operation, cmd.idempotency_key)
         await uow.reports.save(report)
         uow.scope.correlation_id = report.correlation_id
+        uow.track(referral)
         uow.track(report)
         await uow.commit()
     return operation, True
