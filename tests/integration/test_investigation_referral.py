@@ -115,6 +115,19 @@ async def test_report_identifies_two_persons_then_refers_them_to_legal(database,
             )
             assert r.status_code == 200 and r.json()["name"] == CANARY
 
+            r = await c.get(
+                f"/reports/{report_id}/establishment",
+                headers=LEGAL,
+                params={"purpose": "rescue_operation"},
+            )
+            assert r.status_code == 200 and r.json()["address"].startswith(CANARY)
+            r = await c.get(
+                f"/reports/{report_id}/establishment",
+                headers={**LEGAL, "x-actor-role": "centre_staff"},
+                params={"purpose": "care"},
+            )
+            assert r.status_code == 403
+
         async with investigation.pool.acquire() as conn:
             await wait_until(
                 lambda: _drained(conn), what="investigation's outbox published to the broker"

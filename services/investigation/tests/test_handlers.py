@@ -92,6 +92,9 @@ class FakeReports:
     async def open_identity(self, person: IdentifiedPerson) -> PersonIdentity:
         return self.identities[person.case_id]
 
+    async def open_particulars(self, establishment):
+        return establishment.particulars
+
 
 class FakeReferrals:
     def __init__(self, reports: FakeReports) -> None:
@@ -756,3 +759,18 @@ async def test_visits_need_an_investigator_and_a_date_not_in_the_future_and_seal
     )
     assert seen == f"{CANARY} at the bar"
     assert uow.audit_trail[-1].action == "personal_data_read"
+
+
+async def test_reading_the_establishments_address_is_audited_on_each_of_her_cases():
+    uow = FakeInvestigationUoW()
+    report, _ = await handlers.file_report(karaoke_report(), uow)
+    seen = await handlers.read_establishment(
+        report.report_id, ReadPurpose.RESCUE_OPERATION, uow.as_(LEGAL)
+    )
+    assert seen.address == f"{CANARY} street 7"
+    reads = [a for a in uow.audit_trail if a.action == "personal_data_read"]
+    assert [a.case_id for a in reads] == [p.case_id for p in report.persons]
+    assert all(a.detail["record"] == "establishment" for a in reads)
+    assert CANARY not in str([a.detail for a in reads])
+    with pytest.raises(NotFound):
+        await handlers.read_establishment(uuid.uuid4(), ReadPurpose.PROSECUTION, uow)

@@ -18,6 +18,7 @@ from homeward_shared.stages import Stage
 from homeward_investigation.domain.model import (
     AccusedVerdict,
     Establishment,
+    EstablishmentParticulars,
     EvidenceRef,
     IdentifiedPerson,
     Investigation,
@@ -205,6 +206,18 @@ class ReportRepository:
             for f in _PERSON_PERSONAL
         }
         return PersonIdentity(**values)
+
+    async def open_particulars(self, establishment: Establishment) -> EstablishmentParticulars:
+        row = await self._conn.fetchrow(
+            "SELECT address_sealed, operator_names_sealed FROM investigation.establishments"
+            " WHERE establishment_id = $1",
+            establishment.establishment_id,
+        )
+        values = {
+            f: await self._vault.open(establishment.establishment_id, f, row[f"{f}_sealed"])
+            for f in _ESTABLISHMENT_PERSONAL
+        }
+        return EstablishmentParticulars(**values)
 
     @staticmethod
     def _person(row: asyncpg.Record) -> IdentifiedPerson:

@@ -462,12 +462,17 @@ class ObservationsOut(BaseModel):
     observations: str | None = PersonalField(None)
 
 
+class ParticularsOut(BaseModel):
+    address: str | None = PersonalField(None)
+    operator_names: str | None = PersonalField(None)
+
+
 class IdentityOut(BaseModel):
     name: str | None = PersonalField(None)
     description: str | None = PersonalField(None)
 
 
-register_personal(EstablishmentIn, PersonIn, IdentityOut, VisitIn, ObservationsOut)
+register_personal(EstablishmentIn, PersonIn, IdentityOut, VisitIn, ObservationsOut, ParticularsOut)
 
 
 @router.post("/reports", status_code=201)
@@ -509,6 +514,19 @@ async def read_identity(
 ) -> IdentityOut:
     identity = await handlers.read_identity(report_id, case_id, purpose, service.uow(actor))
     return IdentityOut(**vars(identity))
+
+
+@router.get("/reports/{report_id}/establishment")
+async def read_establishment(
+    report_id: uuid.UUID,
+    service: ServiceDep,
+    actor: CaseWorker,
+    purpose: Annotated[ReadPurpose, Query()],
+) -> ParticularsOut:
+    """The establishment's exact address and operators; audited as ``personal_data_read``
+    on each of the report's cases."""
+    particulars = await handlers.read_establishment(report_id, purpose, service.uow(actor))
+    return ParticularsOut(**vars(particulars))
 
 
 @router.get("/legal/referrals")

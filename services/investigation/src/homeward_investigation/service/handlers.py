@@ -50,6 +50,7 @@ class Reports(Protocol):
     ) -> InvestigativeReport | None: ...
     async def save(self, report: InvestigativeReport) -> None: ...
     async def open_identity(self, person: IdentifiedPerson) -> PersonIdentity: ...
+    async def open_particulars(self, establishment: Establishment) -> EstablishmentParticulars: ...
 
 
 class Referrals(Protocol):
@@ -594,3 +595,27 @@ async def read_identity(
         )
         await uow.commit()
     return identity
+
+
+async def read_establishment(
+    report_id: uuid.UUID, purpose: ReadPurpose, uow: InvestigationUoW
+) -> EstablishmentParticulars:
+    """Open the exact address and operators of a report's establishment (to plan the
+    operation, to prosecute); the read is written to the audit trail of each of the
+    report's cases, since it tells where they were held."""
+    async with uow:
+        report = await uow.reports.get(report_id)
+        if report is None:
+            raise NotFound(f"report {report_id} does not exist")
+        particulars = await uow.reports.open_particulars(report.establishment)
+        for p in report.persons:
+            uow.audit(
+                "personal_data_read",
+                p.case_id,
+                purpose=purpose.value,
+                record="establishment",
+                report_id=str(report_id),
+                establishment_id=str(report.establishment.establishment_id),
+            )
+        await uow.commit()
+    return particulars
