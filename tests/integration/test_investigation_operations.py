@@ -368,3 +368,32 @@ async def test_two_operations_racing_to_rescue_her_rescue_her_once(database, top
         handoffs = await reader.wait_for(topics.person_rescued, 1)
     assert rescues == 1 and published == 1
     assert [h.key for h in handoffs] == [her.encode()]
+
+
+async def test_bad_input_is_refused_naming_the_field_and_nothing_is_written(database, topics):
+    investigation = bootstrap(settings_for(InvestigationSettings, database, topics))
+    async with (
+        running(investigation),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(investigation.app), base_url="http://t"
+        ) as c,
+    ):
+        good = three_persons()
+        person = good["persons"][1]
+        bad = {
+            "persons": {**good, "persons": []},
+            "approximate_age": {**good, "persons": [{**person, "approximate_age": 101}]},
+            "indicators": {**good, "persons": [{**person, "indicators": ["tattoo"]}]},
+            "visit_dates": {**good, "visit_dates": [str(TODAY + timedelta(days=5))]},
+        }
+        for field, body in bad.items():
+            r = await c.post("/reports", headers=INVESTIGATOR, json=body)
+            assert r.status_code == 422, (field, r.text)
+            assert field in r.text, (field, r.text)
+            assert CANARY not in r.text
+        async with investigation.pool.acquire() as conn:
+            written = await conn.fetchval(
+                "SELECT count(*) FROM investigation.reports WHERE idempotency_key = $1",
+                good["idempotency_key"],
+            )
+    assert written == 0

@@ -461,11 +461,11 @@ class InvestigativeReport(Aggregate):
     ) -> InvestigativeReport:
         """Each person it identifies enters stage ``identified`` on her own case."""
         if not persons:
-            raise DomainError("an investigative report identifies at least one person")
+            raise DomainError("persons: an investigative report identifies at least one person")
         if not visit_dates:
-            raise DomainError("an investigative report records at least one visit")
+            raise DomainError("visit_dates: an investigative report records at least one visit")
         if max(visit_dates) > (filed_at + _CLOCK_SLACK).date():
-            raise DomainError("a visit date is later than the report")
+            raise DomainError("visit_dates: a visit date is later than the report")
         if len({p.case_id for p in persons}) != len(persons):
             raise DomainError("each identified person needs a case of her own")
         report = cls(

@@ -80,7 +80,7 @@ class PersonIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     sex: Sex
-    approximate_age: int | None = Field(default=None, ge=0, le=120)
+    approximate_age: int | None = Field(default=None, ge=0, le=100)
     nationality: str | None = Field(default=None, pattern=r"^[A-Z]{2}$", description="ISO 3166")
     language: str | None = Field(default=None, max_length=16, description="ISO 639 code")
     indicators: list[Indicator] = Field(default_factory=list, max_length=len(Indicator))
