@@ -774,3 +774,39 @@ async def test_reading_the_establishments_address_is_audited_on_each_of_her_case
     assert CANARY not in str([a.detail for a in reads])
     with pytest.raises(NotFound):
         await handlers.read_establishment(uuid.uuid4(), ReadPurpose.PROSECUTION, uow)
+
+
+async def test_a_report_under_an_investigation_is_about_its_establishment():
+    uow = FakeInvestigationUoW()
+    opened, _ = await handlers.open_investigation(
+        OpenInvestigation(
+            idempotency_key="inv-key-0002",
+            establishment=EstablishmentSeen(
+                kind=EstablishmentKind.BROTHEL, province="Kandal", district="Ta Khmau"
+            ),
+            urgency=Urgency.HIGH,
+        ),
+        uow,
+    )
+    under = dataclasses.replace(
+        karaoke_report("key-under-1"), establishment=None, investigation_id=opened.investigation_id
+    )
+    report, _ = await handlers.file_report(under, uow)
+    assert report.establishment.establishment_id == opened.establishment.establishment_id
+    assert report.investigation_id == opened.investigation_id
+    with pytest.raises(DomainError, match="establishment"):
+        await handlers.file_report(
+            dataclasses.replace(karaoke_report("key-under-2"), investigation_id=uuid.uuid4()),
+            uow,
+        )
+    with pytest.raises(NotFound):
+        await handlers.file_report(
+            dataclasses.replace(
+                under, idempotency_key="key-under-3", investigation_id=uuid.uuid4()
+            ),
+            uow,
+        )
+    with pytest.raises(DomainError, match="establishment"):
+        await handlers.file_report(
+            dataclasses.replace(karaoke_report("key-under-4"), establishment=None), uow
+        )

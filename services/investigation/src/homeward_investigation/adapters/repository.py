@@ -68,7 +68,9 @@ class ReportRepository:
         await self._conn.execute(
             "INSERT INTO investigation.establishments (establishment_id, kind, province,"
             " district, recorded_at, address_sealed, operator_names_sealed)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            " VALUES ($1, $2, $3, $4, $5, $6, $7)"
+            # An investigation's establishment is recorded already: kept as it is.
+            " ON CONFLICT (establishment_id) DO NOTHING",
             est.establishment_id,
             est.kind.value,
             est.province,
@@ -78,8 +80,8 @@ class ReportRepository:
         )
         result = await self._conn.execute(
             "INSERT INTO investigation.reports (report_id, idempotency_key, establishment_id,"
-            " urgency, visit_dates, filed_at, filed_by)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7)"
+            " urgency, visit_dates, filed_at, filed_by, investigation_id)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
             " ON CONFLICT (idempotency_key) DO NOTHING",
             report.report_id,
             idempotency_key,
@@ -88,6 +90,7 @@ class ReportRepository:
             list(report.visit_dates),
             report.filed_at,
             report.filed_by,
+            report.investigation_id,
         )
         if not result.endswith(" 1"):
             return False
@@ -150,6 +153,7 @@ class ReportRepository:
                 return None
         row = await self._conn.fetchrow(
             "SELECT r.report_id, r.urgency, r.visit_dates, r.filed_at, r.filed_by,"
+            " r.investigation_id,"
             " e.establishment_id, e.kind, e.province, e.district, l.referral_id"
             " FROM investigation.reports r"
             " JOIN investigation.establishments e ON e.establishment_id = r.establishment_id"
@@ -187,6 +191,7 @@ class ReportRepository:
             filed_at=row["filed_at"],
             filed_by=row["filed_by"],
             referral_id=row["referral_id"],
+            investigation_id=row["investigation_id"],
         )
 
     async def save(self, report: InvestigativeReport) -> None:

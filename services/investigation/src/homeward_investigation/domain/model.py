@@ -434,6 +434,7 @@ class InvestigativeReport(Aggregate):
     filed_at: datetime
     filed_by: str
     referral_id: uuid.UUID | None = None
+    investigation_id: uuid.UUID | None = None
 
     def __post_init__(self) -> None:
         Aggregate.__init__(self)
@@ -458,6 +459,7 @@ class InvestigativeReport(Aggregate):
         persons: list[IdentifiedPerson],
         filed_at: datetime,
         filed_by: str,
+        investigation_id: uuid.UUID | None = None,
     ) -> InvestigativeReport:
         """Each person it identifies enters stage ``identified`` on her own case."""
         if not persons:
@@ -477,6 +479,7 @@ class InvestigativeReport(Aggregate):
             persons=persons,
             filed_at=filed_at,
             filed_by=filed_by,
+            investigation_id=investigation_id,
         )
         for p in persons:
             p.stage = Stage.IDENTIFIED

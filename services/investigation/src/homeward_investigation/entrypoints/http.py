@@ -92,7 +92,12 @@ class ReportIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     idempotency_key: str = Field(min_length=8, max_length=128)
-    establishment: EstablishmentIn
+    establishment: EstablishmentIn | None = Field(
+        default=None, description="a new establishment; omitted under an investigation"
+    )
+    investigation_id: uuid.UUID | None = Field(
+        default=None, description="file under this investigation, about its establishment"
+    )
     visit_dates: list[date] = Field(min_length=1, max_length=100)
     urgency: Urgency
     evidence: list[EvidenceIn] = Field(default_factory=list, max_length=200)
@@ -101,7 +106,12 @@ class ReportIn(BaseModel):
     def command(self) -> FileReport:
         return FileReport(
             idempotency_key=self.idempotency_key,
-            establishment=EstablishmentSeen(**self.establishment.model_dump()),
+            establishment=(
+                EstablishmentSeen(**self.establishment.model_dump())
+                if self.establishment is not None
+                else None
+            ),
+            investigation_id=self.investigation_id,
             visit_dates=tuple(self.visit_dates),
             urgency=self.urgency,
             evidence=tuple(EvidenceRef(**e.model_dump()) for e in self.evidence),
@@ -162,6 +172,7 @@ class ReportOut(BaseModel):
     filed_at: datetime
     filed_by: str
     referral_id: uuid.UUID | None
+    investigation_id: uuid.UUID | None
 
     @classmethod
     def of(cls, r: InvestigativeReport) -> ReportOut:
@@ -183,6 +194,7 @@ class ReportOut(BaseModel):
             filed_at=r.filed_at,
             filed_by=r.filed_by,
             referral_id=r.referral_id,
+            investigation_id=r.investigation_id,
         )
 
 

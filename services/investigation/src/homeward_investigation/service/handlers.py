@@ -120,18 +120,10 @@ async def file_report(cmd: FileReport, uow: InvestigationUoW) -> tuple[Investiga
             )
             for p in cmd.persons
         ]
-        seen = cmd.establishment
         report = InvestigativeReport.file(
             report_id=uuid.uuid4(),
-            establishment=Establishment(
-                establishment_id=uuid.uuid4(),
-                kind=seen.kind,
-                province=seen.province,
-                district=seen.district,
-                particulars=EstablishmentParticulars(
-                    address=seen.address, operator_names=seen.operator_names
-                ),
-            ),
+            establishment=await _establishment_of(cmd, uow),
+            investigation_id=cmd.investigation_id,
             visit_dates=cmd.visit_dates,
             urgency=cmd.urgency,
             evidence=cmd.evidence,
@@ -148,6 +140,32 @@ async def file_report(cmd: FileReport, uow: InvestigationUoW) -> tuple[Investiga
         uow.track(report)
         await uow.commit()
     return report, True
+
+
+async def _establishment_of(cmd: FileReport, uow: InvestigationUoW) -> Establishment:
+    """A report under an investigation is about its establishment, recorded once; any other
+    report describes a new one."""
+    if cmd.investigation_id is not None:
+        if cmd.establishment is not None:
+            raise DomainError(
+                "establishment: a report under an investigation is about its establishment"
+            )
+        investigation = await uow.investigations.get(cmd.investigation_id)
+        if investigation is None:
+            raise NotFound(f"investigation {cmd.investigation_id} does not exist")
+        return investigation.establishment
+    seen = cmd.establishment
+    if seen is None:
+        raise DomainError("establishment: a report names its establishment or its investigation")
+    return Establishment(
+        establishment_id=uuid.uuid4(),
+        kind=seen.kind,
+        province=seen.province,
+        district=seen.district,
+        particulars=EstablishmentParticulars(
+            address=seen.address, operator_names=seen.operator_names
+        ),
+    )
 
 
 async def issue_legal_referral(
