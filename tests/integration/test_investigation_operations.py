@@ -267,6 +267,8 @@ async def test_the_legal_track_to_a_verdict_in_order_once_each(database, topics)
         r = await c.post(f"{legal_case}/assign", headers=LEGAL, json={"assignee": "u-legal-9"})
         assert r.status_code == 200 and r.json()["assigned_to"] == "u-legal-9"
         assert r.json()["acknowledged_by"] == "legal:u-legal-1"
+        r = await c.get("/legal/referrals", headers=LEGAL, params={"assigned_to": "u-legal-9"})
+        assert [x["referral_id"] for x in r.json()] == [referral["referral_id"]]
 
         r = await c.post(
             f"/legal/referrals/{uuid.uuid4()}/operations",

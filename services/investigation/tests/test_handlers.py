@@ -114,10 +114,15 @@ class FakeReferrals:
     async def save(self, referral: LegalReferral) -> None:
         self.rows[referral.referral_id] = stored(referral)
 
-    async def inbox(self, *, acknowledged: bool | None, limit: int) -> list[ReferralSummary]:
+    async def inbox(
+        self, *, acknowledged: bool | None, limit: int, assigned_to: str | None = None
+    ) -> list[ReferralSummary]:
         rank = {Urgency.IMMEDIATE: 0, Urgency.HIGH: 1, Urgency.ROUTINE: 2}
         chosen = [
-            r for r in self.rows.values() if acknowledged is None or r.acknowledged == acknowledged
+            r
+            for r in self.rows.values()
+            if (acknowledged is None or r.acknowledged == acknowledged)
+            and (assigned_to is None or r.assigned_to == assigned_to)
         ]
         chosen.sort(key=lambda r: r.referred_at, reverse=True)
         chosen.sort(key=lambda r: rank[r.urgency])
@@ -666,6 +671,9 @@ async def test_assigning_a_referral_to_a_colleague_is_audited_and_takes_it_on():
     acks = [a for a in uow.audit_trail if a.action == "legal_referral_acknowledged"]
     assert [a.case_id for a in acks] == [p.case_id for p in report.persons]
     assert audited[0].detail["assignee"] == "u-legal-7"
+    mine = await handlers.referral_inbox(uow, assigned_to="u-legal-7")
+    assert [x.referral.referral_id for x in mine] == [referral.referral_id]
+    assert await handlers.referral_inbox(uow, assigned_to="u-legal-8") == []
 
 
 def lead_cmd(

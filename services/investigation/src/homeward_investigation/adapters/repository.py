@@ -332,7 +332,9 @@ class ReferralRepository:
             ],
         )
 
-    async def inbox(self, *, acknowledged: bool | None, limit: int) -> list[ReferralSummary]:
+    async def inbox(
+        self, *, acknowledged: bool | None, limit: int, assigned_to: str | None = None
+    ) -> list[ReferralSummary]:
         rows = await self._conn.fetch(
             "SELECT l.*, e.establishment_id, e.kind, e.province, e.district,"
             " array_agg(p.case_id ORDER BY p.ordinal) AS case_ids,"
@@ -343,12 +345,14 @@ class ReferralRepository:
             " JOIN investigation.reports r ON r.report_id = l.report_id"
             " JOIN investigation.establishments e ON e.establishment_id = r.establishment_id"
             " JOIN investigation.persons p ON p.report_id = l.report_id"
-            " WHERE $1::boolean IS NULL OR (l.acknowledged_at IS NOT NULL) = $1::boolean"
+            " WHERE ($1::boolean IS NULL OR (l.acknowledged_at IS NOT NULL) = $1::boolean)"
+            " AND ($3::text IS NULL OR l.assigned_to = $3::text)"
             " GROUP BY l.referral_id, e.establishment_id"
             f" ORDER BY {_URGENCY_RANK}, l.referred_at DESC, l.referral_id"
             " LIMIT $2",
             acknowledged,
             limit,
+            assigned_to,
         )
         return [
             ReferralSummary(

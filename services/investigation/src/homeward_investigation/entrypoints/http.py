@@ -546,10 +546,13 @@ async def referral_inbox(
     service: ServiceDep,
     actor: LegalWorker,
     acknowledged: bool | None = None,
+    assigned_to: Annotated[
+        str | None, Query(max_length=64, description="a legal worker's user id")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> list[InboxItemOut]:
     items = await handlers.referral_inbox(
-        service.uow(actor), acknowledged=acknowledged, limit=limit
+        service.uow(actor), acknowledged=acknowledged, limit=limit, assigned_to=assigned_to
     )
     return [InboxItemOut.of_summary(s) for s in items]
 

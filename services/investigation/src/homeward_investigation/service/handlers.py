@@ -59,7 +59,9 @@ class Referrals(Protocol):
         self, referral_id: uuid.UUID, *, for_update: bool = False
     ) -> LegalReferral | None: ...
     async def save(self, referral: LegalReferral) -> None: ...
-    async def inbox(self, *, acknowledged: bool | None, limit: int) -> list[ReferralSummary]: ...
+    async def inbox(
+        self, *, acknowledged: bool | None, limit: int, assigned_to: str | None = None
+    ) -> list[ReferralSummary]: ...
 
 
 class Operations(Protocol):
@@ -587,11 +589,18 @@ async def get_report(report_id: uuid.UUID, uow: InvestigationUoW) -> Investigati
 
 
 async def referral_inbox(
-    uow: InvestigationUoW, *, acknowledged: bool | None = None, limit: int = 50
+    uow: InvestigationUoW,
+    *,
+    acknowledged: bool | None = None,
+    limit: int = 50,
+    assigned_to: str | None = None,
 ) -> list[ReferralSummary]:
-    """Legal workers' inbox: most urgent first, then newest."""
+    """Legal workers' inbox: most urgent first, then newest; ``assigned_to`` narrows it to
+    one legal worker's referrals."""
     async with uow:
-        return await uow.referrals.inbox(acknowledged=acknowledged, limit=limit)
+        return await uow.referrals.inbox(
+            acknowledged=acknowledged, limit=limit, assigned_to=assigned_to
+        )
 
 
 async def read_identity(
