@@ -103,6 +103,9 @@ async def test_report_identifies_two_persons_then_refers_them_to_legal(database,
             r = await c.post(ack, headers={**LEGAL, "x-actor-id": "u-legal-2"})
             assert r.json()["acknowledged_by"] == "legal:u-legal-1"
 
+            r = await c.get("/reports", headers=INVESTIGATOR, params={"mine": True})
+            assert report_id in [x["report_id"] for x in r.json()]
+            assert CANARY not in r.text
             r = await c.get(f"/reports/{report_id}", headers=LEGAL)
             assert r.status_code == 200, r.text
             assert [p["stage"] for p in r.json()["persons"]] == ["referred_to_legal"] * 2

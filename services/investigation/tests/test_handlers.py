@@ -89,6 +89,11 @@ class FakeReports:
     async def save(self, report: InvestigativeReport) -> None:
         self.rows[report.report_id] = stored(report)
 
+    async def recent(self, *, filed_by: str | None, limit: int) -> list[InvestigativeReport]:
+        # Newest first; insertion order breaks a tie in the clock.
+        found = [r for r in self.rows.values() if filed_by in (None, r.filed_by)]
+        return [stored(r) for r in reversed(found)][:limit]
+
     async def open_identity(self, person: IdentifiedPerson) -> PersonIdentity:
         return self.identities[person.case_id]
 
@@ -818,3 +823,18 @@ async def test_a_report_under_an_investigation_is_about_its_establishment():
         await handlers.file_report(
             dataclasses.replace(karaoke_report("key-under-4"), establishment=None), uow
         )
+
+
+async def test_an_investigator_sees_the_reports_she_filed_newest_first():
+    uow = FakeInvestigationUoW()
+    first, _ = await handlers.file_report(karaoke_report("key-mine-1"), uow)
+    second, _ = await handlers.file_report(karaoke_report("key-mine-2"), uow)
+    uow.as_(Actor("u-inv-2", "investigator"))
+    theirs, _ = await handlers.file_report(karaoke_report("key-theirs"), uow)
+    assert [r.report_id for r in await handlers.recent_reports(uow, mine=True)] == [
+        theirs.report_id
+    ]
+    uow.as_(Actor("u-inv-1", "investigator"))
+    mine = await handlers.recent_reports(uow, mine=True)
+    assert [r.report_id for r in mine] == [second.report_id, first.report_id]
+    assert len(await handlers.recent_reports(uow)) == 3

@@ -194,6 +194,16 @@ class ReportRepository:
             investigation_id=row["investigation_id"],
         )
 
+    async def recent(self, *, filed_by: str | None, limit: int) -> list[InvestigativeReport]:
+        ids = await self._conn.fetch(
+            "SELECT report_id FROM investigation.reports"
+            " WHERE $1::text IS NULL OR filed_by = $1::text"
+            " ORDER BY filed_at DESC, report_id LIMIT $2",
+            filed_by,
+            limit,
+        )
+        return [r for x in ids if (r := await self.get(x["report_id"])) is not None]
+
     async def save(self, report: InvestigativeReport) -> None:
         """Persons' stages; what was seen (establishment, visits, evidence) never changes."""
         await self._conn.executemany(

@@ -497,6 +497,18 @@ async def file_report(
     return ReportOut.of(report)
 
 
+@router.get("/reports")
+async def recent_reports(
+    service: ServiceDep,
+    actor: CaseWorker,
+    mine: bool = False,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> list[ReportOut]:
+    """Reports, newest first, without personal fields; ``mine=true``: those you filed."""
+    found = await handlers.recent_reports(service.uow(actor), mine=mine, limit=limit)
+    return [ReportOut.of(r) for r in found]
+
+
 @router.get("/reports/{report_id}")
 async def get_report(report_id: uuid.UUID, service: ServiceDep, actor: CaseWorker) -> ReportOut:
     return ReportOut.of(await handlers.get_report(report_id, service.uow(actor)))

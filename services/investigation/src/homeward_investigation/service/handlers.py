@@ -49,6 +49,7 @@ class Reports(Protocol):
         self, report_id: uuid.UUID, *, for_update: bool = False
     ) -> InvestigativeReport | None: ...
     async def save(self, report: InvestigativeReport) -> None: ...
+    async def recent(self, *, filed_by: str | None, limit: int) -> list[InvestigativeReport]: ...
     async def open_identity(self, person: IdentifiedPerson) -> PersonIdentity: ...
     async def open_particulars(self, establishment: Establishment) -> EstablishmentParticulars: ...
 
@@ -586,6 +587,15 @@ async def get_report(report_id: uuid.UUID, uow: InvestigationUoW) -> Investigati
     if report is None:
         raise NotFound(f"report {report_id} does not exist")
     return report
+
+
+async def recent_reports(
+    uow: InvestigationUoW, *, mine: bool = False, limit: int = 50
+) -> list[InvestigativeReport]:
+    """Reports, newest first, without personal fields; ``mine``: those the caller filed."""
+    async with uow:
+        filed_by = str(uow.scope.actor) if mine else None
+        return await uow.reports.recent(filed_by=filed_by, limit=limit)
 
 
 async def referral_inbox(
