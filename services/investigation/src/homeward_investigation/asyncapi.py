@@ -48,5 +48,8 @@ def document(service: Service[Any]) -> dict[str, Any]:
 
 if __name__ == "__main__":
     from homeward_investigation.bootstrap import bootstrap
+    from homeward_investigation.settings import InvestigationSettings
 
-    print(json.dumps(document(bootstrap()), indent=2))
+    # Never connected to: the document needs the wiring, not a database.
+    nowhere = "postgresql://nobody:nothing@127.0.0.1:1/none"
+    print(json.dumps(document(bootstrap(InvestigationSettings(database_url=nowhere))), indent=2))
