@@ -156,6 +156,29 @@ async def test_the_team_opens_an_investigation_and_records_visits_with_sealed_ob
         )
         assert r.status_code == 200 and r.json()["observations"].startswith(CANARY)
 
+        # The report that the visits led to is filed under the investigation.
+        r = await c.post(
+            "/reports",
+            headers=INVESTIGATOR,
+            json={
+                "idempotency_key": uuid.uuid4().hex,
+                "investigation_id": opened["investigation_id"],
+                "visit_dates": [visit["visited_on"]],
+                "urgency": "high",
+                "persons": [{"sex": "female", "approximate_age": 15}],
+            },
+        )
+        assert r.status_code == 201, r.text
+        report = r.json()
+        assert report["investigation_id"] == opened["investigation_id"]
+        assert report["establishment"] == opened["establishment"]
+        r = await c.get(
+            f"/reports/{report['report_id']}/establishment",
+            headers=INVESTIGATOR,
+            params={"purpose": "rescue_operation"},
+        )
+        assert r.json()["address"] == f"{CANARY} road 5"
+
     conn = await asyncpg.connect(database.admin_dsn)
     try:
         for table in ("undercover_visits", "establishments", "audit"):

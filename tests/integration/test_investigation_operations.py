@@ -206,6 +206,9 @@ async def test_the_legal_track_to_a_verdict_in_order_once_each(database, topics)
     investigation = bootstrap(settings_for(InvestigationSettings, database, topics))
     async with (
         running(investigation),
+        TopicReader(
+            database.infra.kafka_bootstrap_servers, [topics.legal_milestone_recorded]
+        ) as reader,
         httpx.AsyncClient(
             transport=httpx.ASGITransport(investigation.app), base_url="http://t"
         ) as c,
@@ -264,6 +267,8 @@ async def test_the_legal_track_to_a_verdict_in_order_once_each(database, topics)
         r = await c.post(f"{legal_case}/assign", headers=LEGAL, json={"assignee": "u-legal-9"})
         assert r.status_code == 200 and r.json()["assigned_to"] == "u-legal-9"
         assert r.json()["acknowledged_by"] == "legal:u-legal-1"
+        r = await c.get("/legal/referrals", headers=LEGAL, params={"assigned_to": "u-legal-9"})
+        assert [x["referral_id"] for x in r.json()] == [referral["referral_id"]]
 
         r = await c.post(
             f"/legal/referrals/{uuid.uuid4()}/operations",
@@ -282,4 +287,115 @@ async def test_the_legal_track_to_a_verdict_in_order_once_each(database, topics)
                 " WHERE action = 'legal_milestone_recorded' AND case_id = ANY($1::uuid[])",
                 [uuid.UUID(p["case_id"]) for p in report["persons"]],
             )
+            await wait_until(lambda: _drained(conn), what="the outbox published")
+        feed = await reader.wait_for(topics.legal_milestone_recorded, 5)
+    steps = [json.loads(r.value) for r in feed]
+    assert {r.key for r in feed} == {referral["referral_id"].encode()}
+    assert [s["payload"]["milestone"] for s in steps] == [m["milestone"] for m in track]
+    assert steps[-1]["payload"] | {"occurred_on": None} == {
+        "referral_id": referral["referral_id"],
+        "milestone": "verdict",
+        "occurred_on": None,
+        "persons_concerned": 3,
+        "accused_count": None,
+        "convicted": 1,
+        "acquitted": 1,
+        "dismissed": 0,
+    }
     assert rows == 5 and audited == 5 * 3
+
+
+async def test_two_operations_racing_to_rescue_her_rescue_her_once(database, topics):
+    investigation = bootstrap(settings_for(InvestigationSettings, database, topics))
+    async with (
+        running(investigation),
+        TopicReader(database.infra.kafka_bootstrap_servers, [topics.person_rescued]) as reader,
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(investigation.app), base_url="http://t"
+        ) as c,
+    ):
+        report, referral = await referred(c)
+        her = report["persons"][0]["case_id"]
+        legal_case = f"/legal/referrals/{referral['referral_id']}"
+        r = await c.post(
+            f"{legal_case}/milestones", headers=LEGAL, json=milestone("police_engaged", 2)
+        )
+        assert r.status_code == 201, r.text
+        r = await c.post(
+            f"{legal_case}/operations",
+            headers=LEGAL,
+            json={"idempotency_key": uuid.uuid4().hex, "carried_out_on": str(TODAY)},
+        )
+        empty = r.json()["operation_id"]
+        rescued = {"case_id": her, "outcome": "rescued"}
+        racing = await asyncio.gather(
+            *(
+                c.post(
+                    f"{legal_case}/operations",
+                    headers=LEGAL,
+                    json={
+                        "idempotency_key": uuid.uuid4().hex,
+                        "carried_out_on": str(TODAY),
+                        "outcomes": [rescued],
+                    },
+                )
+                for _ in range(3)
+            ),
+            *(
+                c.post(
+                    f"/legal/operations/{empty}/outcomes",
+                    headers=LEGAL,
+                    json={"outcomes": [rescued]},
+                )
+                for _ in range(3)
+            ),
+        )
+        codes = [r.status_code for r in racing]
+        # One wins. A new operation that lost is refused; the same outcome again on the
+        # operation that won is a no-op (200), on one that lost it is refused.
+        assert set(codes) <= {200, 201, 409} and codes[:3].count(201) <= 1, codes
+        assert codes.count(409) >= 3, codes
+
+        async with investigation.pool.acquire() as conn:
+            await wait_until(lambda: _drained(conn), what="the outbox published")
+            rescues = await conn.fetchval(
+                "SELECT count(*) FROM investigation.rescue_outcomes"
+                " WHERE case_id = $1 AND outcome = 'rescued'",
+                uuid.UUID(her),
+            )
+            published = await conn.fetchval(
+                "SELECT count(*) FROM investigation.outbox WHERE topic = $1",
+                topics.person_rescued,
+            )
+        handoffs = await reader.wait_for(topics.person_rescued, 1)
+    assert rescues == 1 and published == 1
+    assert [h.key for h in handoffs] == [her.encode()]
+
+
+async def test_bad_input_is_refused_naming_the_field_and_nothing_is_written(database, topics):
+    investigation = bootstrap(settings_for(InvestigationSettings, database, topics))
+    async with (
+        running(investigation),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(investigation.app), base_url="http://t"
+        ) as c,
+    ):
+        good = three_persons()
+        person = good["persons"][1]
+        bad = {
+            "persons": {**good, "persons": []},
+            "approximate_age": {**good, "persons": [{**person, "approximate_age": 101}]},
+            "indicators": {**good, "persons": [{**person, "indicators": ["tattoo"]}]},
+            "visit_dates": {**good, "visit_dates": [str(TODAY + timedelta(days=5))]},
+        }
+        for field, body in bad.items():
+            r = await c.post("/reports", headers=INVESTIGATOR, json=body)
+            assert r.status_code == 422, (field, r.text)
+            assert field in r.text, (field, r.text)
+            assert CANARY not in r.text
+        async with investigation.pool.acquire() as conn:
+            written = await conn.fetchval(
+                "SELECT count(*) FROM investigation.reports WHERE idempotency_key = $1",
+                good["idempotency_key"],
+            )
+    assert written == 0

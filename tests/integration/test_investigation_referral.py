@@ -103,6 +103,9 @@ async def test_report_identifies_two_persons_then_refers_them_to_legal(database,
             r = await c.post(ack, headers={**LEGAL, "x-actor-id": "u-legal-2"})
             assert r.json()["acknowledged_by"] == "legal:u-legal-1"
 
+            r = await c.get("/reports", headers=INVESTIGATOR, params={"mine": True})
+            assert report_id in [x["report_id"] for x in r.json()]
+            assert CANARY not in r.text
             r = await c.get(f"/reports/{report_id}", headers=LEGAL)
             assert r.status_code == 200, r.text
             assert [p["stage"] for p in r.json()["persons"]] == ["referred_to_legal"] * 2
@@ -114,6 +117,19 @@ async def test_report_identifies_two_persons_then_refers_them_to_legal(database,
                 params={"purpose": "rescue_operation"},
             )
             assert r.status_code == 200 and r.json()["name"] == CANARY
+
+            r = await c.get(
+                f"/reports/{report_id}/establishment",
+                headers=LEGAL,
+                params={"purpose": "rescue_operation"},
+            )
+            assert r.status_code == 200 and r.json()["address"].startswith(CANARY)
+            r = await c.get(
+                f"/reports/{report_id}/establishment",
+                headers={**LEGAL, "x-actor-role": "centre_staff"},
+                params={"purpose": "care"},
+            )
+            assert r.status_code == 403
 
         async with investigation.pool.acquire() as conn:
             await wait_until(
@@ -213,7 +229,9 @@ async def test_concurrent_retries_make_one_report_and_one_referral(database, top
                 "   AS reports,"
                 " (SELECT count(*) FROM investigation.establishments e WHERE NOT EXISTS"
                 "   (SELECT 1 FROM investigation.reports r"
-                "    WHERE r.establishment_id = e.establishment_id)) AS orphans,"
+                "    WHERE r.establishment_id = e.establishment_id)"
+                "   AND NOT EXISTS (SELECT 1 FROM investigation.investigations i"
+                "    WHERE i.establishment_id = e.establishment_id)) AS orphans,"
                 " (SELECT count(*) FROM investigation.persons WHERE report_id = $1) AS persons,"
                 " (SELECT count(*) FROM investigation.legal_referrals WHERE report_id = $1)"
                 "   AS referrals",

@@ -89,8 +89,16 @@ class FakeReports:
     async def save(self, report: InvestigativeReport) -> None:
         self.rows[report.report_id] = stored(report)
 
+    async def recent(self, *, filed_by: str | None, limit: int) -> list[InvestigativeReport]:
+        # Newest first; insertion order breaks a tie in the clock.
+        found = [r for r in self.rows.values() if filed_by in (None, r.filed_by)]
+        return [stored(r) for r in reversed(found)][:limit]
+
     async def open_identity(self, person: IdentifiedPerson) -> PersonIdentity:
         return self.identities[person.case_id]
+
+    async def open_particulars(self, establishment):
+        return establishment.particulars
 
 
 class FakeReferrals:
@@ -111,10 +119,15 @@ class FakeReferrals:
     async def save(self, referral: LegalReferral) -> None:
         self.rows[referral.referral_id] = stored(referral)
 
-    async def inbox(self, *, acknowledged: bool | None, limit: int) -> list[ReferralSummary]:
+    async def inbox(
+        self, *, acknowledged: bool | None, limit: int, assigned_to: str | None = None
+    ) -> list[ReferralSummary]:
         rank = {Urgency.IMMEDIATE: 0, Urgency.HIGH: 1, Urgency.ROUTINE: 2}
         chosen = [
-            r for r in self.rows.values() if acknowledged is None or r.acknowledged == acknowledged
+            r
+            for r in self.rows.values()
+            if (acknowledged is None or r.acknowledged == acknowledged)
+            and (assigned_to is None or r.assigned_to == assigned_to)
         ]
         chosen.sort(key=lambda r: r.referred_at, reverse=True)
         chosen.sort(key=lambda r: rank[r.urgency])
@@ -639,6 +652,12 @@ async def test_the_legal_track_goes_in_order_each_step_once_by_whom():
     assert final.milestones[Milestone.VERDICT].verdicts == verdicts
     audited = [a for a in uow.audit_trail if a.action == "legal_milestone_recorded"]
     assert len(audited) == len(Milestone) * len(report.persons)
+    feed = uow.published(TOPICS.legal_milestone_recorded)
+    assert [e.payload.milestone for e in feed] == list(Milestone), "each once, in order"
+    assert {e.case_id for e in feed} == {referral.referral_id}
+    assert feed[-1].payload.convicted == 1 and feed[-1].payload.acquitted == 1
+    assert feed[2].payload.accused_count == 2 and feed[0].payload.persons_concerned == 3
+    assert all(e.correlation_id == report.report_id for e in feed)
     with pytest.raises(DomainError, match="future"):
         _, other = await referred(uow, police=False)
         await handlers.record_milestone(step(other, Milestone.POLICE_ENGAGED, -3), uow)
@@ -657,6 +676,9 @@ async def test_assigning_a_referral_to_a_colleague_is_audited_and_takes_it_on():
     acks = [a for a in uow.audit_trail if a.action == "legal_referral_acknowledged"]
     assert [a.case_id for a in acks] == [p.case_id for p in report.persons]
     assert audited[0].detail["assignee"] == "u-legal-7"
+    mine = await handlers.referral_inbox(uow, assigned_to="u-legal-7")
+    assert [x.referral.referral_id for x in mine] == [referral.referral_id]
+    assert await handlers.referral_inbox(uow, assigned_to="u-legal-8") == []
 
 
 def lead_cmd(
@@ -750,3 +772,69 @@ async def test_visits_need_an_investigator_and_a_date_not_in_the_future_and_seal
     )
     assert seen == f"{CANARY} at the bar"
     assert uow.audit_trail[-1].action == "personal_data_read"
+
+
+async def test_reading_the_establishments_address_is_audited_on_each_of_her_cases():
+    uow = FakeInvestigationUoW()
+    report, _ = await handlers.file_report(karaoke_report(), uow)
+    seen = await handlers.read_establishment(
+        report.report_id, ReadPurpose.RESCUE_OPERATION, uow.as_(LEGAL)
+    )
+    assert seen.address == f"{CANARY} street 7"
+    reads = [a for a in uow.audit_trail if a.action == "personal_data_read"]
+    assert [a.case_id for a in reads] == [p.case_id for p in report.persons]
+    assert all(a.detail["record"] == "establishment" for a in reads)
+    assert CANARY not in str([a.detail for a in reads])
+    with pytest.raises(NotFound):
+        await handlers.read_establishment(uuid.uuid4(), ReadPurpose.PROSECUTION, uow)
+
+
+async def test_a_report_under_an_investigation_is_about_its_establishment():
+    uow = FakeInvestigationUoW()
+    opened, _ = await handlers.open_investigation(
+        OpenInvestigation(
+            idempotency_key="inv-key-0002",
+            establishment=EstablishmentSeen(
+                kind=EstablishmentKind.BROTHEL, province="Kandal", district="Ta Khmau"
+            ),
+            urgency=Urgency.HIGH,
+        ),
+        uow,
+    )
+    under = dataclasses.replace(
+        karaoke_report("key-under-1"), establishment=None, investigation_id=opened.investigation_id
+    )
+    report, _ = await handlers.file_report(under, uow)
+    assert report.establishment.establishment_id == opened.establishment.establishment_id
+    assert report.investigation_id == opened.investigation_id
+    with pytest.raises(DomainError, match="establishment"):
+        await handlers.file_report(
+            dataclasses.replace(karaoke_report("key-under-2"), investigation_id=uuid.uuid4()),
+            uow,
+        )
+    with pytest.raises(NotFound):
+        await handlers.file_report(
+            dataclasses.replace(
+                under, idempotency_key="key-under-3", investigation_id=uuid.uuid4()
+            ),
+            uow,
+        )
+    with pytest.raises(DomainError, match="establishment"):
+        await handlers.file_report(
+            dataclasses.replace(karaoke_report("key-under-4"), establishment=None), uow
+        )
+
+
+async def test_an_investigator_sees_the_reports_she_filed_newest_first():
+    uow = FakeInvestigationUoW()
+    first, _ = await handlers.file_report(karaoke_report("key-mine-1"), uow)
+    second, _ = await handlers.file_report(karaoke_report("key-mine-2"), uow)
+    uow.as_(Actor("u-inv-2", "investigator"))
+    theirs, _ = await handlers.file_report(karaoke_report("key-theirs"), uow)
+    assert [r.report_id for r in await handlers.recent_reports(uow, mine=True)] == [
+        theirs.report_id
+    ]
+    uow.as_(Actor("u-inv-1", "investigator"))
+    mine = await handlers.recent_reports(uow, mine=True)
+    assert [r.report_id for r in mine] == [second.report_id, first.report_id]
+    assert len(await handlers.recent_reports(uow)) == 3

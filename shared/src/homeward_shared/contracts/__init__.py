@@ -7,6 +7,7 @@ edit in place.
 from homeward_shared.contracts.handoffs import (
     FollowUpVisitOverdue,
     LeadReported,
+    LegalMilestoneRecorded,
     LegalReferralIssued,
     PersonRescued,
     PlacementRequested,
@@ -20,6 +21,7 @@ __all__ = [
     "CaseStageChanged",
     "FollowUpVisitOverdue",
     "LeadReported",
+    "LegalMilestoneRecorded",
     "LegalReferralIssued",
     "PersonRescued",
     "PlacementRequested",

@@ -25,6 +25,7 @@ CATALOGUE: list[tuple[str, type[Payload], str]] = [
     (Topics().lead_reported, handoffs.LeadReported, "intake"),
     (Topics().legal_referral_issued, handoffs.LegalReferralIssued, "investigation"),
     (Topics().person_rescued, handoffs.PersonRescued, "investigation"),
+    (Topics().legal_milestone_recorded, handoffs.LegalMilestoneRecorded, "investigation"),
     (
         Topics().resident_ready_for_reintegration,
         handoffs.ResidentReadyForReintegration,

@@ -147,3 +147,24 @@ class TrainingRecorded(Payload):
     milestone: TrainingMilestone
     trade: str | None = Field(default=None, max_length=64, description="trade code")
     on: date
+
+
+class LegalMilestoneRecorded(Payload):
+    """A step of a legal case's track (one legal case per establishment operation), for the
+    dashboards' yearly figures (operations, charges, convictions). Keyed by the referral id:
+    it is about a legal case, not one person's case. Counts and codes only: the accused are
+    never named."""
+
+    event_type: ClassVar[str] = "investigation.legal_milestone_recorded"
+
+    referral_id: uuid.UUID
+    milestone: str = Field(
+        max_length=32,
+        description="police_engaged, operation_carried_out, charges_filed, trial_opened, verdict",
+    )
+    occurred_on: date
+    persons_concerned: int = Field(ge=0, description="identified persons of the referral")
+    accused_count: int | None = Field(default=None, ge=1)
+    convicted: int = Field(default=0, ge=0)
+    acquitted: int = Field(default=0, ge=0)
+    dismissed: int = Field(default=0, ge=0)

@@ -58,6 +58,11 @@ class Topics:
         """recovery -> dashboards: vocational training milestones, for the yearly figures."""
         return self._t("recovery.training_recorded")
 
+    @property
+    def legal_milestone_recorded(self) -> str:
+        """investigation -> dashboards: a step of a legal case's track."""
+        return self._t("investigation.legal_milestone_recorded")
+
     def all(self) -> list[str]:
         return [
             self.stage_changed,
@@ -68,6 +73,7 @@ class Topics:
             self.person_rescued,
             self.follow_up_overdue,
             self.training_recorded,
+            self.legal_milestone_recorded,
         ]
 
     @staticmethod

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from homeward_shared.contracts import LegalReferralIssued, PersonRescued, Topics
+from homeward_shared.contracts import (
+    LegalMilestoneRecorded,
+    LegalReferralIssued,
+    PersonRescued,
+    Topics,
+)
 from homeward_shared.domain import DomainEvent
 from homeward_shared.messages import Outgoing
 
@@ -36,6 +41,22 @@ def translate(event: DomainEvent, topics: Topics) -> list[Outgoing]:
                     apparent_minor=event.apparent_minor,
                     children_with_her=event.children_with_her,
                     language=event.language,
+                ),
+            )
+        ]
+    if isinstance(event, events.LegalMilestoneRecorded):
+        return [
+            Outgoing(
+                topics.legal_milestone_recorded,
+                LegalMilestoneRecorded(
+                    referral_id=event.referral_id,
+                    milestone=event.milestone,
+                    occurred_on=event.occurred_on,
+                    persons_concerned=event.persons_concerned,
+                    accused_count=event.accused_count,
+                    convicted=event.convicted,
+                    acquitted=event.acquitted,
+                    dismissed=event.dismissed,
                 ),
             )
         ]

@@ -18,6 +18,7 @@ from homeward_shared.stages import Stage
 from homeward_investigation.domain.model import (
     AccusedVerdict,
     Establishment,
+    EstablishmentParticulars,
     EvidenceRef,
     IdentifiedPerson,
     Investigation,
@@ -67,7 +68,9 @@ class ReportRepository:
         await self._conn.execute(
             "INSERT INTO investigation.establishments (establishment_id, kind, province,"
             " district, recorded_at, address_sealed, operator_names_sealed)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            " VALUES ($1, $2, $3, $4, $5, $6, $7)"
+            # An investigation's establishment is recorded already: kept as it is.
+            " ON CONFLICT (establishment_id) DO NOTHING",
             est.establishment_id,
             est.kind.value,
             est.province,
@@ -77,8 +80,8 @@ class ReportRepository:
         )
         result = await self._conn.execute(
             "INSERT INTO investigation.reports (report_id, idempotency_key, establishment_id,"
-            " urgency, visit_dates, filed_at, filed_by)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7)"
+            " urgency, visit_dates, filed_at, filed_by, investigation_id)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
             " ON CONFLICT (idempotency_key) DO NOTHING",
             report.report_id,
             idempotency_key,
@@ -87,6 +90,7 @@ class ReportRepository:
             list(report.visit_dates),
             report.filed_at,
             report.filed_by,
+            report.investigation_id,
         )
         if not result.endswith(" 1"):
             return False
@@ -149,6 +153,7 @@ class ReportRepository:
                 return None
         row = await self._conn.fetchrow(
             "SELECT r.report_id, r.urgency, r.visit_dates, r.filed_at, r.filed_by,"
+            " r.investigation_id,"
             " e.establishment_id, e.kind, e.province, e.district, l.referral_id"
             " FROM investigation.reports r"
             " JOIN investigation.establishments e ON e.establishment_id = r.establishment_id"
@@ -186,7 +191,18 @@ class ReportRepository:
             filed_at=row["filed_at"],
             filed_by=row["filed_by"],
             referral_id=row["referral_id"],
+            investigation_id=row["investigation_id"],
         )
+
+    async def recent(self, *, filed_by: str | None, limit: int) -> list[InvestigativeReport]:
+        ids = await self._conn.fetch(
+            "SELECT report_id FROM investigation.reports"
+            " WHERE $1::text IS NULL OR filed_by = $1::text"
+            " ORDER BY filed_at DESC, report_id LIMIT $2",
+            filed_by,
+            limit,
+        )
+        return [r for x in ids if (r := await self.get(x["report_id"])) is not None]
 
     async def save(self, report: InvestigativeReport) -> None:
         """Persons' stages; what was seen (establishment, visits, evidence) never changes."""
@@ -205,6 +221,18 @@ class ReportRepository:
             for f in _PERSON_PERSONAL
         }
         return PersonIdentity(**values)
+
+    async def open_particulars(self, establishment: Establishment) -> EstablishmentParticulars:
+        row = await self._conn.fetchrow(
+            "SELECT address_sealed, operator_names_sealed FROM investigation.establishments"
+            " WHERE establishment_id = $1",
+            establishment.establishment_id,
+        )
+        values = {
+            f: await self._vault.open(establishment.establishment_id, f, row[f"{f}_sealed"])
+            for f in _ESTABLISHMENT_PERSONAL
+        }
+        return EstablishmentParticulars(**values)
 
     @staticmethod
     def _person(row: asyncpg.Record) -> IdentifiedPerson:
@@ -314,7 +342,9 @@ class ReferralRepository:
             ],
         )
 
-    async def inbox(self, *, acknowledged: bool | None, limit: int) -> list[ReferralSummary]:
+    async def inbox(
+        self, *, acknowledged: bool | None, limit: int, assigned_to: str | None = None
+    ) -> list[ReferralSummary]:
         rows = await self._conn.fetch(
             "SELECT l.*, e.establishment_id, e.kind, e.province, e.district,"
             " array_agg(p.case_id ORDER BY p.ordinal) AS case_ids,"
@@ -325,12 +355,14 @@ class ReferralRepository:
             " JOIN investigation.reports r ON r.report_id = l.report_id"
             " JOIN investigation.establishments e ON e.establishment_id = r.establishment_id"
             " JOIN investigation.persons p ON p.report_id = l.report_id"
-            " WHERE $1::boolean IS NULL OR (l.acknowledged_at IS NOT NULL) = $1::boolean"
+            " WHERE ($1::boolean IS NULL OR (l.acknowledged_at IS NOT NULL) = $1::boolean)"
+            " AND ($3::text IS NULL OR l.assigned_to = $3::text)"
             " GROUP BY l.referral_id, e.establishment_id"
             f" ORDER BY {_URGENCY_RANK}, l.referred_at DESC, l.referral_id"
             " LIMIT $2",
             acknowledged,
             limit,
+            assigned_to,
         )
         return [
             ReferralSummary(

@@ -39,11 +39,14 @@ class PersonSeen:
 
 @dataclass(frozen=True, kw_only=True)
 class FileReport:
+    """About a new establishment, or (``investigation_id``) about an investigation's."""
+
     idempotency_key: str
-    establishment: EstablishmentSeen
     visit_dates: tuple[date, ...]
     urgency: Urgency
     persons: tuple[PersonSeen, ...]
+    establishment: EstablishmentSeen | None = None
+    investigation_id: uuid.UUID | None = None
     evidence: tuple[EvidenceRef, ...] = ()
 
 

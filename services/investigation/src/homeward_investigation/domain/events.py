@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import date
 
 from homeward_shared.contracts.handoffs import Urgency
 from homeward_shared.domain import DomainEvent
@@ -31,3 +32,18 @@ class PersonRescued(DomainEvent):
     apparent_minor: bool
     children_with_her: int
     language: str | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class LegalMilestoneRecorded(DomainEvent):
+    """A step of a legal case's track. ``case_id`` is the referral's id: the event is about
+    the legal case (many persons), and keys it so that its steps stay in order."""
+
+    referral_id: uuid.UUID
+    milestone: str
+    occurred_on: date
+    persons_concerned: int
+    accused_count: int | None
+    convicted: int
+    acquitted: int
+    dismissed: int

@@ -367,6 +367,21 @@ class LegalReferral(Aggregate):
         if m is not Milestone.VERDICT and milestone.verdicts:
             raise DomainError(f"verdicts: only a verdict has verdicts, not {m}")
         self.milestones[m] = milestone
+        verdicts = [v.verdict for v in milestone.verdicts]
+        self.record(
+            events.LegalMilestoneRecorded(
+                case_id=self.referral_id,
+                referral_id=self.referral_id,
+                milestone=m.value,
+                occurred_on=milestone.occurred_on,
+                persons_concerned=len(self.case_ids),
+                accused_count=milestone.accused_count,
+                convicted=verdicts.count(Verdict.CONVICTED),
+                acquitted=verdicts.count(Verdict.ACQUITTED),
+                dismissed=verdicts.count(Verdict.DISMISSED),
+                occurred_at=milestone.recorded_at,
+            )
+        )
         return True
 
     def operation_carried_out(self, on: date, *, by: str, at: datetime, today: date) -> bool:
@@ -419,6 +434,7 @@ class InvestigativeReport(Aggregate):
     filed_at: datetime
     filed_by: str
     referral_id: uuid.UUID | None = None
+    investigation_id: uuid.UUID | None = None
 
     def __post_init__(self) -> None:
         Aggregate.__init__(self)
@@ -443,14 +459,15 @@ class InvestigativeReport(Aggregate):
         persons: list[IdentifiedPerson],
         filed_at: datetime,
         filed_by: str,
+        investigation_id: uuid.UUID | None = None,
     ) -> InvestigativeReport:
         """Each person it identifies enters stage ``identified`` on her own case."""
         if not persons:
-            raise DomainError("an investigative report identifies at least one person")
+            raise DomainError("persons: an investigative report identifies at least one person")
         if not visit_dates:
-            raise DomainError("an investigative report records at least one visit")
+            raise DomainError("visit_dates: an investigative report records at least one visit")
         if max(visit_dates) > (filed_at + _CLOCK_SLACK).date():
-            raise DomainError("a visit date is later than the report")
+            raise DomainError("visit_dates: a visit date is later than the report")
         if len({p.case_id for p in persons}) != len(persons):
             raise DomainError("each identified person needs a case of her own")
         report = cls(
@@ -462,6 +479,7 @@ class InvestigativeReport(Aggregate):
             persons=persons,
             filed_at=filed_at,
             filed_by=filed_by,
+            investigation_id=investigation_id,
         )
         for p in persons:
             p.stage = Stage.IDENTIFIED

@@ -80,7 +80,7 @@ class PersonIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     sex: Sex
-    approximate_age: int | None = Field(default=None, ge=0, le=120)
+    approximate_age: int | None = Field(default=None, ge=0, le=100)
     nationality: str | None = Field(default=None, pattern=r"^[A-Z]{2}$", description="ISO 3166")
     language: str | None = Field(default=None, max_length=16, description="ISO 639 code")
     indicators: list[Indicator] = Field(default_factory=list, max_length=len(Indicator))
@@ -92,7 +92,12 @@ class ReportIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     idempotency_key: str = Field(min_length=8, max_length=128)
-    establishment: EstablishmentIn
+    establishment: EstablishmentIn | None = Field(
+        default=None, description="a new establishment; omitted under an investigation"
+    )
+    investigation_id: uuid.UUID | None = Field(
+        default=None, description="file under this investigation, about its establishment"
+    )
     visit_dates: list[date] = Field(min_length=1, max_length=100)
     urgency: Urgency
     evidence: list[EvidenceIn] = Field(default_factory=list, max_length=200)
@@ -101,7 +106,12 @@ class ReportIn(BaseModel):
     def command(self) -> FileReport:
         return FileReport(
             idempotency_key=self.idempotency_key,
-            establishment=EstablishmentSeen(**self.establishment.model_dump()),
+            establishment=(
+                EstablishmentSeen(**self.establishment.model_dump())
+                if self.establishment is not None
+                else None
+            ),
+            investigation_id=self.investigation_id,
             visit_dates=tuple(self.visit_dates),
             urgency=self.urgency,
             evidence=tuple(EvidenceRef(**e.model_dump()) for e in self.evidence),
@@ -162,6 +172,7 @@ class ReportOut(BaseModel):
     filed_at: datetime
     filed_by: str
     referral_id: uuid.UUID | None
+    investigation_id: uuid.UUID | None
 
     @classmethod
     def of(cls, r: InvestigativeReport) -> ReportOut:
@@ -183,6 +194,7 @@ class ReportOut(BaseModel):
             filed_at=r.filed_at,
             filed_by=r.filed_by,
             referral_id=r.referral_id,
+            investigation_id=r.investigation_id,
         )
 
 
@@ -462,12 +474,17 @@ class ObservationsOut(BaseModel):
     observations: str | None = PersonalField(None)
 
 
+class ParticularsOut(BaseModel):
+    address: str | None = PersonalField(None)
+    operator_names: str | None = PersonalField(None)
+
+
 class IdentityOut(BaseModel):
     name: str | None = PersonalField(None)
     description: str | None = PersonalField(None)
 
 
-register_personal(EstablishmentIn, PersonIn, IdentityOut, VisitIn, ObservationsOut)
+register_personal(EstablishmentIn, PersonIn, IdentityOut, VisitIn, ObservationsOut, ParticularsOut)
 
 
 @router.post("/reports", status_code=201)
@@ -478,6 +495,18 @@ async def file_report(
     if not created:
         response.status_code = 200
     return ReportOut.of(report)
+
+
+@router.get("/reports")
+async def recent_reports(
+    service: ServiceDep,
+    actor: CaseWorker,
+    mine: bool = False,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> list[ReportOut]:
+    """Reports, newest first, without personal fields; ``mine=true``: those you filed."""
+    found = await handlers.recent_reports(service.uow(actor), mine=mine, limit=limit)
+    return [ReportOut.of(r) for r in found]
 
 
 @router.get("/reports/{report_id}")
@@ -511,15 +540,31 @@ async def read_identity(
     return IdentityOut(**vars(identity))
 
 
+@router.get("/reports/{report_id}/establishment")
+async def read_establishment(
+    report_id: uuid.UUID,
+    service: ServiceDep,
+    actor: CaseWorker,
+    purpose: Annotated[ReadPurpose, Query()],
+) -> ParticularsOut:
+    """The establishment's exact address and operators; audited as ``personal_data_read``
+    on each of the report's cases."""
+    particulars = await handlers.read_establishment(report_id, purpose, service.uow(actor))
+    return ParticularsOut(**vars(particulars))
+
+
 @router.get("/legal/referrals")
 async def referral_inbox(
     service: ServiceDep,
     actor: LegalWorker,
     acknowledged: bool | None = None,
+    assigned_to: Annotated[
+        str | None, Query(max_length=64, description="a legal worker's user id")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> list[InboxItemOut]:
     items = await handlers.referral_inbox(
-        service.uow(actor), acknowledged=acknowledged, limit=limit
+        service.uow(actor), acknowledged=acknowledged, limit=limit, assigned_to=assigned_to
     )
     return [InboxItemOut.of_summary(s) for s in items]
 

@@ -49,7 +49,9 @@ class Reports(Protocol):
         self, report_id: uuid.UUID, *, for_update: bool = False
     ) -> InvestigativeReport | None: ...
     async def save(self, report: InvestigativeReport) -> None: ...
+    async def recent(self, *, filed_by: str | None, limit: int) -> list[InvestigativeReport]: ...
     async def open_identity(self, person: IdentifiedPerson) -> PersonIdentity: ...
+    async def open_particulars(self, establishment: Establishment) -> EstablishmentParticulars: ...
 
 
 class Referrals(Protocol):
@@ -58,7 +60,9 @@ class Referrals(Protocol):
         self, referral_id: uuid.UUID, *, for_update: bool = False
     ) -> LegalReferral | None: ...
     async def save(self, referral: LegalReferral) -> None: ...
-    async def inbox(self, *, acknowledged: bool | None, limit: int) -> list[ReferralSummary]: ...
+    async def inbox(
+        self, *, acknowledged: bool | None, limit: int, assigned_to: str | None = None
+    ) -> list[ReferralSummary]: ...
 
 
 class Operations(Protocol):
@@ -119,18 +123,10 @@ async def file_report(cmd: FileReport, uow: InvestigationUoW) -> tuple[Investiga
             )
             for p in cmd.persons
         ]
-        seen = cmd.establishment
         report = InvestigativeReport.file(
             report_id=uuid.uuid4(),
-            establishment=Establishment(
-                establishment_id=uuid.uuid4(),
-                kind=seen.kind,
-                province=seen.province,
-                district=seen.district,
-                particulars=EstablishmentParticulars(
-                    address=seen.address, operator_names=seen.operator_names
-                ),
-            ),
+            establishment=await _establishment_of(cmd, uow),
+            investigation_id=cmd.investigation_id,
             visit_dates=cmd.visit_dates,
             urgency=cmd.urgency,
             evidence=cmd.evidence,
@@ -147,6 +143,32 @@ async def file_report(cmd: FileReport, uow: InvestigationUoW) -> tuple[Investiga
         uow.track(report)
         await uow.commit()
     return report, True
+
+
+async def _establishment_of(cmd: FileReport, uow: InvestigationUoW) -> Establishment:
+    """A report under an investigation is about its establishment, recorded once; any other
+    report describes a new one."""
+    if cmd.investigation_id is not None:
+        if cmd.establishment is not None:
+            raise DomainError(
+                "establishment: a report under an investigation is about its establishment"
+            )
+        investigation = await uow.investigations.get(cmd.investigation_id)
+        if investigation is None:
+            raise NotFound(f"investigation {cmd.investigation_id} does not exist")
+        return investigation.establishment
+    seen = cmd.establishment
+    if seen is None:
+        raise DomainError("establishment: a report names its establishment or its investigation")
+    return Establishment(
+        establishment_id=uuid.uuid4(),
+        kind=seen.kind,
+        province=seen.province,
+        district=seen.district,
+        particulars=EstablishmentParticulars(
+            address=seen.address, operator_names=seen.operator_names
+        ),
+    )
 
 
 async def issue_legal_referral(
@@ -422,6 +444,8 @@ async def record_milestone(
             return referral, False
         await uow.referrals.save(referral)
         _audit_milestone(uow, referral, milestone)
+        uow.scope.correlation_id = referral.report_id
+        uow.track(referral)
         await uow.commit()
     return referral, True
 
@@ -474,6 +498,7 @@ async def record_rescue_operation(
         await uow.operations.add(operation, cmd.idempotency_key)
         await uow.reports.save(report)
         uow.scope.correlation_id = report.correlation_id
+        uow.track(referral)
         uow.track(report)
         await uow.commit()
     return operation, True
@@ -564,12 +589,28 @@ async def get_report(report_id: uuid.UUID, uow: InvestigationUoW) -> Investigati
     return report
 
 
-async def referral_inbox(
-    uow: InvestigationUoW, *, acknowledged: bool | None = None, limit: int = 50
-) -> list[ReferralSummary]:
-    """Legal workers' inbox: most urgent first, then newest."""
+async def recent_reports(
+    uow: InvestigationUoW, *, mine: bool = False, limit: int = 50
+) -> list[InvestigativeReport]:
+    """Reports, newest first, without personal fields; ``mine``: those the caller filed."""
     async with uow:
-        return await uow.referrals.inbox(acknowledged=acknowledged, limit=limit)
+        filed_by = str(uow.scope.actor) if mine else None
+        return await uow.reports.recent(filed_by=filed_by, limit=limit)
+
+
+async def referral_inbox(
+    uow: InvestigationUoW,
+    *,
+    acknowledged: bool | None = None,
+    limit: int = 50,
+    assigned_to: str | None = None,
+) -> list[ReferralSummary]:
+    """Legal workers' inbox: most urgent first, then newest; ``assigned_to`` narrows it to
+    one legal worker's referrals."""
+    async with uow:
+        return await uow.referrals.inbox(
+            acknowledged=acknowledged, limit=limit, assigned_to=assigned_to
+        )
 
 
 async def read_identity(
@@ -591,3 +632,27 @@ async def read_identity(
         )
         await uow.commit()
     return identity
+
+
+async def read_establishment(
+    report_id: uuid.UUID, purpose: ReadPurpose, uow: InvestigationUoW
+) -> EstablishmentParticulars:
+    """Open the exact address and operators of a report's establishment (to plan the
+    operation, to prosecute); the read is written to the audit trail of each of the
+    report's cases, since it tells where they were held."""
+    async with uow:
+        report = await uow.reports.get(report_id)
+        if report is None:
+            raise NotFound(f"report {report_id} does not exist")
+        particulars = await uow.reports.open_particulars(report.establishment)
+        for p in report.persons:
+            uow.audit(
+                "personal_data_read",
+                p.case_id,
+                purpose=purpose.value,
+                record="establishment",
+                report_id=str(report_id),
+                establishment_id=str(report.establishment.establishment_id),
+            )
+        await uow.commit()
+    return particulars
