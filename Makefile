@@ -5,7 +5,7 @@ SHELL := /bin/bash
 UV := python3 -m uv
 export UV_LINK_MODE := copy
 
-.PHONY: help setup infra-up infra-down infra-status browser run test test-unit lint format docs faults
+.PHONY: help setup infra-up infra-down infra-reset infra-status browser run test test-unit lint format docs faults
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -19,6 +19,9 @@ infra-up: setup ## start PostgreSQL and Kafka (installs them once), with a role 
 
 infra-down: ## stop Kafka and PostgreSQL
 	bash deploy/local/infra.sh down
+
+infra-reset: ## stop Kafka, remove its local data (every topic), start it empty
+	bash deploy/local/kafka.sh reset
 
 infra-status:
 	bash deploy/local/infra.sh status

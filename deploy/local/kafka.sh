@@ -5,6 +5,7 @@
 #   deploy/local/kafka.sh up       fetch jars (once), write config, format (once), start, wait until ready
 #   deploy/local/kafka.sh down     stop the broker this clone started
 #   deploy/local/kafka.sh status   exit 0 if something answers on the Kafka port, 3 if not
+#   deploy/local/kafka.sh reset    stop, remove the broker's data, start empty (local data only)
 #
 # Environment (all optional):
 #   KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9093), KAFKA_HEAP_OPTS ("-Xmx2g -Xms1g"),
@@ -319,9 +320,29 @@ cmd_status() {
   return 3
 }
 
+# Every topic partition keeps files open, and this machine caps a process at 20,000 open
+# files: a broker that has collected tens of thousands of partitions (test runs that were
+# killed before deleting their topics) stops accepting connections. reset starts empty.
+cmd_reset() {
+  cmd_down
+  rm -rf "$DATA" "$FORMAT_STAMP"
+  log "data removed; starting an empty broker"
+  cmd_up
+}
+
+warn_if_crowded() {
+  local n
+  [[ -d $DATA ]] || return 0
+  n="$(find "$DATA" -mindepth 1 -maxdepth 1 -type d | wc -l)"
+  if (( n > 6000 )); then
+    log "WARNING: $n partition folders; near the open-file limit. 'make infra-reset' starts empty."
+  fi
+}
+
 case "${1:-}" in
-  up) cmd_up ;;
+  up) cmd_up; warn_if_crowded ;;
   down) cmd_down ;;
   status) cmd_status ;;
-  *) echo "usage: $0 {up|down|status}" >&2; exit 2 ;;
+  reset) cmd_reset ;;
+  *) echo "usage: $0 {up|down|status|reset}" >&2; exit 2 ;;
 esac
