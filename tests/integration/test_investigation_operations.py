@@ -11,6 +11,8 @@ import httpx
 import pytest
 from homeward_investigation.bootstrap import bootstrap
 from homeward_investigation.settings import InvestigationSettings
+from homeward_recovery.bootstrap import bootstrap as recovery_app
+from homeward_recovery.settings import RecoverySettings
 from homeward_shared.contracts import PersonRescued
 from homeward_shared.envelope import parse_envelope
 from homeward_shared.outbox import outbox_backlog
@@ -69,8 +71,9 @@ async def test_an_operation_hands_two_rescued_to_recovery_and_leaves_one_not_fou
     database, topics
 ):
     investigation = bootstrap(settings_for(InvestigationSettings, database, topics))
+    recovery = recovery_app(settings_for(RecoverySettings, database, topics))
     async with (
-        running(investigation),
+        running(investigation, recovery),
         TopicReader(
             database.infra.kafka_bootstrap_servers, [topics.person_rescued, topics.stage_changed]
         ) as reader,
@@ -155,6 +158,21 @@ async def test_an_operation_hands_two_rescued_to_recovery_and_leaves_one_not_fou
             await wait_until(lambda: _drained(conn), what="the outbox published")
         handoffs = await reader.wait_for(topics.person_rescued, 3)
         stages = await reader.wait_for(topics.stage_changed, 3 * 2 + 4)
+
+        # Recovery receives each rescued woman once: her admission request waits for staff.
+        async def received():
+            async with recovery.pool.acquire() as rconn:
+                rows = await rconn.fetch(
+                    "SELECT case_id, proposed_centre FROM recovery.admission_requests"
+                    " WHERE case_id = ANY($1::uuid[])",
+                    [uuid.UUID(c) for c in cases],
+                )
+            return rows if len(rows) == 3 else None
+
+        queued = {str(r["case_id"]): r["proposed_centre"] for r in await wait_until(received)}
+        assert set(queued) == set(cases)
+        # An apparent minor with a child: no centre has both, and the queue says so.
+        assert queued[cases[0]] is None and queued[cases[1]] is not None
 
     by_case = {}
     for rec in handoffs:
