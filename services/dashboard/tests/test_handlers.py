@@ -129,6 +129,14 @@ def test_stages_of_one_rank_replace_each_other_only_by_a_later_event():
     assert not advances(Stage.CLOSED, T0, Stage.REPORTED, later)
 
 
+def test_a_readmission_moves_her_back_but_a_stale_admission_does_not():
+    later = T0 + timedelta(days=30)
+    assert advances(Stage.LEFT_CENTRE, T0, Stage.ADMITTED, later, Stage.LEFT_CENTRE)
+    assert not advances(Stage.LEFT_CENTRE, later, Stage.ADMITTED, T0, Stage.RESCUED)
+    assert not advances(Stage.LEFT_CENTRE, later, Stage.ADMITTED, T0, Stage.LEFT_CENTRE)
+    assert not advances(Stage.RESETTLED, T0, Stage.ADMITTED, later, Stage.LEFT_CENTRE)
+
+
 def test_small_cells_are_hidden_and_a_lone_one_takes_a_complement_with_it():
     assert suppress({"a": 0, "b": 3, "c": 20, "d": 40}, 11) == {
         "a": 0,

@@ -15,3 +15,4 @@ class RecordStageChange:
     stage: Stage
     occurred_at: datetime
     centre: str | None
+    previous_stage: Stage | None = None

@@ -14,13 +14,23 @@ from datetime import datetime, timedelta
 from homeward_shared.stages import Stage
 
 
-def advances(current: Stage, current_at: datetime, new: Stage, new_at: datetime) -> bool:
+def advances(
+    current: Stage,
+    current_at: datetime,
+    new: Stage,
+    new_at: datetime,
+    previous: Stage | None = None,
+) -> bool:
     """Whether an event moves a case. Producers differ and events arrive late or twice, so a
-    lower rank never moves a case back. Two stages of one rank (``rescued`` / ``not_found``,
-    ``left_centre`` / ``ready_for_reintegration``) replace each other only by a later event:
-    a second rescue attempt after ``not_found`` counts, a stale ``not_found`` does not."""
-    if new.rank != current.rank:
-        return new.rank > current.rank
+    lower rank never moves a case back because of a late event. Two stages of one rank
+    (``rescued`` / ``not_found``, ``left_centre`` / ``ready_for_reintegration``) replace each
+    other only by a later event: a second rescue attempt after ``not_found`` counts, a stale
+    ``not_found`` does not. The one way back is a real one: a later event whose producer says
+    it moves her from exactly the stage she is in (she left the centre and is readmitted)."""
+    if new.rank < current.rank:
+        return previous is current and new_at > current_at
+    if new.rank > current.rank:
+        return True
     return new is not current and new_at > current_at
 
 
@@ -38,10 +48,12 @@ class CaseProgress:
     ) -> CaseProgress:
         return cls(case_id=case_id, stage=stage, stage_at=at, centre=centre, first_seen_at=at)
 
-    def apply(self, stage: Stage, at: datetime, centre: str | None) -> bool:
+    def apply(
+        self, stage: Stage, at: datetime, centre: str | None, previous: Stage | None = None
+    ) -> bool:
         """Take one stage event into account; True if the case moved."""
         self.first_seen_at = min(self.first_seen_at, at)
-        moved = advances(self.stage, self.stage_at, stage, at)
+        moved = advances(self.stage, self.stage_at, stage, at, previous)
         if moved:
             self.stage, self.stage_at = stage, at
         elif stage is self.stage:

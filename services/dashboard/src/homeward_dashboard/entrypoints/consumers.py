@@ -23,6 +23,7 @@ def command_of(env: Envelope[CaseStageChanged], delivery: Delivery) -> RecordSta
         stage=env.payload.stage,
         occurred_at=env.occurred_at,
         centre=env.payload.centre,
+        previous_stage=env.payload.previous_stage,
     )
 
 

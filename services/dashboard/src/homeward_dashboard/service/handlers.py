@@ -56,7 +56,7 @@ async def when_stage_changed_update_live_view(
         else:
             moved = False
         if not moved:
-            moved = case.apply(cmd.stage, cmd.occurred_at, cmd.centre)
+            moved = case.apply(cmd.stage, cmd.occurred_at, cmd.centre, cmd.previous_stage)
             await uow.cases.save(case)
         await uow.cases.entered(cmd.case_id, cmd.stage, cmd.occurred_at)
         await uow.commit()
