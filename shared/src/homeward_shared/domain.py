@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import calendar
 import dataclasses
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from homeward_shared.stages import Stage
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def add_months(d: date, months: int) -> date:
+    """Same day of the month, clamped to the month's last day (31 Jan + 1 month = 28/29 Feb):
+    programme lengths and follow-up schedules are counted in months."""
+    y, m = divmod(d.month - 1 + months, 12)
+    year, month = d.year + y, m + 1
+    return date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

@@ -9,13 +9,12 @@ Invariants:
 
 from __future__ import annotations
 
-import calendar
 import uuid
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from homeward_shared.domain import Aggregate, Conflict, DomainError
+from homeward_shared.domain import Aggregate, Conflict, DomainError, add_months
 
 from homeward_recovery.domain import events
 
@@ -55,13 +54,6 @@ PROGRAMMES: dict[Trade, Programme] = {
         Programme(Trade.LIFE_SKILLS_JEWELLERY, None, None, certifiable=False),
     )
 }
-
-
-def add_months(d: date, months: int) -> date:
-    """Same day of the month, clamped to the month's end."""
-    y, m = divmod(d.month - 1 + months, 12)
-    year, month = d.year + y, m + 1
-    return date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
 
 
 class EnrolmentStatus(StrEnum):

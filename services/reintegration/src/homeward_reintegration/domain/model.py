@@ -27,6 +27,7 @@ from homeward_shared.domain import (
     DomainError,
     NotFound,
     StageEntered,
+    add_months,
     utcnow,
 )
 from homeward_shared.personal import personal, register_personal
@@ -210,18 +211,6 @@ class FollowUpPolicy:
     def due_dates(self, start: date) -> list[date]:
         count = (self.years * 12) // self.interval_months
         return [add_months(start, self.interval_months * i) for i in range(1, count + 1)]
-
-
-def add_months(d: date, months: int) -> date:
-    """Same day of the month, clamped to the month's last day (31 Jan + 1 month = 28/29 Feb)."""
-    y, m = divmod(d.month - 1 + months, 12)
-    year, month = d.year + y, m + 1
-    for day in (d.day, 30, 29, 28):
-        try:
-            return date(year, month, min(d.day, day))
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
 
 
 @dataclass(kw_only=True)
