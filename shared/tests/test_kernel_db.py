@@ -122,6 +122,15 @@ async def test_unit_of_work_writes_nothing_unless_committed_and_chains_the_audit
             await conn.execute("ALTER TABLE dashboard.audit ENABLE TRIGGER audit_append_only")
             with pytest.raises(ValueError, match="broken"):
                 await verify_audit_chain(conn, "dashboard")
+            # Put it back: the session's database is shared with the tests that follow.
+            await conn.execute("ALTER TABLE dashboard.audit DISABLE TRIGGER audit_append_only")
+            await conn.execute(
+                "UPDATE dashboard.audit SET actor = 'tester:u-1'"
+                " WHERE case_id = $1 AND actor = 'someone else'",
+                case,
+            )
+            await conn.execute("ALTER TABLE dashboard.audit ENABLE TRIGGER audit_append_only")
+            assert await verify_audit_chain(conn, "dashboard") >= 3
     finally:
         await pool.close()
 
@@ -146,5 +155,28 @@ async def test_a_destroyed_case_key_makes_her_sealed_fields_unreadable(database,
         async with uow_on(pool) as uow:
             with pytest.raises(KeyDestroyed):
                 await uow.vault.open(case, "name", blob)
+    finally:
+        await pool.close()
+
+
+async def test_concurrent_transactions_extend_the_audit_chain_without_forking_it(database, scratch):
+    dsn = database.dsn("dashboard")
+    await migrate(dsn, "dashboard", scratch)
+    pool = await create_pool(dsn, max_size=12)
+
+    async def one(i: int) -> None:
+        async with uow_on(pool, actor=f"u-{i}") as uow:
+            uow.audit("concurrent_write", uuid.uuid4(), n=i)
+            await asyncio.sleep(0)  # let the others reach the lock while this holds it
+            await uow.commit()
+
+    try:
+        await asyncio.gather(*(one(i) for i in range(40)))
+        async with pool.acquire() as conn:
+            assert await verify_audit_chain(conn, "dashboard") >= 40
+            forks = await conn.fetchval(
+                "SELECT count(*) - count(DISTINCT prev_hash) FROM dashboard.audit"
+            )
+            assert forks == 0
     finally:
         await pool.close()

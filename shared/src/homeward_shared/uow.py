@@ -260,6 +260,10 @@ class PostgresUnitOfWork(AbstractUnitOfWork):
         await self.conn.execute(
             "SELECT pg_advisory_xact_lock(hashtext($1))", f"homeward.audit.{self.schema}"
         )
+        # A statement of its own after the lock: under READ COMMITTED it takes a fresh
+        # snapshot, so it sees the row of the transaction that held the lock before us.
+        # (Read in the same statement as the lock, it would see the snapshot from before the
+        # wait and fork the chain.)
         prev = await self.conn.fetchval(
             f"SELECT hash FROM {self.schema}.audit ORDER BY seq DESC LIMIT 1"
         )
