@@ -119,10 +119,17 @@ class AbstractUnitOfWork(abc.ABC):
         """Record an action that is not a domain event (a read of personal data, say)."""
         self._audit.append(AuditEntry(action, case_id, detail))
 
-    def _collect(self) -> list[DomainEvent]:
-        events: list[DomainEvent] = []
+    def _collect(self) -> list[tuple[DomainEvent, uuid.UUID]]:
+        """The recorded events, each with its pathway (correlation id): the event's own where
+        it names one, else its aggregate's, else the scope's (a consumed event's)."""
+        events: list[tuple[DomainEvent, uuid.UUID]] = []
         for agg in self._seen:
-            events.extend(agg.take_events())
+            pathway = getattr(agg, "correlation_id", None) or self.scope.correlation_id
+            for event in agg.take_events():
+                correlation = getattr(event, "correlation_id", None) or pathway
+                if correlation is None:
+                    raise ValueError("an event needs a correlation id (the case's pathway)")
+                events.append((event, correlation))
         return events
 
     @abc.abstractmethod
@@ -211,7 +218,7 @@ class PostgresUnitOfWork(AbstractUnitOfWork):
     async def commit(self) -> None:
         events = self._collect()
         await self._write_outbox(events)
-        await self._write_audit([*map(audit_of, events), *self._audit])
+        await self._write_audit([*(audit_of(e) for e, _ in events), *self._audit])
         if events:
             # Sent on commit only, so a rollback wakes nobody.
             await self.conn.execute("SELECT pg_notify($1, '')", f"{self.schema}_outbox")
@@ -219,12 +226,9 @@ class PostgresUnitOfWork(AbstractUnitOfWork):
         await self._tx.commit()
         self.committed = True
 
-    async def _write_outbox(self, events: list[DomainEvent]) -> None:
+    async def _write_outbox(self, events: list[tuple[DomainEvent, uuid.UUID]]) -> None:
         rows = []
-        for event in events:
-            correlation = getattr(event, "correlation_id", None) or self.scope.correlation_id
-            if correlation is None:
-                raise ValueError("an event needs a correlation id (the case's pathway)")
+        for event, correlation in events:
             for topic, env in envelopes_for(
                 event,
                 self._translate,

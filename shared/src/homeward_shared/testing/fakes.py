@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from homeward_shared.contracts import Topics
-from homeward_shared.domain import DomainEvent
 from homeward_shared.envelope import Envelope
 from homeward_shared.messages import Translator, envelopes_for
 from homeward_shared.uow import AbstractUnitOfWork, Actor, AuditEntry, Received, Scope, audit_of
@@ -49,10 +48,7 @@ class FakeUnitOfWork(AbstractUnitOfWork):
         return True
 
     async def commit(self) -> None:
-        events: list[DomainEvent] = self._collect()
-        for event in events:
-            correlation = self.scope.correlation_id
-            assert correlation is not None, "an event needs a correlation id"
+        for event, correlation in self._collect():
             self.outbox.extend(
                 envelopes_for(
                     event,

@@ -68,7 +68,6 @@ async def register_signal(cmd: RegisterSignal, uow: IntakeUoW) -> tuple[Signal, 
             raced = await uow.signals.by_idempotency_key(cmd.idempotency_key)
             assert raced is not None
             return raced, False
-        uow.scope.correlation_id = signal.correlation_id
         uow.track(signal)
         await uow.commit()
     return signal, True
@@ -82,7 +81,6 @@ async def request_placement(cmd: RequestPlacement, uow: IntakeUoW) -> Signal:
             raise NotFound(f"signal {cmd.signal_id} does not exist")
         signal.request_placement(cmd.reason)
         await uow.signals.save(signal)
-        uow.scope.correlation_id = signal.correlation_id
         uow.track(signal)
         await uow.commit()
     return signal
@@ -149,7 +147,6 @@ async def close_signal(cmd: CloseSignal, uow: IntakeUoW) -> Signal:
             raise NotFound(f"signal {cmd.signal_id} does not exist")
         signal.close_without_action(cmd.reason)
         await uow.signals.save(signal)
-        uow.scope.correlation_id = signal.correlation_id
         uow.track(signal)
         await uow.commit()
     return signal

@@ -323,6 +323,11 @@ class LegalReferral(Aggregate):
         Aggregate.__init__(self)
 
     @property
+    def correlation_id(self) -> uuid.UUID:
+        """A referral belongs to its report's pathway."""
+        return self.report_id
+
+    @property
     def acknowledged(self) -> bool:
         return self.acknowledged_at is not None
 

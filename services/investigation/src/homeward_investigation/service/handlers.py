@@ -139,7 +139,6 @@ async def file_report(cmd: FileReport, uow: InvestigationUoW) -> tuple[Investiga
             raced = await uow.reports.by_idempotency_key(cmd.idempotency_key)
             assert raced is not None
             return raced, False
-        uow.scope.correlation_id = report.correlation_id
         uow.track(report)
         await uow.commit()
     return report, True
@@ -192,7 +191,6 @@ async def issue_legal_referral(
         )
         await uow.referrals.add(referral)
         await uow.reports.save(report)
-        uow.scope.correlation_id = report.correlation_id
         uow.track(report)
         uow.track(referral)
         await uow.commit()
@@ -217,7 +215,6 @@ async def acknowledge_referral(cmd: AcknowledgeReferral, uow: InvestigationUoW) 
                 referral_id=str(referral.referral_id),
                 report_id=str(referral.report_id),
             )
-        uow.scope.correlation_id = referral.report_id
         uow.track(referral)
         await uow.commit()
     return referral
@@ -444,7 +441,6 @@ async def record_milestone(
             return referral, False
         await uow.referrals.save(referral)
         _audit_milestone(uow, referral, milestone)
-        uow.scope.correlation_id = referral.report_id
         uow.track(referral)
         await uow.commit()
     return referral, True
@@ -519,7 +515,6 @@ async def record_outcomes(cmd: RecordOutcomes, uow: InvestigationUoW) -> RescueO
             return operation
         await uow.operations.save(operation)
         await uow.reports.save(report)
-        uow.scope.correlation_id = report.correlation_id
         uow.track(report)
         await uow.commit()
     return operation

@@ -215,7 +215,6 @@ async def admit_resident(cmd: AdmitResident, uow: RecoveryUoW) -> Resident:
             )
             await uow.residents.add(resident)
         await uow.requests.save(request)
-        uow.scope.correlation_id = resident.correlation_id
         uow.track(resident)
         await uow.commit()
     return resident
@@ -273,7 +272,6 @@ async def receive_transfer(cmd: ReceiveTransfer, uow: RecoveryUoW) -> Resident:
         await uow.requests.save(request)
         await uow.residents.save(resident)
         uow.audit("transfer_received", cmd.case_id, from_centre=from_centre, to_centre=centre.code)
-        uow.scope.correlation_id = resident.correlation_id
         uow.track(resident)
         await uow.commit()
     return resident
@@ -289,7 +287,6 @@ async def record_departure(cmd: RecordDeparture, uow: RecoveryUoW) -> Resident:
         await _withdraw_pending(request, uow)
         await _end_open_training(uow, resident, cmd.left_on)
         await uow.residents.save(resident)
-        uow.scope.correlation_id = resident.correlation_id
         uow.track(resident)
         await uow.commit()
     return resident
@@ -311,7 +308,6 @@ async def hand_to_reintegration(cmd: HandToReintegration, uow: RecoveryUoW) -> R
         await _withdraw_pending(request, uow)
         await _end_open_training(uow, resident, _today_somewhere())
         await uow.residents.save(resident)
-        uow.scope.correlation_id = resident.correlation_id
         uow.track(resident)
         await uow.commit()
     return resident
@@ -580,7 +576,6 @@ async def record_internship(cmd: RecordInternship, uow: RecoveryUoW) -> Internsh
         resident = await _resident_in_scope(uow, cmd.case_id, cmd.acting_centre, for_update=True)
         internship = resident.start_internship(cmd.trade, cmd.started_on, cmd.ends_on)
         await uow.training.add_internship(internship, cmd.business)
-        uow.scope.correlation_id = resident.correlation_id
         uow.track(resident)
         await uow.commit()
     return internship
@@ -592,7 +587,6 @@ async def record_study_tour(cmd: RecordStudyTour, uow: RecoveryUoW) -> StudyTour
         _not_in_future(cmd.toured_on, "a study tour")
         tour = resident.make_study_tour(cmd.toured_on, cmd.trades)
         await uow.training.add_study_tour(tour)
-        uow.scope.correlation_id = resident.correlation_id
         uow.track(resident)
         await uow.commit()
     return tour
