@@ -11,7 +11,6 @@ from homeward_reintegration.adapters.messages import translate
 from homeward_reintegration.adapters.uow import ReintegrationUnitOfWork
 from homeward_reintegration.clock import Clock, SystemClock
 from homeward_reintegration.entrypoints import consumers
-from homeward_reintegration.entrypoints.asyncapi import declare_published
 from homeward_reintegration.entrypoints.http import router
 from homeward_reintegration.entrypoints.scheduler import OverdueScheduler
 from homeward_reintegration.settings import ReintegrationSettings
@@ -33,7 +32,6 @@ def bootstrap(
         subscribers=consumers.register,
         title="Homeward reintegration",
     )
-    declare_published(service)
     service.app.state.clock = clock
     scheduler = OverdueScheduler(
         service,

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from faststream.kafka import KafkaBroker
 from faststream.specification import AsyncAPI
@@ -17,6 +19,9 @@ from homeward_shared.contracts import handoffs
 from homeward_shared.contracts.stage import CaseStageChanged
 from homeward_shared.contracts.topics import Topics
 from homeward_shared.envelope import Envelope, Payload
+
+if TYPE_CHECKING:
+    from homeward_shared.runtime import Service
 
 # (topic, contract, producing service). Keyed by case id; headers carry the event id.
 CATALOGUE: list[tuple[str, type[Payload], str]] = [
@@ -36,15 +41,31 @@ CATALOGUE: list[tuple[str, type[Payload], str]] = [
 ]
 
 
-def document() -> dict:
-    broker = KafkaBroker()
-    for topic, contract, producer in CATALOGUE:
+def declare_published(
+    broker: KafkaBroker, published: Iterable[tuple[str, type[Payload]]], producer: str
+) -> None:
+    """Declare, for the document only, what a producer publishes. The outbox relay sends
+    these with aiokafka, so faststream would otherwise know nothing of them."""
+    for topic, contract in published:
         broker.publisher(
             topic,
             title=f"{topic}:publish",
             description=f"Produced by {producer}. {(contract.__doc__ or '').strip()}",
             schema=Envelope[contract],  # type: ignore[valid-type]
         )
+
+
+def service_document(service: Service[Any], published: Iterable[tuple[str, type[Payload]]]) -> dict:
+    """One service's document: the subscribers it registered and the events it publishes."""
+    declare_published(service.broker, published, service.settings.service_name)
+    spec = AsyncAPI(service.broker, title=service.app.title, schema_version="3.0.0")
+    return spec.to_specification().to_jsonable()
+
+
+def document() -> dict:
+    broker = KafkaBroker()
+    for topic, contract, producer in CATALOGUE:
+        declare_published(broker, [(topic, contract)], producer)
     spec = AsyncAPI(
         broker,
         title="Homeward events",
