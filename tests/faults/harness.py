@@ -33,7 +33,7 @@ import httpx
 from aiokafka import AIOKafkaConsumer
 from homeward_shared import provision
 from homeward_shared.contracts import Topics
-from homeward_shared.testing.infra import InfraSettings
+from homeward_shared.testing.infra import InfraSettings, wait_until
 from homeward_shared.testing.kafka import create_topics, delete_topics
 
 SERVICES = ("intake", "recovery", "reintegration")
@@ -120,19 +120,19 @@ async def call(
             if time.monotonic() > deadline:
                 raise
             run.retries += 1
+            # Backoff of a bounded retry while the process restarts (the deadline above).
             await asyncio.sleep(0.2)
 
 
 async def poll(run: Run, check, what: str, within: float = 120.0):
-    deadline = time.monotonic() + within
-    while True:
+    """Wait, bounded, for ``check()``; a process that is down counts as 'not yet'."""
+
+    async def tolerant():
         with contextlib.suppress(httpx.TransportError):
-            found = await check()
-            if found:
-                return found
-        if time.monotonic() > deadline:
-            raise TimeoutError(what)
-        await asyncio.sleep(0.1)
+            return await check()
+        return None
+
+    return await wait_until(tolerant, within=within, interval=0.1, what=what)
 
 
 async def one_case(run: Run, c: httpx.AsyncClient, procs: dict[str, Proc], i: int) -> None:
@@ -261,6 +261,7 @@ async def chaos(run: Run, procs: dict[str, Proc], done: asyncio.Event) -> None:
         victim.kill()
         run.kills += 1
         await victim.process.wait()
+        # How long it stays dead is part of the seeded fault, not a wait for a condition.
         await asyncio.sleep(rng.uniform(0.0, 0.5))
         await victim.start()
 

@@ -43,13 +43,12 @@ class RebuildReport:
 Progress = Callable[[int, int], None]
 
 
-def _print_progress(done: int, total: int) -> None:
-    pct = 100 * done / total if total else 100.0
-    print(f"rebuild: {done}/{total} events ({pct:.0f}%)", file=sys.stderr, flush=True)
+def _no_progress(done: int, total: int) -> None:
+    pass
 
 
 async def rebuild(
-    settings: DashboardSettings, *, progress: Progress = _print_progress, every: int = 1000
+    settings: DashboardSettings, *, progress: Progress = _no_progress, every: int = 1000
 ) -> RebuildReport:
     service = bootstrap(settings)
     await migrate(settings.dsn, settings.db_schema, service.migrations)
@@ -127,8 +126,18 @@ async def _replay(
 
 
 def main() -> None:
-    report = asyncio.run(rebuild(DashboardSettings()))
-    print(json.dumps(asdict(report), indent=2))
+    """Command line: a progress bar on stderr (rich), the final counts as JSON on stdout."""
+    from rich.console import Console
+    from rich.progress import Progress as Bar
+
+    with Bar(console=Console(stderr=True), transient=False) as bar:
+        task = bar.add_task("rebuilding the live view from the stage feed", total=None)
+
+        def show(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total or None)
+
+        report = asyncio.run(rebuild(DashboardSettings(), progress=show))
+    sys.stdout.write(json.dumps(asdict(report), indent=2) + "\n")
 
 
 if __name__ == "__main__":
