@@ -33,20 +33,21 @@ import httpx
 from aiokafka import AIOKafkaConsumer
 from homeward_shared import provision
 from homeward_shared.contracts import Topics
+from homeward_shared.testing.auth import as_user
 from homeward_shared.testing.infra import InfraSettings, wait_until
 from homeward_shared.testing.kafka import create_topics, delete_topics
 
 SERVICES = ("intake", "recovery", "reintegration")
 EXPECTED_STAGES = ["reported", "rescued", "admitted", "ready_for_reintegration", "resettled"]
-INTAKE = {"x-actor-id": "u-faults", "x-actor-role": "intake"}
+INTAKE = as_user("u-faults", "intake")
 CENTRES = ("TD", "KC", "SR")
 
 
 def centre_staff(centre: str) -> dict[str, str]:
-    return {"x-actor-id": "u-faults", "x-actor-role": "centre_staff", "x-actor-centre": centre}
+    return as_user("u-faults", "centre_staff", centres=[centre])
 
 
-REINTEGRATION = {"x-actor-id": "u-faults", "x-actor-role": "reintegration"}
+REINTEGRATION = as_user("u-faults", "reintegration")
 
 
 def free_port() -> int:

@@ -6,8 +6,9 @@ from typing import Any
 
 from homeward_dashboard.entrypoints.consumers import GROUP
 from homeward_shared.runtime import Service
+from homeward_shared.testing.auth import as_user
 
-MANAGER = {"x-actor-id": "u-manager-1", "x-actor-role": "manager"}
+MANAGER = as_user("u-manager-1", "manager")
 
 
 async def empty_read_model(dashboard: Service[Any]) -> None:

@@ -9,10 +9,11 @@ from typing import Any
 
 import httpx
 from homeward_shared.runtime import Service
+from homeward_shared.testing.auth import as_user
 
-INTAKE = {"x-actor-id": "u-intake-1", "x-actor-role": "intake"}
-CENTRE = {"x-actor-id": "u-centre-1", "x-actor-role": "centre_staff", "x-actor-centre": "TD"}
-REINTEGRATION = {"x-actor-id": "u-reint-1", "x-actor-role": "reintegration"}
+INTAKE = as_user("u-intake-1", "intake")
+CENTRE = as_user("u-centre-1", "centre_staff", centres=["TD"])
+REINTEGRATION = as_user("u-reint-1", "reintegration")
 
 
 @contextlib.asynccontextmanager

@@ -5,11 +5,12 @@ import httpx
 import pytest
 from homeward_intake.bootstrap import bootstrap
 from homeward_intake.settings import IntakeSettings
+from homeward_shared.testing.auth import as_user
 from homeward_shared.testing.kafka import TopicReader
 from homeward_shared.testing.plugin import running, settings_for
 
 pytestmark = pytest.mark.integration
-STAFF = {"x-actor-id": "u-intake-1", "x-actor-role": "intake"}
+STAFF = as_user("u-intake-1", "intake")
 
 
 async def test_walk_in_reported_then_rescued_and_placement_requested(database, topics):

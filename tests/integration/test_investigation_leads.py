@@ -13,11 +13,12 @@ from homeward_investigation.settings import InvestigationSettings
 from homeward_shared.contracts import LeadReported
 from homeward_shared.contracts.handoffs import EstablishmentKind, Indicator, Urgency
 from homeward_shared.envelope import Envelope
+from homeward_shared.testing.auth import as_user
 from homeward_shared.testing.infra import wait_until
 from homeward_shared.testing.plugin import running, settings_for
 
 pytestmark = pytest.mark.integration
-INVESTIGATOR = {"x-actor-id": "u-inv-1", "x-actor-role": "investigator"}
+INVESTIGATOR = as_user("u-inv-1", "investigator")
 CANARY = "Bopha-canary-77d0"
 
 
@@ -140,7 +141,7 @@ async def test_the_team_opens_an_investigation_and_records_visits_with_sealed_ob
         }
         r = await c.post(visits, headers=INVESTIGATOR, json={**visit, "visited_on": "2999-01-01"})
         assert r.status_code == 422 and "visited_on" in r.text
-        r = await c.post(visits, headers={**INVESTIGATOR, "x-actor-role": "legal"}, json=visit)
+        r = await c.post(visits, headers=as_user("u-inv-1", "legal"), json=visit)
         assert r.status_code == 403
         for expected in (201, 200):
             r = await c.post(visits, headers=INVESTIGATOR, json=visit)

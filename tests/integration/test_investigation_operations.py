@@ -16,14 +16,15 @@ from homeward_recovery.settings import RecoverySettings
 from homeward_shared.contracts import PersonRescued
 from homeward_shared.envelope import parse_envelope
 from homeward_shared.outbox import outbox_backlog
+from homeward_shared.testing.auth import as_user
 from homeward_shared.testing.infra import wait_until
 from homeward_shared.testing.kafka import TopicReader
 from homeward_shared.testing.plugin import running, settings_for
 from homeward_shared.uow import verify_audit_chain
 
 pytestmark = pytest.mark.integration
-INVESTIGATOR = {"x-actor-id": "u-inv-1", "x-actor-role": "investigator"}
-LEGAL = {"x-actor-id": "u-legal-1", "x-actor-role": "legal"}
+INVESTIGATOR = as_user("u-inv-1", "investigator")
+LEGAL = as_user("u-legal-1", "legal")
 CANARY = "Chanthou-canary-9b2e"
 TODAY = date.today()
 
@@ -260,7 +261,7 @@ async def test_the_legal_track_to_a_verdict_in_order_once_each(database, topics)
         assert r.status_code == 201, r.text
         r = await c.post(
             post,
-            headers={**LEGAL, "x-actor-id": "u-legal-2"},
+            headers=as_user("u-legal-2", "legal"),
             json=milestone(
                 "verdict",
                 0,

@@ -10,14 +10,15 @@ import pytest
 from homeward_investigation.bootstrap import bootstrap
 from homeward_investigation.settings import InvestigationSettings
 from homeward_shared.outbox import outbox_backlog
+from homeward_shared.testing.auth import as_user
 from homeward_shared.testing.infra import wait_until
 from homeward_shared.testing.kafka import TopicReader
 from homeward_shared.testing.plugin import running, settings_for
 from homeward_shared.uow import verify_audit_chain
 
 pytestmark = pytest.mark.integration
-INVESTIGATOR = {"x-actor-id": "u-inv-1", "x-actor-role": "investigator"}
-LEGAL = {"x-actor-id": "u-legal-1", "x-actor-role": "legal"}
+INVESTIGATOR = as_user("u-inv-1", "investigator")
+LEGAL = as_user("u-legal-1", "legal")
 CANARY = "Sreymom-canary-4f1c"
 
 
@@ -100,7 +101,7 @@ async def test_report_identifies_two_persons_then_refers_them_to_legal(database,
             ack = f"/legal/referrals/{referral['referral_id']}/acknowledge"
             r = await c.post(ack, headers=LEGAL)
             assert r.status_code == 200 and r.json()["acknowledged_by"] == "legal:u-legal-1"
-            r = await c.post(ack, headers={**LEGAL, "x-actor-id": "u-legal-2"})
+            r = await c.post(ack, headers=as_user("u-legal-2", "legal"))
             assert r.json()["acknowledged_by"] == "legal:u-legal-1"
 
             r = await c.get("/reports", headers=INVESTIGATOR, params={"mine": True})
@@ -126,7 +127,7 @@ async def test_report_identifies_two_persons_then_refers_them_to_legal(database,
             assert r.status_code == 200 and r.json()["address"].startswith(CANARY)
             r = await c.get(
                 f"/reports/{report_id}/establishment",
-                headers={**LEGAL, "x-actor-role": "centre_staff"},
+                headers=as_user("u-legal-1", "centre_staff", centres=["TD"]),
                 params={"purpose": "care"},
             )
             assert r.status_code == 403

@@ -15,6 +15,7 @@ from homeward_recovery.settings import RecoverySettings
 from homeward_shared.contracts import PersonRescued, PlacementRequested
 from homeward_shared.contracts.handoffs import SignalSource, Urgency
 from homeward_shared.envelope import Envelope
+from homeward_shared.testing.auth import as_user
 from homeward_shared.testing.infra import wait_until
 from homeward_shared.testing.kafka import TopicReader
 from homeward_shared.testing.plugin import running, settings_for
@@ -23,16 +24,12 @@ from tests.integration.helpers import client
 
 pytestmark = pytest.mark.integration
 
-ADMIN = {"x-actor-id": "u-admin-1", "x-actor-role": "admin"}
+ADMIN = as_user("u-admin-1", "admin")
 CANARY = f"canary-{uuid.uuid4().hex}"
 
 
 def staff(centre: str) -> dict[str, str]:
-    return {
-        "x-actor-id": f"u-staff-{centre}",
-        "x-actor-role": "centre_staff",
-        "x-actor-centre": centre,
-    }
+    return as_user(f"u-staff-{centre}", "centre_staff", centres=[centre])
 
 
 def case_number() -> str:

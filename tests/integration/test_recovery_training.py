@@ -15,6 +15,7 @@ from homeward_reintegration.settings import ReintegrationSettings
 from homeward_shared.contracts import PlacementRequested
 from homeward_shared.contracts.handoffs import SignalSource, Urgency
 from homeward_shared.envelope import Envelope
+from homeward_shared.testing.auth import as_user
 from homeward_shared.testing.infra import wait_until
 from homeward_shared.testing.kafka import TopicReader
 from homeward_shared.testing.plugin import running, settings_for
@@ -24,8 +25,8 @@ from tests.integration.helpers import REINTEGRATION, client
 
 pytestmark = pytest.mark.integration
 
-SR = {"x-actor-id": "u-staff-sr", "x-actor-role": "centre_staff", "x-actor-centre": "SR"}
-TD = {"x-actor-id": "u-staff-td", "x-actor-role": "centre_staff", "x-actor-centre": "TD"}
+SR = as_user("u-staff-sr", "centre_staff", centres=["SR"])
+TD = as_user("u-staff-td", "centre_staff", centres=["TD"])
 CANARY = f"canary-{uuid.uuid4().hex}"
 TODAY = datetime.now(UTC).date()
 

@@ -13,6 +13,7 @@ from homeward_recovery.bootstrap import bootstrap as recovery
 from homeward_recovery.settings import RecoverySettings
 from homeward_reintegration.bootstrap import bootstrap as reintegration
 from homeward_reintegration.settings import ReintegrationSettings
+from homeward_shared.testing.auth import as_user
 
 NOWHERE = "postgresql://nobody:nothing@127.0.0.1:1/none"
 
@@ -55,7 +56,5 @@ async def test_every_route_needs_a_user_and_refuses_a_role_it_does_not_serve(nam
             assert r.status_code == 401, (method, path, r.status_code)
             if aggregates:
                 continue  # figures are what managers are for (aggregates only, DESIGN.md)
-            r = await c.request(
-                method, path, json={}, headers={"x-actor-id": "u-1", "x-actor-role": "manager"}
-            )
+            r = await c.request(method, path, json={}, headers=as_user("u-1", "manager"))
             assert r.status_code == 403, (method, path, r.status_code)

@@ -6,6 +6,7 @@ import re
 import httpx
 from homeward_dashboard.bootstrap import bootstrap
 from homeward_dashboard.settings import DashboardSettings
+from homeward_shared.testing.auth import as_user
 
 NOWHERE = "postgresql://nobody:nothing@127.0.0.1:1/none"
 
@@ -18,7 +19,7 @@ async def test_every_route_needs_a_user_and_the_manager_role():
         for path in paths:
             path = re.sub(r"\{[^}]+\}", "x", path)
             assert (await c.get(path)).status_code == 401, path
-            r = await c.get(path, headers={"x-actor-id": "u-1", "x-actor-role": "intake"})
+            r = await c.get(path, headers=as_user("u-1", "intake"))
             assert r.status_code == 403, path
         page = await c.get("/")
     assert page.status_code == 200 and "live/stream" in page.text
