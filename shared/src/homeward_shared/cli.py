@@ -4,6 +4,9 @@
     homeward dlq redrive TOPIC       send dead letters back to the topic they came from
     homeward audit verify            recompute every service's audit hash chain
     homeward outbox backlog          unpublished outbox rows and the age of the oldest
+    homeward token keygen            the local token-signing key pair, made once (.local/auth)
+    homeward token mint --user U --role R [--centre TD ...] [--ttl 3600]
+                                     a bearer token for local runs (make run), signed locally
 
 Built with typer (click underneath) and rich for tables and progress.
 """
@@ -12,6 +15,8 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import timedelta
+from pathlib import Path
 from typing import Annotated
 
 import asyncpg
@@ -23,9 +28,11 @@ from rich.console import Console
 from rich.progress import track
 from rich.table import Table
 
+from homeward_shared import auth
 from homeward_shared import dead_letters as dl
 from homeward_shared.contracts import Topics
 from homeward_shared.outbox import outbox_backlog
+from homeward_shared.policy import ROLES
 from homeward_shared.provision import SERVICES
 from homeward_shared.uow import verify_audit_chain
 
@@ -33,9 +40,13 @@ app = typer.Typer(help="Homeward operations.", no_args_is_help=True)
 dlq_app = typer.Typer(help="Dead letters: events a consumer could never process.")
 audit_app = typer.Typer(help="The audit trails.")
 outbox_app = typer.Typer(help="The transactional outboxes.")
+token_app = typer.Typer(
+    help="Bearer tokens for local runs and tests (production's come from the identity provider)."
+)
 app.add_typer(dlq_app, name="dlq")
 app.add_typer(audit_app, name="audit")
 app.add_typer(outbox_app, name="outbox")
+app.add_typer(token_app, name="token")
 console = Console()
 
 
@@ -185,6 +196,32 @@ def outbox_backlog_cmd() -> None:
     ).items():
         table.add_row(schema, str(n), f"{age:.1f}" if age is not None else "-")
     console.print(table)
+
+
+@token_app.command("keygen")
+def token_keygen(
+    directory: Annotated[Path, typer.Option(help="where the key pair lives")] = auth.LOCAL_AUTH_DIR,
+) -> None:
+    """Make the local ES256 key pair once; services of `make run` verify with its public half."""
+    private, public = auth.keygen(directory)
+    console.print(f"private key {private}\npublic key  {public}")
+
+
+@token_app.command("mint")
+def token_mint(
+    user: Annotated[str, typer.Option(help="the user id (the token's sub)")],
+    role: Annotated[list[str], typer.Option(help=f"a role, repeatable: {', '.join(ROLES)}")],
+    centre: Annotated[list[str] | None, typer.Option(help="a centre code, repeatable")] = None,
+    ttl: Annotated[int, typer.Option(help="seconds the token is valid", min=1)] = 3600,
+    directory: Annotated[Path, typer.Option(help="where the key pair lives")] = auth.LOCAL_AUTH_DIR,
+    issuer: str = auth.LOCAL_ISSUER,
+    audience: str = auth.LOCAL_AUDIENCE,
+) -> None:
+    """Print a bearer token signed with the local key (made first if missing)."""
+    if unknown := set(role) - set(ROLES):
+        raise typer.BadParameter(f"unknown roles {sorted(unknown)}", param_hint="--role")
+    signer = auth.Signer.local(directory, issuer=issuer, audience=audience)
+    typer.echo(signer.mint(user, role, centres=centre or (), ttl=timedelta(seconds=ttl)))
 
 
 if __name__ == "__main__":
