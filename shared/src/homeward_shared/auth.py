@@ -161,9 +161,12 @@ class RemoteKeys:
 
     def __init__(self, url: str, *, cache_s: float, cooldown_s: float, timeout_s: float = 5):
         self.client = jwt.PyJWKClient(
-            url, cache_jwk_set=True, lifespan=cache_s, cooldown_duration=cooldown_s,
+            url,
+            cache_jwk_set=True,
+            lifespan=cache_s,
+            cooldown_duration=cooldown_s,
             timeout=timeout_s,
-        )  # fmt: skip
+        )
         self._last_good: dict[str, jwt.PyJWK] = {}
         self._lock = asyncio.Lock()
         self.fetches = 0

@@ -24,6 +24,7 @@ from faststream import BaseMiddleware
 from pydantic import ValidationError
 
 from homeward_shared.contracts import Topics
+from homeward_shared.contracts.topics import DLQ_SUFFIX
 from homeward_shared.domain import DomainError, EventTooLarge, PermanentEventError
 from homeward_shared.envelope import ContractInvalid, UnsupportedSchemaVersion
 from homeward_shared.logging import get_logger
@@ -129,9 +130,11 @@ class _DeadLetterMiddleware(BaseMiddleware):
 
     async def consume_scope(self, call_next: Any, msg: StreamMessage[Any]) -> Any:
         limit = self._factory.max_event_bytes
-        size = len(msg.raw_message.value or b"")
-        if limit is not None and size > limit:
+        raw = msg.raw_message
+        size = len(raw.value or b"")
+        if limit is not None and size > limit and not raw.topic.endswith(DLQ_SUFFIX):
             # Refused before it is parsed: a producer cannot make a consumer swallow more.
+            # (A reader of dead letters takes them as they are: that is where they go.)
             await self._factory.send(
                 msg, EventTooLarge(f"the event is {size} bytes; the limit is {limit}")
             )
