@@ -188,3 +188,12 @@ async def test_health_is_the_only_public_route_but_a_page_that_holds_no_data():
         if rule == PUBLIC
     }
     assert public == {(n, "GET /health") for n in SERVICES} | {("dashboard", "GET /")}
+
+
+def test_docs_policy_md_is_the_tables_in_the_code():
+    from pathlib import Path
+
+    from homeward_shared.policy import render
+
+    doc = Path(__file__).resolve().parents[2] / "docs" / "policy.md"
+    assert doc.read_text() == render(), "docs/policy.md is stale: run `make docs`"

@@ -234,9 +234,9 @@ def render(policies: Mapping[str, Policy] | None = None) -> str:
         for key in sorted(policy, key=lambda k: (k.partition(" ")[2], k.partition(" ")[0])):
             allowed = policy[key]
             if allowed == PUBLIC:
-                cells = ["*public*"] + [""] * (len(ROLES) - 1)
-            else:
-                cells = ["●" if r in allowed else "" for r in ROLES]
+                lines.append(f"| `{key}` *public: no token* |" + " |" * len(ROLES))
+                continue
+            cells = ["●" if r in allowed else "" for r in ROLES]
             lines.append(f"| `{key}` | " + " | ".join(cells) + " |")
         lines.append("")
     return "\n".join(lines)
