@@ -193,7 +193,7 @@ def build_service(
             await service.stop()
 
     # Every route passes ``authorise`` (the service's policy table, then the bearer token)
-    # before its own code; bodies over the limit are refused with 413 before they are read.
+    # before its own code; a body over the limit is refused with 413 (http_limits).
     docs = settings.http_docs
     app = FastAPI(
         title=title,
