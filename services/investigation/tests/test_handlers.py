@@ -148,7 +148,6 @@ class FakeReferrals:
             )
         return out
 
-
     async def of_investigation(self, investigation_id: uuid.UUID) -> list[uuid.UUID]:
         return sorted(
             r.referral_id
