@@ -187,6 +187,7 @@ class Demo:
         self.progress = progress
         self.tally = Tally()
         self.people: list[Person] = []
+        self.assistance: list[str] = []
         self.limit = asyncio.Semaphore(8)
 
     def person(self, rng: random.Random) -> Person:
@@ -484,7 +485,7 @@ class Demo:
             },
         )
         if rng.random() < 0.3:
-            await self.api.post(
+            asked = await self.api.post(
                 "recovery",
                 f"{base}/legal-assistance",
                 who,
@@ -495,6 +496,7 @@ class Demo:
                     "note": "Demo note (synthetic)",
                 },
             )
+            self.assistance.append(asked["request_id"])
             self.tally.add("legal assistance requested")
         if rng.random() < 0.3:
             await self.api.post(
@@ -561,6 +563,22 @@ class Demo:
             {"skills": [trade], "wishes_to_return_home": rng.random() < 0.6},
         )
         self.tally.add("handed to reintegration")
+
+    async def take_on(self, rng: random.Random, request_id: str) -> None:
+        """A resident's request for legal assistance reaches the legal workers' inbox; one of
+        them takes it on or hands it to a colleague."""
+        path = f"/legal/assistance-requests/{request_id}"
+
+        async def arrived() -> bool:
+            r = await self.api.call("investigation", "GET", path, LEGAL, ok=(200, 404))
+            return r.status_code == 200
+
+        await eventually(arrived, f"legal assistance request {request_id} in the legal inbox")
+        if rng.random() < 0.5:
+            await self.api.post("investigation", f"{path}/acknowledge", LEGAL)
+        else:
+            await self.api.post("investigation", f"{path}/assign", LEGAL, {"assignee": LEGAL_2[0]})
+        self.tally.add("legal assistance taken on by legal workers")
 
     # 5. Reintegration ----------------------------------------------------------------------
 
@@ -697,6 +715,7 @@ class Demo:
         queue = await self.queue()
         rescued = [p for p in self.people if p.rescued]
         await self.each([(p, queue[p.case_id]) for p in rescued], self.care, "recovery")
+        await self.each(self.assistance, self.take_on, "legal assistance -> legal inbox")
         moving_on = [p for p in rescued if not p.left]
         await self.each(moving_on, self.reintegrate, "reintegration and follow-up")
 
