@@ -7,6 +7,7 @@ edit in place.
 from homeward_shared.contracts.handoffs import (
     FollowUpVisitOverdue,
     LeadReported,
+    LegalAssistanceRequested,
     LegalMilestoneRecorded,
     LegalReferralIssued,
     PersonRescued,
@@ -21,6 +22,7 @@ __all__ = [
     "CaseStageChanged",
     "FollowUpVisitOverdue",
     "LeadReported",
+    "LegalAssistanceRequested",
     "LegalMilestoneRecorded",
     "LegalReferralIssued",
     "PersonRescued",

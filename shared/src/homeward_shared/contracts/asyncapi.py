@@ -37,6 +37,7 @@ CATALOGUE: list[tuple[str, type[Payload], str]] = [
         "recovery",
     ),
     (Topics().training_recorded, handoffs.TrainingRecorded, "recovery"),
+    (Topics().legal_assistance_requested, handoffs.LegalAssistanceRequested, "recovery"),
     (Topics().follow_up_overdue, handoffs.FollowUpVisitOverdue, "reintegration"),
 ]
 

@@ -63,6 +63,11 @@ class Topics:
         """investigation -> dashboards: a step of a legal case's track."""
         return self._t("investigation.legal_milestone_recorded")
 
+    @property
+    def legal_assistance_requested(self) -> str:
+        """recovery -> investigation's legal workers: a resident needs legal assistance."""
+        return self._t("recovery.legal_assistance_requested")
+
     def all(self) -> list[str]:
         return [
             self.stage_changed,
@@ -74,6 +79,7 @@ class Topics:
             self.follow_up_overdue,
             self.training_recorded,
             self.legal_milestone_recorded,
+            self.legal_assistance_requested,
         ]
 
     @staticmethod
