@@ -63,6 +63,12 @@ class Topics:
         """investigation -> dashboards: a step of a legal case's track."""
         return self._t("investigation.legal_milestone_recorded")
 
+    @property
+    def erasure_approved(self) -> str:
+        """the erasure host -> every service: destroy this case's keys. Kept for ever
+        (retention.ms=-1) so that a restored or new service can replay every erasure."""
+        return self._t("case.erasure_approved")
+
     def all(self) -> list[str]:
         return [
             self.stage_changed,
@@ -74,6 +80,7 @@ class Topics:
             self.follow_up_overdue,
             self.training_recorded,
             self.legal_milestone_recorded,
+            self.erasure_approved,
         ]
 
     @staticmethod
