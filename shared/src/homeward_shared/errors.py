@@ -18,6 +18,9 @@ from fastapi.responses import JSONResponse
 
 from homeward_shared.crypto import KeyDestroyed
 
+# Rules whose messages list the expected values and never the input (which may be a
+# substring of one of them).
+_LISTS_EXPECTED = {"enum", "literal_error"}
 # Rules whose messages quote (part of) the input or a validator's free text.
 _QUOTING = {
     "value_error",
@@ -34,10 +37,13 @@ def safe_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
         msg = str(e.get("msg", ""))
         value = e.get("input")
         kind = str(e.get("type", "invalid"))
-        if kind in _QUOTING or (isinstance(value, str) and value and value in msg):
+        quotes = isinstance(value, str) and value and value in msg and kind not in _LISTS_EXPECTED
+        if kind in _QUOTING or quotes:
             msg = kind.replace("_", " ")
-        # A dict key the caller sent may appear in loc; strings there are cut to field size.
         loc = [p if isinstance(p, int) else str(p)[:64] for p in e.get("loc", ())]
+        if kind == "extra_forbidden" and loc:
+            # The caller's own key, not one of ours: it could be anything she typed.
+            loc[-1] = "(a field this request does not take)"
         out.append({"loc": loc, "type": kind, "msg": msg})
     return out
 
