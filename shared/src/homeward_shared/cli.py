@@ -6,7 +6,8 @@
     homeward outbox backlog          unpublished outbox rows and the age of the oldest
     homeward keys status             case keys per master key id, per service
     homeward keys rotate             re-wrap every case key under the current master key
-    homeward erase request|approve|reject|list   the two-admin erasure of a person
+    homeward erase request|approve|reject   the two-admin erasure of a person
+    homeward erase replay            after a restore: re-apply every approved erasure
 
 Built with typer (click underneath) and rich for tables and progress.
 """
@@ -37,6 +38,7 @@ from homeward_shared.db import create_pool
 from homeward_shared.domain import DomainError, utcnow
 from homeward_shared.erasure import handlers as erasure
 from homeward_shared.erasure.model import ErasureRequest
+from homeward_shared.erasure.replay import replay_erasures
 from homeward_shared.outbox import outbox_backlog
 from homeward_shared.provision import SERVICES
 from homeward_shared.settings import LOCAL_MASTER_KEY
@@ -394,6 +396,30 @@ def erase_reject(
     except DomainError as exc:
         console.print(f"refused: {exc}")
         raise typer.Exit(1) from None
+
+
+async def _replay(s: AdminSettings, schemas: list[str]) -> dict[str, int]:
+    topics = Topics(s.topic_prefix)
+    records = await _read_all(s.kafka_bootstrap_servers, topics.erasure_approved)
+    pool = await create_pool(s.database_url.get_secret_value(), max_size=2)
+    try:
+        return {
+            schema: await replay_erasures(pool, schema, schema, topics, records)
+            for schema in schemas
+        }
+    finally:
+        await pool.close()
+
+
+@erase_app.command("replay")
+def erase_replay(
+    service: Annotated[list[str] | None, typer.Argument(help="services (default: all)")] = None,
+) -> None:
+    """Re-apply every approved erasure to restored schemas, before they take traffic. Safe to
+    repeat: an erasure a schema knows already is skipped."""
+    s = AdminSettings()
+    for schema, n in asyncio.run(_replay(s, _schemas(service))).items():
+        console.print(f"{schema:<14} {n} erasures applied (new to this schema)")
 
 
 if __name__ == "__main__":

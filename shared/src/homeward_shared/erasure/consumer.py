@@ -17,6 +17,12 @@ if TYPE_CHECKING:
 NAME = "when_erasure_approved_destroy_case_keys"
 
 
+def group_id(topic_prefix: str, service_name: str) -> str:
+    """The erasure consumer's group and inbox name; ``replay`` claims under the same name, so
+    an event replayed and then consumed (or the other way round) acts once."""
+    return f"{topic_prefix}{service_name}.erasure"
+
+
 def register(service: Service[Any]) -> None:
     async def erasure_approved(env: Envelope[CaseErasureApproved], delivery: Delivery) -> None:
         cmd = handlers.DestroyCaseKeys(
@@ -34,7 +40,7 @@ def register(service: Service[Any]) -> None:
         service.broker,
         service.dead_letters,
         topic=service.topics.erasure_approved,
-        group_id=service.group(f"{service.settings.service_name}.erasure"),
+        group_id=group_id(service.settings.topic_prefix, service.settings.service_name),
         contract=CaseErasureApproved,
         react=erasure_approved,
         name=NAME,
