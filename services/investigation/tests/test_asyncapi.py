@@ -13,9 +13,11 @@ def test_asyncapi_names_every_event_published_and_consumed_as_its_envelope():
     service = bootstrap(InvestigationSettings(database_url=NOWHERE))
     doc = document(service)
     addresses = {c["address"] for c in doc["channels"].values()}
+    # Consumed: leads from intake, and the erasures every service reacts to.
     assert addresses == {getattr(service.topics, t) for t in PUBLISHED} | {
         service.topics.lead_reported,
         service.topics.legal_assistance_requested,
+        service.topics.erasure_approved,
     }
     schemas = doc["components"]["schemas"]
     for contract in PUBLISHED.values():

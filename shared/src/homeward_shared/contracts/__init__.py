@@ -4,6 +4,7 @@ A change that would break a consumer is a new ``schema_version`` or a new topic,
 edit in place.
 """
 
+from homeward_shared.contracts.erasure import CaseErasureApproved, ErasureReason
 from homeward_shared.contracts.handoffs import (
     FollowUpVisitOverdue,
     LeadReported,
@@ -19,7 +20,9 @@ from homeward_shared.contracts.stage import CaseStageChanged
 from homeward_shared.contracts.topics import Topics
 
 __all__ = [
+    "CaseErasureApproved",
     "CaseStageChanged",
+    "ErasureReason",
     "FollowUpVisitOverdue",
     "LeadReported",
     "LegalAssistanceRequested",
