@@ -5,7 +5,7 @@ SHELL := /bin/bash
 UV := python3 -m uv
 export UV_LINK_MODE := copy
 
-.PHONY: help setup infra-up infra-down infra-reset infra-status browser run test test-unit lint format docs faults
+.PHONY: help setup infra-up infra-down infra-reset infra-status browser run test test-unit lint format docs faults demo
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -50,6 +50,9 @@ format: setup
 docs: setup ## regenerate docs/asyncapi.json from the contracts and docs/policy.md from the access policies
 	$(UV) run --frozen python -m homeward_shared.contracts.asyncapi > docs/asyncapi.json
 	$(UV) run --frozen python -m homeward_shared.policy > docs/policy.md
+
+demo: setup ## a year of synthetic cases through every service's HTTP API (needs `make run`), then the impact report
+	$(UV) run --frozen python -m tools.demo
 
 faults: infra-up ## the fault harness at full size: 1,000 cases while service processes are killed
 	$(UV) run --frozen python -m tests.faults.harness --cases 1000 --kills 30 --seed 7

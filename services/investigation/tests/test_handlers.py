@@ -28,6 +28,7 @@ from homeward_investigation.domain.model import (
     IdentifiedPerson,
     Investigation,
     InvestigativeReport,
+    LegalAssistanceRequest,
     LegalReferral,
     Milestone,
     PersonIdentity,
@@ -36,6 +37,7 @@ from homeward_investigation.domain.model import (
     RescueOutcome,
     Sex,
     Verdict,
+    inbox_order,
 )
 from homeward_investigation.service import handlers
 from homeward_shared.contracts import Topics
@@ -146,6 +148,40 @@ class FakeReferrals:
             )
         return out
 
+    async def of_investigation(self, investigation_id: uuid.UUID) -> list[uuid.UUID]:
+        return sorted(
+            r.referral_id
+            for r in self.rows.values()
+            if self._reports.rows[r.report_id].investigation_id == investigation_id
+        )
+
+
+class FakeAssistance:
+    def __init__(self) -> None:
+        self.rows: dict[uuid.UUID, LegalAssistanceRequest] = {}
+
+    async def add(self, request: LegalAssistanceRequest) -> bool:
+        if request.request_id in self.rows:
+            return False
+        self.rows[request.request_id] = stored(request)
+        return True
+
+    async def get(self, request_id, *, for_update: bool = False):
+        found = self.rows.get(request_id)
+        return stored(found) if found else None
+
+    async def save(self, request: LegalAssistanceRequest) -> None:
+        self.rows[request.request_id] = stored(request)
+
+    async def inbox(self, *, acknowledged, limit, assigned_to=None):
+        chosen = [
+            stored(r)
+            for r in self.rows.values()
+            if (acknowledged is None or r.acknowledged == acknowledged)
+            and (assigned_to is None or r.assigned_to == assigned_to)
+        ]
+        return sorted(chosen, key=inbox_order)[:limit]
+
 
 class FakeOperations:
     def __init__(self) -> None:
@@ -230,6 +266,11 @@ class FakeInvestigations:
     async def open_ones(self, *, limit: int) -> list[Investigation]:
         return [stored(i) for i in self.rows.values() if i.closed_at is None][:limit]
 
+    async def move_lead(self, lead_id: uuid.UUID, to: uuid.UUID) -> None:
+        """The handler saved both investigations: the lead is on its new one only."""
+        holders = [i for i in self.rows.values() if i.lead(lead_id) is not None]
+        assert [i.investigation_id for i in holders] == [to]
+
 
 class FakeInvestigationUoW(FakeUnitOfWork):
     def __init__(self, actor: Actor | None = None) -> None:
@@ -240,6 +281,7 @@ class FakeInvestigationUoW(FakeUnitOfWork):
         self.referrals = FakeReferrals(self.reports)
         self.operations = FakeOperations()
         self.investigations = FakeInvestigations()
+        self.assistance = FakeAssistance()
 
     def as_(self, actor: Actor) -> "FakeInvestigationUoW":
         """The same stores, another user acting."""
@@ -328,7 +370,7 @@ async def test_a_report_must_identify_someone_and_cannot_be_from_the_future():
     assert uow.commits == 0 and not uow.outbox
 
 
-async def test_referral_issues_one_handoff_per_person_and_moves_each_to_referred_to_legal():
+async def test_referral_issues_one_handoff_per_report_and_moves_each_to_referred_to_legal():
     uow = FakeInvestigationUoW()
     report, _ = await handlers.file_report(karaoke_report(), uow)
     referral, created = await handlers.issue_legal_referral(
@@ -337,17 +379,18 @@ async def test_referral_issues_one_handoff_per_person_and_moves_each_to_referred
     assert created
     case_ids = [p.case_id for p in report.persons]
 
-    handoffs = uow.published(TOPICS.legal_referral_issued)
-    assert [h.case_id for h in handoffs] == case_ids
-    for h, person in zip(handoffs, report.persons, strict=True):
-        assert h.payload.referral_id == referral.referral_id
-        assert h.payload.report_id == report.report_id
-        assert h.payload.establishment_id == report.establishment.establishment_id
-        assert h.payload.case_number == person.case_number
-        assert h.payload.case_ids == case_ids
-        assert h.payload.urgency is Urgency.HIGH
-        assert h.payload.indicators == sorted(person.indicators)
-        assert h.correlation_id == report.report_id
+    [handoff] = uow.published(TOPICS.legal_referral_issued)
+    assert handoff.case_id == report.report_id, "keyed by the report: one legal case"
+    assert handoff.schema_version == 2
+    assert handoff.payload.referral_id == referral.referral_id
+    assert handoff.payload.report_id == report.report_id
+    assert handoff.payload.establishment_id == report.establishment.establishment_id
+    assert handoff.payload.case_ids == case_ids
+    assert handoff.payload.urgency is Urgency.HIGH
+    assert handoff.payload.indicators == sorted(
+        {Indicator.APPARENT_MINOR, Indicator.DEBT_BONDAGE, Indicator.CONFINEMENT}
+    )
+    assert handoff.correlation_id == report.report_id
 
     for case_id in case_ids:
         stages = [

@@ -11,9 +11,10 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from homeward_shared.contracts import CaseStageChanged, Topics
+from homeward_shared.contracts import CaseErasureApproved, CaseStageChanged, Topics
 from homeward_shared.domain import DomainEvent, StageEntered
 from homeward_shared.envelope import Envelope, Payload
+from homeward_shared.erasure.model import ErasureApproved
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,17 @@ def stage_messages(event: DomainEvent, topics: Topics) -> list[Outgoing]:
     return []
 
 
+def erasure_messages(event: DomainEvent, topics: Topics) -> list[Outgoing]:
+    if isinstance(event, ErasureApproved):
+        return [
+            Outgoing(
+                topics.erasure_approved,
+                CaseErasureApproved(erasure_id=event.erasure_id, reason=event.reason),
+            )
+        ]
+    return []
+
+
 def envelopes_for(
     event: DomainEvent,
     translate: Translator,
@@ -53,7 +65,11 @@ def envelopes_for(
     causation_id: uuid.UUID | None,
 ) -> list[tuple[str, Envelope]]:
     out = []
-    for msg in [*stage_messages(event, topics), *translate(event, topics)]:
+    for msg in [
+        *stage_messages(event, topics),
+        *erasure_messages(event, topics),
+        *translate(event, topics),
+    ]:
         out.append(
             (
                 msg.topic,

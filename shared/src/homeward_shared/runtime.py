@@ -19,13 +19,14 @@ from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
 from faststream.kafka import KafkaBroker
 
-from homeward_shared import audit_trail
+from homeward_shared import audit_trail, errors
 from homeward_shared.auth import Authenticator, FailureLimiter
 from homeward_shared.contracts import Topics
-from homeward_shared.crypto import MasterKey
+from homeward_shared.crypto import Keyring
 from homeward_shared.db import create_pool, migrate
 from homeward_shared.dead_letters import DeadLetters
 from homeward_shared.domain import Conflict, DomainError, NotFound
+from homeward_shared.erasure import consumer as erasure_consumer
 from homeward_shared.http_limits import BodyLimit
 from homeward_shared.logging import BROKER_LOGGER, configure_logging, get_logger
 from homeward_shared.messages import Translator
@@ -51,7 +52,7 @@ class Service(Generic[U]):
     migrations: Path
     app: FastAPI = field(init=False)
     pool: asyncpg.Pool | None = None
-    master_key: MasterKey = field(init=False)
+    master_key: Keyring = field(init=False)
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
     _relay_task: asyncio.Task[None] | None = None
     # Jobs a service runs beside its consumers (a scheduler, say): each gets the stop event,
@@ -60,7 +61,7 @@ class Service(Generic[U]):
     _background_tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.master_key = MasterKey(self.settings.master_key_bytes)
+        self.master_key = self.settings.keyring
 
     def uow(
         self,
@@ -183,6 +184,8 @@ def build_service(
     )
     if subscribers is not None:
         subscribers(service)
+    # Every service destroys an erased person's case keys: mounted here so none forgets it.
+    erasure_consumer.register(service)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -219,6 +222,8 @@ def build_service(
     async def domain_error(_: Request, exc: DomainError) -> JSONResponse:
         code = 404 if isinstance(exc, NotFound) else 409 if isinstance(exc, Conflict) else 422
         return JSONResponse({"error": exc.code, "detail": str(exc)}, status_code=code)
+
+    errors.install(app)
 
     for router in [*routers, audit_trail.router]:
         app.include_router(router)

@@ -9,6 +9,8 @@ from pathlib import Path
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from homeward_shared.crypto import Keyring
+
 # A fixed key for local runs and tests only. Production sets MASTER_KEY from a KMS.
 LOCAL_MASTER_KEY = base64.b64encode(b"homeward-local-master-key-32byte").decode()
 
@@ -33,13 +35,25 @@ class ServiceSettings(BaseSettings):
     topic_prefix: str = ""
     http_host: str = "127.0.0.1"
     http_port: int = 8000
-    master_key: SecretStr = SecretStr(LOCAL_MASTER_KEY)
+    master_key: SecretStr = Field(
+        default=SecretStr(LOCAL_MASTER_KEY),
+        description="the current master key (32 bytes, base64): wraps every new case key",
+    )
+    previous_master_keys: list[SecretStr] = Field(
+        default_factory=list,
+        description="other master keys this service unwraps with but never wraps with: the"
+        " previous ones until `homeward keys rotate` re-wrapped every case key, or the next one"
+        " before it becomes current (docs/security.md, rotation). JSON list in the environment",
+    )
     log_level: str = "INFO"
     log_json: bool = True
     relay_poll_interval_s: float = Field(default=1.0, gt=0)
     relay_batch_size: int = Field(default=500, ge=1, le=10_000)
     db_pool_max: int = Field(default=10, ge=2)
     consumer_retry_backoff_s: float = Field(default=0.5, ge=0)
+    erasure_request_ttl_hours: float = Field(
+        default=72, gt=0, le=24 * 30, description="an erasure request not approved in time expires"
+    )
 
     # Who is calling (homeward_shared.auth): bearer JWTs from the identity provider, checked
     # against its issuer, this audience and its keys (a JWKS URL, or a public key file).
@@ -96,6 +110,14 @@ class ServiceSettings(BaseSettings):
             raise ValueError("master_key must be 32 bytes, base64-encoded")
         return v
 
+    @field_validator("previous_master_keys")
+    @classmethod
+    def _previous_are_32_bytes(cls, v: list[SecretStr]) -> list[SecretStr]:
+        for key in v:
+            if len(base64.b64decode(key.get_secret_value())) != 32:
+                raise ValueError("each previous master key must be 32 bytes, base64-encoded")
+        return v
+
     @property
     def dsn(self) -> str:
         return self.database_url.get_secret_value()
@@ -103,3 +125,10 @@ class ServiceSettings(BaseSettings):
     @property
     def master_key_bytes(self) -> bytes:
         return base64.b64decode(self.master_key.get_secret_value())
+
+    @property
+    def keyring(self) -> Keyring:
+        return Keyring.of(
+            self.master_key_bytes,
+            [base64.b64decode(k.get_secret_value()) for k in self.previous_master_keys],
+        )

@@ -23,7 +23,7 @@ from typing import Any, Self
 import asyncpg
 
 from homeward_shared.contracts import Topics
-from homeward_shared.crypto import MasterKey, Vault
+from homeward_shared.crypto import Keyring, MasterKey, Vault
 from homeward_shared.domain import Aggregate, DomainEvent, EventTooLarge, StageEntered, utcnow
 from homeward_shared.envelope import Envelope
 from homeward_shared.messages import Translator, envelopes_for
@@ -170,7 +170,7 @@ class PostgresUnitOfWork(AbstractUnitOfWork):
         producer: str,
         topics: Topics,
         translate: Translator,
-        master_key: MasterKey,
+        master_key: MasterKey | Keyring,
         scope: Scope,
         max_event_bytes: int | None = None,
     ) -> None:

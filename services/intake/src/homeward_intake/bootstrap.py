@@ -1,9 +1,11 @@
-"""Wires intake: settings, unit of work, translator, HTTP routes."""
+"""Wires intake: settings, unit of work, translator, HTTP routes, and the erasure workflow
+(hosted here for every service; docs/security.md says why)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from homeward_shared.erasure.http import router as erasure_router
 from homeward_shared.runtime import Service, build_service
 
 from homeward_intake.adapters.messages import translate
@@ -22,7 +24,7 @@ def bootstrap(settings: IntakeSettings | None = None) -> Service[IntakeUnitOfWor
         uow_class=IntakeUnitOfWork.configured(lead_match_secret=settings.lead_match_secret),
         translate=translate,
         migrations=MIGRATIONS,
-        routers=[router],
+        routers=[router, erasure_router],
         policy=POLICY,
         title="Homeward intake",
     )

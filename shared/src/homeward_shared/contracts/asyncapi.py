@@ -16,6 +16,7 @@ from faststream.kafka import KafkaBroker
 from faststream.specification import AsyncAPI
 
 from homeward_shared.contracts import handoffs
+from homeward_shared.contracts.erasure import CaseErasureApproved
 from homeward_shared.contracts.stage import CaseStageChanged
 from homeward_shared.contracts.topics import Topics
 from homeward_shared.envelope import Envelope, Payload
@@ -37,7 +38,9 @@ CATALOGUE: list[tuple[str, type[Payload], str]] = [
         "recovery",
     ),
     (Topics().training_recorded, handoffs.TrainingRecorded, "recovery"),
+    (Topics().legal_assistance_requested, handoffs.LegalAssistanceRequested, "recovery"),
     (Topics().follow_up_overdue, handoffs.FollowUpVisitOverdue, "reintegration"),
+    (Topics().erasure_approved, CaseErasureApproved, "intake (hosts the erasure workflow)"),
 ]
 
 

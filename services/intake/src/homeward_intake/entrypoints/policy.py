@@ -1,10 +1,12 @@
 """Who may call which route of intake. Intake officers (the hotline, outreach workers, the
-clinic) register signals, route them and open a person's details.
+clinic) register signals, route them and open a person's details. Intake also hosts the
+two-admin erasure workflow (the kernel's erasure router declares its own roles).
 
 The kernel enforces this table on every call and adds its own routes (/health, /audit);
 docs/policy.md shows it (``make docs``). A route missing here is refused.
 """
 
+from homeward_shared.erasure.http import ROUTE_ROLES as ERASURE
 from homeward_shared.policy import Policy
 
 POLICY = Policy(
@@ -14,5 +16,6 @@ POLICY = Policy(
         "POST /signals/{signal_id}/lead": {"intake"},
         "POST /signals/{signal_id}/closure": {"intake"},
         "GET /signals/{signal_id}/person": {"intake"},
+        **{f"{method} {path}": set(roles) for (method, path), roles in ERASURE.items()},
     }
 )

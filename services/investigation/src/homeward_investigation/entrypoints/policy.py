@@ -29,5 +29,11 @@ POLICY = Policy(
         "GET /investigations/{investigation_id}": {"investigator"},
         "POST /investigations/{investigation_id}/visits": {"investigator"},
         "GET /investigations/{investigation_id}/visits/{visit_id}/observations": {"investigator"},
+        "POST /investigations/{investigation_id}/close": {"investigator"},
+        "POST /investigations/{investigation_id}/leads/{lead_id}/split": {"investigator"},
+        "GET /legal/inbox": {"legal"},
+        "GET /legal/assistance-requests/{request_id}": {"legal"},
+        "POST /legal/assistance-requests/{request_id}/acknowledge": {"legal"},
+        "POST /legal/assistance-requests/{request_id}/assign": {"legal"},
     }
 )

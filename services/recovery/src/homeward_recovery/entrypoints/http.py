@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query
-from homeward_shared.contracts.handoffs import Urgency
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response
+from homeward_shared.contracts.handoffs import LegalAssistanceKind, Urgency
 from homeward_shared.personal import PersonalField, ReadPurpose, register_personal
 from homeward_shared.runtime import ServiceDep, require_role
 from homeward_shared.stages import Stage
@@ -40,6 +40,7 @@ from homeward_recovery.domain.commands import (
     RecordInternship,
     RecordStudyTour,
     RegisterChild,
+    RequestLegalAssistance,
     RequestTransfer,
     ReviewCareGoal,
     SetCareGoal,
@@ -47,6 +48,7 @@ from homeward_recovery.domain.commands import (
     WithdrawTraining,
 )
 from homeward_recovery.domain.education import EducationClass, Subject
+from homeward_recovery.domain.legal import LegalAssistanceRequest
 from homeward_recovery.domain.model import (
     AdmissionRequest,
     Centre,
@@ -995,3 +997,84 @@ async def children(
 ) -> list[ChildOut]:
     found = await handlers.children(case_id, staff.centre, purpose, service.uow(staff.actor))
     return [ChildOut.of(c) for c in found]
+
+
+class LegalAssistanceIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: LegalAssistanceKind
+    urgency: Urgency = Urgency.ROUTINE
+    idempotency_key: str | None = Field(
+        default=None, min_length=8, max_length=128, description="a retry returns the first"
+    )
+    note: str | None = PersonalField(None, max_length=5_000)
+
+
+class LegalAssistanceOut(BaseModel):
+    request_id: uuid.UUID
+    case_id: uuid.UUID
+    centre: str
+    kind: LegalAssistanceKind
+    urgency: Urgency
+    requested_at: datetime
+    requested_by: str
+    note: str | None = PersonalField(None)
+
+    @classmethod
+    def of(cls, r: LegalAssistanceRequest) -> LegalAssistanceOut:
+        return cls(
+            request_id=r.request_id,
+            case_id=r.case_id,
+            centre=r.centre,
+            kind=r.kind,
+            urgency=r.urgency,
+            requested_at=r.requested_at,
+            requested_by=r.requested_by,
+            note=r.note,
+        )
+
+
+register_personal(LegalAssistanceIn, LegalAssistanceOut)
+
+
+@router.post("/residents/{case_id}/legal-assistance", status_code=201, tags=["care"])
+async def request_legal_assistance(
+    case_id: uuid.UUID,
+    body: LegalAssistanceIn,
+    service: ServiceDep,
+    staff: AtCentre,
+    response: Response,
+) -> LegalAssistanceOut:
+    """Ask legal workers to help her (testify in court, victim compensation, identity
+    documents, immigration, other). The note is sealed; legal workers get the kind, urgency
+    and centre (``recovery.legal_assistance_requested``). 409 if she is no longer resident;
+    201 new, 200 for a retried ``idempotency_key``."""
+    request, created = await handlers.request_legal_assistance_for(
+        RequestLegalAssistance(
+            case_id=case_id,
+            acting_centre=staff.centre,
+            kind=body.kind,
+            urgency=body.urgency,
+            idempotency_key=body.idempotency_key,
+            note=body.note,
+        ),
+        service.uow(staff.actor),
+    )
+    if not created:
+        response.status_code = 200
+    return LegalAssistanceOut.of(request).model_copy(update={"note": None})
+
+
+@router.get("/residents/{case_id}/legal-assistance", tags=["care"])
+async def legal_assistance_requests(
+    case_id: uuid.UUID,
+    service: ServiceDep,
+    staff: AtCentre,
+    purpose: Annotated[
+        ReadPurpose | None, Query(description="give one to read the notes (audited)")
+    ] = None,
+) -> list[LegalAssistanceOut]:
+    found = await handlers.legal_assistance_requests(
+        case_id, staff.centre, purpose, service.uow(staff.actor)
+    )
+    return [LegalAssistanceOut.of(r) for r in found]

@@ -39,5 +39,7 @@ POLICY = Policy(
         "GET /residents/{case_id}/education": {"centre_staff"},
         "POST /residents/{case_id}/children": {"centre_staff"},
         "GET /residents/{case_id}/children": {"centre_staff"},
+        "POST /residents/{case_id}/legal-assistance": {"centre_staff"},
+        "GET /residents/{case_id}/legal-assistance": {"centre_staff"},
     }
 )
