@@ -169,7 +169,6 @@ class RemoteKeys:
         )
         self._last_good: dict[str, jwt.PyJWK] = {}
         self._lock = asyncio.Lock()
-        self.fetches = 0
 
     def _cached(self, kid: str) -> jwt.PyJWK | None:
         cache = self.client.jwk_set_cache
@@ -178,24 +177,16 @@ class RemoteKeys:
             return None
         return next((k for k in jwks.keys if k.key_id == kid), None)
 
-    def _fetch_key(self, kid: str) -> jwt.PyJWK:
-        before = self.client._last_successful_fetch
-        try:
-            return self.client.get_signing_key(kid)
-        finally:
-            if self.client._last_successful_fetch != before:
-                self.fetches += 1
-
     async def key_for(self, kid: str | None) -> jwt.PyJWK:
         if not kid:
             raise AuthError("the token names no signing key (kid)")
         if (key := self._cached(kid)) is not None:
-            return key
+            return self._remember(kid, key)
         async with self._lock:  # one fetch at a time; the others then find it cached
             if (key := self._cached(kid)) is not None:
-                return key
+                return self._remember(kid, key)
             try:
-                key = await asyncio.to_thread(self._fetch_key, kid)
+                key = await asyncio.to_thread(self.client.get_signing_key, kid)
             except jwt.PyJWKClientConnectionError as exc:
                 if kid in self._last_good:
                     log.warning("auth_jwks_unreachable_using_last_keys")
@@ -207,14 +198,13 @@ class RemoteKeys:
                 raise AuthError(
                     "the token is signed with a key this service does not know"
                 ) from exc
-            self._remember()
-            return key
+            return self._remember(kid, key)
 
-    def _remember(self) -> None:
-        cache = self.client.jwk_set_cache
-        jwks = cache.get() if cache is not None else None
-        if jwks is not None:
-            self._last_good = {k.key_id: k for k in jwks.keys if k.key_id}
+    def _remember(self, kid: str, key: jwt.PyJWK) -> jwt.PyJWK:
+        # Every key that verified a token here stays usable while the provider is down.
+        if kid not in self._last_good:
+            self._last_good[kid] = key
+        return key
 
 
 class Unconfigured:
