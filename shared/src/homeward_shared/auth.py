@@ -156,8 +156,9 @@ class RemoteKeys:
     """The identity provider's JWKS, through PyJWT's client: the set is cached for
     ``cache_s`` and fetched again at once (at most every ``cooldown_s``) when a token names a
     key it does not hold, which is how a key rotation at the provider reaches us. Fetching
-    blocks, so it runs in a thread. If the provider cannot be reached, the last set fetched
-    keeps serving (an outage of the provider does not log everybody out)."""
+    blocks, so it runs in a thread. If the provider cannot be reached, keys that verified a
+    token before keep serving (an outage of the provider does not log everybody out); a key
+    the provider has withdrawn is refused as soon as it answers again."""
 
     def __init__(self, url: str, *, cache_s: float, cooldown_s: float, timeout_s: float = 5):
         self.client = jwt.PyJWKClient(
