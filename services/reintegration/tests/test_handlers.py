@@ -263,7 +263,7 @@ async def test_a_visit_is_recorded_against_its_schedule_with_no_notes_in_events_
     assert created
     v = case.visit(1)
     assert v.visited_on == date(2027, 9, 3) and v.by_role is VisitorRole.SOCIAL_WORKER
-    assert uow.audit_trail[-1].action == "FollowUpVisitRecorded"
+    assert [a.action for a in uow.audit_trail[-2:]] == ["FollowUpVisitRecorded", "FigureRecorded"]
     assert CANARY not in str(uow.audit_trail) and CANARY not in str(uow.outbox)
     notes = await handlers.read_visit_notes(case_id, 1, ReadPurpose.CARE, uow)
     assert notes == CANARY

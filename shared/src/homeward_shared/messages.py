@@ -1,8 +1,9 @@
 """From domain events to the messages the outbox holds.
 
 The kernel knows how to publish ``StageEntered`` and ``FigureRecorded`` (every service emits
-them); a service adds a translator for its own hand-off events. Deterministic event ids (uuid5 of the domain event
-id and the topic) keep a message's id stable if the same domain event is translated again.
+them); a service adds a translator for its own hand-off events. Deterministic event ids
+(uuid5 of the domain event id and the topic) keep a message's id stable if the same domain
+event is translated again.
 """
 
 from __future__ import annotations
