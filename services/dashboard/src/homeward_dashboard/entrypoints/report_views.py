@@ -83,7 +83,7 @@ def as_json(report: Suppressed, *, generated_at: datetime, time_zone: str) -> di
     return {
         "year": report.year,
         "threshold": report.threshold,
-        "generated_at": generated_at.isoformat(),
+        "generated_at": generated_at.isoformat(timespec="seconds"),
         "time_zone": time_zone,
         "figures": figures,
         "suppressed": [
@@ -154,7 +154,8 @@ def as_html(report: Suppressed, *, generated_at: datetime, time_zone: str) -> st
         ".muted{color:#667;font-size:.85rem}svg.bars text{font-size:11px}"
         "section{break-inside:avoid}@media print{body{margin:1cm}}</style></head><body>",
         f"<h1>Impact report {report.year}</h1>",
-        f"<p class='muted'>Counted from events only; generated {escape(generated_at.isoformat())}"
+        "<p class='muted'>Counted from events only; generated "
+        f"{escape(generated_at.isoformat(timespec='seconds'))}"
         f" ({escape(time_zone)}). Counts from 1 to {report.threshold - 1} read "
         f"&lt;{report.threshold}; 'c' marks a cell hidden so that a small one cannot be worked"
         " out from a total. No personal data is held by this report.</p>",
