@@ -886,3 +886,29 @@ async def test_an_investigator_sees_the_reports_she_filed_newest_first():
     mine = await handlers.recent_reports(uow, mine=True)
     assert [r.report_id for r in mine] == [second.report_id, first.report_id]
     assert len(await handlers.recent_reports(uow)) == 3
+
+
+async def test_investigations_reports_referrals_and_operations_are_figures_for_the_report():
+    uow = FakeInvestigationUoW()
+    opened, _ = await handlers.open_investigation(
+        OpenInvestigation(
+            idempotency_key="inv-key-0009",
+            establishment=EstablishmentSeen(
+                kind=EstablishmentKind.CLUB, province="Kandal", district=None
+            ),
+            urgency=Urgency.ROUTINE,
+        ),
+        uow,
+    )
+    report, referral = await referred(uow)
+    op, _ = await handlers.record_rescue_operation(operation(referral, (0, R), report=report), uow)
+    published = uow.published(TOPICS.figure_recorded)
+    assert [(e.case_id, e.payload.metric, e.payload.dimensions) for e in published] == [
+        (opened.investigation_id, "investigation_opened", {"origin": "team"}),
+        (report.report_id, "report_filed", {"establishment_kind": "karaoke_bar"}),
+        (referral.referral_id, "legal_referral_issued", {}),
+        (op.operation_id, "rescue_operation", {}),
+    ]
+    assert published[-1].payload.on == TODAY - timedelta(days=1)
+    assert published[-1].correlation_id == report.report_id
+    assert CANARY not in outbox_json(uow)
