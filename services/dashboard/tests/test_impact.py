@@ -273,3 +273,11 @@ async def test_a_year_with_no_figures_is_not_found_with_a_reason():
     )
     with pytest.raises(NotFound, match="no figures were recorded for 2031"):
         await handlers.impact_report(2031, uow, threshold=11)
+
+
+async def test_a_year_whose_only_figures_are_residents_still_in_care_is_not_empty():
+    uow = FakeDashboardUoW()
+    stay = fact("admission", date(2025, 11, 2), centre="TD", origin="rescue")
+    await handlers.when_figure_recorded_count_it(figures_cmd(stay), uow)
+    report = await handlers.impact_report(2026, uow, threshold=1)
+    assert report.values[("recovery", "residents_cared_for", "total")] == 1

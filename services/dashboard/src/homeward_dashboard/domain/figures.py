@@ -512,6 +512,8 @@ def suppress_cells(figures: YearFigures, threshold: int) -> Suppressed:
     )
 
 
-def require_data(year: int, facts: list[Fact]) -> None:
-    if not any(f.on.year == year for f in facts):
-        raise NotFound(f"no figures were recorded for {year}: nothing to report")
+def require_data(figures: YearFigures) -> None:
+    """A year with nothing to count is refused with a reason rather than shown as zeros. A
+    year whose only figures are residents still in care from the year before is not empty."""
+    if not any(figures.cells.values()):
+        raise NotFound(f"no figures were recorded for {figures.year}: nothing to report")

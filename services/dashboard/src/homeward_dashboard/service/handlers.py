@@ -144,8 +144,9 @@ async def impact_report(year: int, uow: DashboardUoW, *, threshold: int) -> Supp
     """The year's impact report, small cells already hidden: the only form it leaves in."""
     async with uow:
         facts = await uow.figures.for_year(year)
-    require_data(year, facts)
-    return suppress_cells(count_year(year, facts), threshold)
+    figures = count_year(year, facts)
+    require_data(figures)
+    return suppress_cells(figures, threshold)
 
 
 async def report_years(uow: DashboardUoW) -> list[int]:
