@@ -141,6 +141,52 @@ def _bars(report: Suppressed, paths: list[Path]) -> str:
     )
 
 
+def _centre_tables(report: Suppressed, rows: list[tuple[str, str, str, str, str, Path]]) -> str:
+    """Issue 5's figures side by side: one column per centre, then the breakdowns (trainees
+    per trade, exits per kind) as centre-by-category tables."""
+    centres = list(dict.fromkeys(r[1] for r in rows))
+    head = "<tr><th></th>" + "".join(f"<th>{escape(c)}</th>" for c in centres) + "</tr>"
+
+    def table(title: str, lines: list[tuple[str, list[Path | None]]]) -> str:
+        body = "".join(
+            f"<tr><th>{escape(label)}</th>"
+            + "".join(f"<td class='n'>{escape(shown(report, p)) if p else '0'}</td>" for p in cells)
+            + "</tr>"
+            for label, cells in lines
+        )
+        return f"<h3>{escape(title)}</h3><table>{head}{body}</table>"
+
+    by_cell = {(r[1], r[2], r[3], r[4]): r[5] for r in rows}
+    figures = list(dict.fromkeys(r[2] for r in rows))
+    out = [
+        table(
+            "Each centre's figures",
+            [
+                (
+                    LABELS.get(f, f.replace("_", " ")),
+                    [by_cell.get((c, f, "", "")) for c in centres],
+                )
+                for f in figures
+            ],
+        )
+    ]
+    for figure, breakdown in dict.fromkeys((r[2], r[3]) for r in rows if r[3]):
+        categories = sorted({r[4] for r in rows if (r[2], r[3]) == (figure, breakdown)})
+        out.append(
+            table(
+                f"{LABELS.get(figure, figure)}, {breakdown.replace('_', ' ')}",
+                [
+                    (
+                        cat.replace("_", " "),
+                        [by_cell.get((c, figure, breakdown, cat)) for c in centres],
+                    )
+                    for cat in categories
+                ],
+            )
+        )
+    return "".join(out)
+
+
 def as_html(report: Suppressed, *, generated_at: datetime, time_zone: str) -> str:
     """The printable page: tables, and bars where a breakdown is easier seen than read."""
     parts = [
@@ -166,6 +212,10 @@ def as_html(report: Suppressed, *, generated_at: datetime, time_zone: str) -> st
         if not mine:
             continue
         parts.append(f"<section><h2>{escape(title)}</h2>")
+        if section == "centres":
+            parts.append(_centre_tables(report, mine))
+            parts.append("</section>")
+            continue
         groups = list(dict.fromkeys(r[1] for r in mine))
         for group in groups:
             if group:
@@ -199,8 +249,9 @@ def as_html(report: Suppressed, *, generated_at: datetime, time_zone: str) -> st
                         )
                     else:
                         p = cells[0]
+                        name = f"{breakdown.replace('_', ' ')}: {p[-1].replace('_', ' ')}"
                         parts.append(
-                            f"<tr><td>&nbsp;&nbsp;{escape(p[-1].replace('_', ' '))}</td>"
+                            f"<tr><td>&nbsp;&nbsp;{escape(name)}</td>"
                             f"<td class='n'>{escape(shown(report, p))}</td></tr>"
                         )
             parts.append("</table>")
