@@ -1,8 +1,8 @@
 """The yearly impact report over the real broker and database: figures made through the
 services' APIs (intake's signals and outreach, recovery's admissions and training,
-reintegration's resettlement, kit, visit and closure) reach the dashboard as events, the
-report counts them once each, hides a small cell, and a rebuild from the topics gives the
-same report."""
+reintegration's resettlement, kit, visit and closure; investigation's reports, referral,
+operation and verdict) reach the dashboard as events, the report counts them once each,
+hides a small cell, and a rebuild from the topics gives the same report."""
 
 import uuid
 from datetime import UTC, datetime
@@ -14,6 +14,8 @@ from homeward_dashboard.rebuild import rebuild
 from homeward_dashboard.settings import DashboardSettings
 from homeward_intake.bootstrap import bootstrap as intake_app
 from homeward_intake.settings import IntakeSettings
+from homeward_investigation.bootstrap import bootstrap as investigation_app
+from homeward_investigation.settings import InvestigationSettings
 from homeward_recovery.bootstrap import bootstrap as recovery_app
 from homeward_recovery.settings import RecoverySettings
 from homeward_reintegration.bootstrap import bootstrap as reintegration_app
@@ -266,3 +268,102 @@ async def test_the_impact_report_counts_what_the_services_did_hides_a_small_cell
         assert result.figures[year]["signal_received"] == 4
         after = (await dc.get(f"/impact/{year}", headers=MANAGER)).json()
         assert without_time(after) == before
+
+
+async def test_reports_referrals_operations_and_verdicts_reach_the_report_over_the_broker(
+    database, topics
+):
+    settings = settings_for(
+        DashboardSettings, database, topics, small_cell_threshold=2, timezone="UTC"
+    )
+    dashboard = dashboard_app(settings)
+    investigation = investigation_app(settings_for(InvestigationSettings, database, topics))
+    today = datetime.now(UTC).date()
+    year, day = today.year, today.isoformat()
+    investigator, legal = as_user("u-inv-1", "investigator"), as_user("u-legal-1", "legal")
+    async with (
+        running(investigation, dashboard),
+        client(investigation) as c,
+        client(dashboard) as dc,
+    ):
+        await empty_read_model(dashboard)
+        r = await c.post(
+            "/investigations",
+            headers=investigator,
+            json={
+                "idempotency_key": uuid.uuid4().hex,
+                "establishment": {"kind": "club", "province": "Kandal", "district": "Ta Khmau"},
+                "urgency": "routine",
+            },
+        )
+        assert r.status_code == 201, r.text
+        person = {"sex": "female", "nationality": "KH", "language": "km"}
+        r = await c.post(
+            "/reports",
+            headers=investigator,
+            json={
+                "idempotency_key": uuid.uuid4().hex,
+                "establishment": {"kind": "brothel", "province": "Kandal", "district": "Ta Khmau"},
+                "visit_dates": [day],
+                "urgency": "high",
+                "persons": [{**person, "approximate_age": 20 + i} for i in range(3)],
+            },
+        )
+        assert r.status_code == 201, r.text
+        report = r.json()
+        cases = [p["case_id"] for p in report["persons"]]
+        r = await c.post(f"/reports/{report['report_id']}/legal-referral", headers=investigator)
+        assert r.status_code == 201, r.text
+        legal_case = f"/legal/referrals/{r.json()['referral_id']}"
+
+        def step(name: str, **extra) -> dict:
+            return {"milestone": name, "occurred_on": day, **extra}
+
+        r = await c.post(f"{legal_case}/milestones", headers=legal, json=step("police_engaged"))
+        assert r.status_code == 201, r.text
+        r = await c.post(
+            f"{legal_case}/operations",
+            headers=legal,
+            json={
+                "idempotency_key": uuid.uuid4().hex,
+                "carried_out_on": day,
+                "outcomes": [
+                    {"case_id": cases[0], "outcome": "rescued"},
+                    {"case_id": cases[1], "outcome": "rescued"},
+                    {"case_id": cases[2], "outcome": "not_found"},
+                ],
+            },
+        )
+        assert r.status_code == 201, r.text
+        for body in (
+            step("charges_filed", accused_count=2),
+            step("trial_opened"),
+            step("verdict", verdicts=[{"verdict": "convicted"}, {"verdict": "acquitted"}]),
+        ):
+            r = await c.post(f"{legal_case}/milestones", headers=legal, json=body)
+            assert r.status_code == 201, r.text
+
+        expected = {
+            ("investigation", "investigations_opened", "by_origin", "team"): 1,
+            ("investigation", "reports_filed", "total"): 1,
+            ("investigation", "persons_identified", "total"): 3,
+            ("investigation", "legal_referrals", "total"): 1,
+            ("investigation", "rescue_operations", "total"): 1,
+            ("investigation", "persons_rescued", "by_route", "rescue_operation"): 2,
+            ("investigation", "court_cases_charged", "total"): 1,
+            ("investigation", "convictions", "total"): 1,
+            ("investigation", "persons_convicted", "total"): 1,
+        }
+
+        async def counted():
+            got = await exact(dashboard, year)
+            return all(got.get(p) == n for p, n in expected.items())
+
+        await wait_until(counted, what="the investigation's figures reach the dashboard")
+        f = (await dc.get(f"/impact/{year}", headers=MANAGER)).json()["figures"]
+        assert f["investigation"]["persons_identified"]["total"] == 3
+        assert f["investigation"]["persons_rescued"]["total"] == 2
+        assert f["investigation"]["convictions"]["total"] is None  # one court case: "<2"
+        before = await exact(dashboard, year)
+        await rebuild(settings)
+        assert await exact(dashboard, year) == before
