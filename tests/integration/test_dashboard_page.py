@@ -65,8 +65,8 @@ async def test_a_walk_in_appears_on_the_live_page_without_a_reload(database, top
             await wait_until(counted, what="the signals reach the impact report")
             await page.fill("#impact-year", str(year))
             await page.click("#impact-form button")
-            signals = page.locator('h3[data-figure="investigation.signals_received"]')
-            await expect(signals).to_have_text("signals received: 2", timeout=15_000)
+            signals = page.locator('tr[data-figure="investigation.signals_received"] td')
+            await expect(signals).to_have_text("2", timeout=15_000)
             bar = page.locator(
                 'rect[data-cell="investigation.signals_received.by_source.clinic_walk_in"]'
             )

@@ -86,6 +86,7 @@ def as_json(report: Suppressed, *, generated_at: datetime, time_zone: str) -> di
         "generated_at": generated_at.isoformat(timespec="seconds"),
         "time_zone": time_zone,
         "figures": figures,
+        "labels": {"sections": SECTIONS, "figures": LABELS},
         "suppressed": [
             {"cell": ".".join(p), "reason": why.value} for p, why in sorted(report.hidden.items())
         ],
