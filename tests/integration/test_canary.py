@@ -239,6 +239,36 @@ async def test_nothing_personal_leaves_and_an_erased_person_is_gone_everywhere(
             },
         )
         assert r.status_code == 202, r.text
+        # Two leads in one area: investigation links them; one is split off later.
+        area = f"Kampot-{uuid.uuid4().hex[:6]}"
+        for _ in range(2):
+            r = await ic.post(
+                "/signals",
+                headers=INTAKE,
+                json={
+                    "idempotency_key": uuid.uuid4().hex,
+                    "source": "hotline",
+                    "urgency": "routine",
+                    "needs_shelter": False,
+                },
+            )
+            assert r.status_code == 201, r.text
+            r = await ic.post(
+                f"/signals/{r.json()['signal_id']}/lead",
+                headers=INTAKE,
+                json={
+                    "reason": "establishment_named",
+                    "establishment": {
+                        "kind": "massage_parlour",
+                        "province": area,
+                        "name": canary.extra(),
+                        "address": canary.extra(),
+                    },
+                    "urgency": "routine",
+                    "persons_reported": 1,
+                },
+            )
+            assert r.status_code == 202, r.text
 
         # Investigation: an investigation with a visit, a report, a referral, an operation.
         p = "/investigations"
@@ -270,6 +300,34 @@ async def test_nothing_personal_leaves_and_an_erased_person_is_gone_everywhere(
                 "visited_on": day(-2),
                 "investigators": ["u-inv-1"],
                 "observations": canary("investigation", "POST", p, "observations"),
+            },
+        )
+        assert r.status_code == 201, r.text
+
+        async def linked_in_area():
+            r = await vc.get("/investigations", headers=INVESTIGATOR, params={"limit": 200})
+            found = [i for i in r.json() if i["establishment"]["province"] == area]
+            return found[0] if found and len(found[0]["leads"]) == 2 else None
+
+        linked = await wait_until(linked_in_area, what="two leads linked to one investigation")
+        p = "/investigations/{investigation_id}/leads/{lead_id}/split"
+        r = await vc.post(
+            p.format(
+                investigation_id=linked["investigation_id"],
+                lead_id=linked["leads"][1]["lead_id"],
+            ),
+            headers=INVESTIGATOR,
+            json={
+                "reason": "different_establishment",
+                "establishment": {
+                    "kind": "karaoke_bar",
+                    "province": area,
+                    "district": "Kampot town",
+                    "address": canary("investigation", "POST", p, "establishment.address"),
+                    "operator_names": canary(
+                        "investigation", "POST", p, "establishment.operator_names"
+                    ),
+                },
             },
         )
         assert r.status_code == 201, r.text
@@ -362,6 +420,10 @@ async def test_nothing_personal_leaves_and_an_erased_person_is_gone_everywhere(
                 {"trade": "sewing_garment_factory", "started_on": day(-20), "ends_on": day(-6)},
             ),
             ("/residents/{case_id}/children", {"in_childcare": True}),
+            (
+                "/residents/{case_id}/legal-assistance",
+                {"kind": "identity_documents", "urgency": "high"},
+            ),
         ):
             fields = sorted(f for (s, m, q, f) in expected if (s, m, q) == ("recovery", "POST", p))
             r = await rc.post(

@@ -85,14 +85,20 @@ async def test_a_report_with_three_persons_makes_three_cases_and_one_referral_ev
             what="three referred_to_legal stage events",
         )
         await reader.wait_for(topics.legal_referral_issued, 1)
+
         # The outbox is the only way onto the topic (idempotent producer): one row there
-        # means one event on the topic, however long we waited.
-        async with investigation.pool.acquire() as conn:
-            outbox = await conn.fetch(
-                "SELECT aggregate_id, published_at IS NOT NULL AS published"
-                " FROM investigation.outbox WHERE topic = $1",
-                topics.legal_referral_issued,
-            )
+        # means one event on the topic, however long we waited. The relay marks a row after
+        # the broker confirms it, so a reader may see the event before the mark.
+        async def marked():
+            async with investigation.pool.acquire() as conn:
+                rows = await conn.fetch(
+                    "SELECT aggregate_id, published_at IS NOT NULL AS published"
+                    " FROM investigation.outbox WHERE topic = $1",
+                    topics.legal_referral_issued,
+                )
+            return rows if rows and all(x["published"] for x in rows) else None
+
+        outbox = await wait_until(marked, what="the referral's outbox row marked published")
         assert [(str(x["aggregate_id"]), x["published"]) for x in outbox] == [
             (report["report_id"], True)
         ]

@@ -142,7 +142,7 @@ async def test_report_identifies_two_persons_then_refers_them_to_legal(database,
                     " WHERE aggregate_id = ANY($1::uuid[])",
                     [uuid.UUID(c) for c in [*case_ids, report_id]],
                 )
-                == 5
+                == 6  # and the report filed, as a figure for the impact report
             )
         stages = await reader.wait_for(topics.stage_changed, 4)
         referrals = await reader.wait_for(topics.legal_referral_issued, 1)

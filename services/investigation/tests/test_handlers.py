@@ -348,7 +348,11 @@ async def test_a_report_with_two_persons_opens_two_cases_identified_with_no_pers
     assert all(e.producer == "investigation" for e in stages)
     assert CANARY not in outbox_json(uow)
     assert CANARY not in str([a.detail for a in uow.audit_trail])
-    assert [a.action for a in uow.audit_trail] == ["StageEntered", "StageEntered"]
+    assert [a.action for a in uow.audit_trail] == [
+        "FigureRecorded",
+        "StageEntered",
+        "StageEntered",
+    ]
 
 
 async def test_a_retried_submit_returns_the_first_report_and_emits_nothing_more():
@@ -357,7 +361,7 @@ async def test_a_retried_submit_returns_the_first_report_and_emits_nothing_more(
     again, created = await handlers.file_report(karaoke_report(), uow)
     assert not created and again.report_id == first.report_id
     assert len(uow.reports.rows) == 1 and uow.reports.n == 2
-    assert len(uow.outbox) == 2 and uow.commits == 1
+    assert len(uow.outbox) == 3 and uow.commits == 1  # a figure and two stage changes
 
 
 async def test_a_report_must_identify_someone_and_cannot_be_from_the_future():
@@ -759,8 +763,9 @@ async def test_a_lead_opens_an_investigation_and_a_later_lead_on_the_place_is_li
     kandal = by_province["Kandal"]
     assert len(kandal.leads) == 2 and kandal.urgency is Urgency.IMMEDIATE
     assert kandal.opened_by == "service:investigation"
-    assert uow.commits == 3 and not uow.outbox
-    assert [a.action for a in uow.audit_trail] == [
+    # Two investigations opened: two figures for the impact report, and no hand-off.
+    assert uow.commits == 3 and [t for t, _ in uow.outbox] == ["figure.recorded"] * 2
+    assert [a.action for a in uow.audit_trail if a.action != "FigureRecorded"] == [
         "investigation_opened",
         "lead_linked",
         "investigation_opened",
@@ -881,3 +886,29 @@ async def test_an_investigator_sees_the_reports_she_filed_newest_first():
     mine = await handlers.recent_reports(uow, mine=True)
     assert [r.report_id for r in mine] == [second.report_id, first.report_id]
     assert len(await handlers.recent_reports(uow)) == 3
+
+
+async def test_investigations_reports_referrals_and_operations_are_figures_for_the_report():
+    uow = FakeInvestigationUoW()
+    opened, _ = await handlers.open_investigation(
+        OpenInvestigation(
+            idempotency_key="inv-key-0009",
+            establishment=EstablishmentSeen(
+                kind=EstablishmentKind.CLUB, province="Kandal", district=None
+            ),
+            urgency=Urgency.ROUTINE,
+        ),
+        uow,
+    )
+    report, referral = await referred(uow)
+    op, _ = await handlers.record_rescue_operation(operation(referral, (0, R), report=report), uow)
+    published = uow.published(TOPICS.figure_recorded)
+    assert [(e.case_id, e.payload.metric, e.payload.dimensions) for e in published] == [
+        (opened.investigation_id, "investigation_opened", {"origin": "team"}),
+        (report.report_id, "report_filed", {"establishment_kind": "karaoke_bar"}),
+        (referral.referral_id, "legal_referral_issued", {}),
+        (op.operation_id, "rescue_operation", {}),
+    ]
+    assert published[-1].payload.on == TODAY - timedelta(days=1)
+    assert published[-1].correlation_id == report.report_id
+    assert CANARY not in outbox_json(uow)

@@ -1,8 +1,9 @@
 """From domain events to the messages the outbox holds.
 
-The kernel knows how to publish ``StageEntered`` (every service emits it); a service adds a
-translator for its own hand-off events. Deterministic event ids (uuid5 of the domain event
-id and the topic) keep a message's id stable if the same domain event is translated again.
+The kernel knows how to publish ``StageEntered`` and ``FigureRecorded`` (every service emits
+them); a service adds a translator for its own hand-off events. Deterministic event ids
+(uuid5 of the domain event id and the topic) keep a message's id stable if the same domain
+event is translated again.
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from homeward_shared.contracts import CaseErasureApproved, CaseStageChanged, Topics
+from homeward_shared.contracts import CaseErasureApproved, CaseStageChanged, FigureRecorded, Topics
 from homeward_shared.domain import DomainEvent, StageEntered
+from homeward_shared.domain import FigureRecorded as FigureFact
 from homeward_shared.envelope import Envelope, Payload
 from homeward_shared.erasure.model import ErasureApproved
 
@@ -38,6 +40,18 @@ def stage_messages(event: DomainEvent, topics: Topics) -> list[Outgoing]:
                     previous_stage=event.previous_stage,
                     centre=event.centre,
                     reason=event.reason,
+                ),
+            )
+        ]
+    if isinstance(event, FigureFact):
+        return [
+            Outgoing(
+                topics.figure_recorded,
+                FigureRecorded(
+                    metric=event.metric,
+                    on=event.on,
+                    dimensions=dict(event.dimensions),
+                    amount=event.amount,
                 ),
             )
         ]

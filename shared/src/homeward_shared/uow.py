@@ -24,7 +24,14 @@ import asyncpg
 
 from homeward_shared.contracts import Topics
 from homeward_shared.crypto import Keyring, MasterKey, Vault
-from homeward_shared.domain import Aggregate, DomainEvent, EventTooLarge, StageEntered, utcnow
+from homeward_shared.domain import (
+    Aggregate,
+    DomainEvent,
+    EventTooLarge,
+    FigureRecorded,
+    StageEntered,
+    utcnow,
+)
 from homeward_shared.envelope import Envelope
 from homeward_shared.messages import Translator, envelopes_for
 
@@ -106,6 +113,8 @@ def audit_of(event: DomainEvent) -> AuditEntry:
     detail: dict[str, Any] = {"event_id": str(event.event_id)}
     if isinstance(event, StageEntered):
         detail["stage"] = event.stage.value
+    elif isinstance(event, FigureRecorded):
+        detail["metric"] = event.metric
     return AuditEntry(type(event).__name__, event.case_id, detail)
 
 

@@ -5,6 +5,7 @@ edit in place.
 """
 
 from homeward_shared.contracts.erasure import CaseErasureApproved, ErasureReason
+from homeward_shared.contracts.figures import FigureMetric, FigureRecorded
 from homeward_shared.contracts.handoffs import (
     FollowUpVisitOverdue,
     LeadReported,
@@ -23,6 +24,8 @@ __all__ = [
     "CaseErasureApproved",
     "CaseStageChanged",
     "ErasureReason",
+    "FigureMetric",
+    "FigureRecorded",
     "FollowUpVisitOverdue",
     "LeadReported",
     "LegalAssistanceRequested",

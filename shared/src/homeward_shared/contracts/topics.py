@@ -74,6 +74,11 @@ class Topics:
         (retention.ms=-1) so that a restored or new service can replay every erasure."""
         return self._t("case.erasure_approved")
 
+    @property
+    def figure_recorded(self) -> str:
+        """Every service -> dashboards: facts for the yearly impact report (no personal data)."""
+        return self._t("figure.recorded")
+
     def all(self) -> list[str]:
         return [
             self.stage_changed,
@@ -87,6 +92,7 @@ class Topics:
             self.legal_milestone_recorded,
             self.legal_assistance_requested,
             self.erasure_approved,
+            self.figure_recorded,
         ]
 
     @staticmethod

@@ -12,6 +12,10 @@ POLICY = Policy(
         "GET /live": {"manager"},
         "GET /live/late-hand-offs": {"manager"},
         "GET /live/stream": {"manager"},
+        "GET /impact/years": {"manager"},
+        "GET /impact/{year}": {"manager"},
+        "GET /impact/{year}.csv": {"manager"},
+        "GET /impact/{year}/print": {"manager"},
         "GET /": PUBLIC,
     }
 )

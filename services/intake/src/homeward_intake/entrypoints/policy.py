@@ -16,6 +16,8 @@ POLICY = Policy(
         "POST /signals/{signal_id}/lead": {"intake"},
         "POST /signals/{signal_id}/closure": {"intake"},
         "GET /signals/{signal_id}/person": {"intake"},
+        "POST /outreach": {"intake"},
+        "GET /outreach/{activity_id}": {"intake"},
         **{f"{method} {path}": set(roles) for (method, path), roles in ERASURE.items()},
     }
 )

@@ -21,7 +21,14 @@ from homeward_shared.contracts.handoffs import (
     LegalAssistanceKind,
     Urgency,
 )
-from homeward_shared.domain import Aggregate, Conflict, DomainError, NotFound, StageEntered
+from homeward_shared.domain import (
+    Aggregate,
+    Conflict,
+    DomainError,
+    FigureRecorded,
+    NotFound,
+    StageEntered,
+)
 from homeward_shared.personal import personal, register_personal
 from homeward_shared.stages import Stage
 
@@ -145,6 +152,25 @@ class Investigation(Aggregate):
                 f"investigation {self.investigation_id} was closed"
                 f" ({self.close_reason}): cannot {to}"
             )
+
+    @property
+    def correlation_id(self) -> uuid.UUID:
+        """An investigation is a line of work of its own, before any person's case."""
+        return self.investigation_id
+
+    @classmethod
+    def open(cls, **kwargs: object) -> Investigation:
+        """A new investigation, counted for the impact report (keyed by its own id)."""
+        investigation = cls(**kwargs)  # type: ignore[arg-type]
+        investigation.record(
+            FigureRecorded(
+                case_id=investigation.investigation_id,
+                metric="investigation_opened",
+                dimensions={"origin": investigation.origin.value},
+                occurred_at=investigation.opened_at,
+            )
+        )
+        return investigation
 
     def link(self, lead: LinkedLead) -> bool:
         """Link a lead; the investigation becomes as urgent as its most urgent lead. The same
@@ -363,7 +389,7 @@ class RescueOperation(Aggregate):
     ) -> RescueOperation:
         if carried_out_on > (recorded_at + _CLOCK_SLACK).date():
             raise DomainError("carried_out_on: an operation cannot be recorded before it happens")
-        return cls(
+        operation = cls(
             operation_id=operation_id,
             referral_id=referral.referral_id,
             report_id=referral.report_id,
@@ -372,6 +398,18 @@ class RescueOperation(Aggregate):
             recorded_at=recorded_at,
             recorded_by=recorded_by,
         )
+        # ``record`` here records a person's outcome; the aggregate's own is Aggregate.record.
+        Aggregate.record(
+            operation,
+            FigureRecorded(
+                case_id=operation_id,
+                metric="rescue_operation",
+                on=carried_out_on,
+                correlation_id=referral.report_id,
+                occurred_at=recorded_at,
+            ),
+        )
+        return operation
 
     def record(self, outcome: PersonOutcome) -> bool:
         """Invariant: one outcome per person per operation. The same outcome submitted again
@@ -623,6 +661,14 @@ class InvestigativeReport(Aggregate):
             filed_by=filed_by,
             investigation_id=investigation_id,
         )
+        report.record(
+            FigureRecorded(
+                case_id=report_id,
+                metric="report_filed",
+                dimensions={"establishment_kind": establishment.kind.value},
+                occurred_at=filed_at,
+            )
+        )
         for p in persons:
             p.stage = Stage.IDENTIFIED
             report.record(
@@ -654,6 +700,9 @@ class InvestigativeReport(Aggregate):
             referred_by=referred_by,
         )
         self.referral_id = referral_id
+        self.record(
+            FigureRecorded(case_id=referral_id, metric="legal_referral_issued", occurred_at=at)
+        )
         for p in self.persons:
             # A case that moved on (rescued in an earlier attempt, say) is never moved back.
             if p.stage.rank < Stage.REFERRED_TO_LEGAL.rank:

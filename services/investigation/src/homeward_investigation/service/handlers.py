@@ -274,7 +274,7 @@ async def when_lead_reported_open_investigation(
             await uow.investigations.save(investigation)
             action = "lead_linked"
         else:
-            investigation = Investigation(
+            investigation = Investigation.open(
                 investigation_id=uuid.uuid4(),
                 establishment=Establishment(
                     establishment_id=uuid.uuid4(),
@@ -289,6 +289,7 @@ async def when_lead_reported_open_investigation(
             )
             investigation.link(lead)
             await uow.investigations.add(investigation, f"lead:{cmd.lead_id}")
+            uow.track(investigation)
             action = "investigation_opened"
         uow.audit(
             action,
@@ -310,7 +311,7 @@ async def open_investigation(
             return existing, False
         seen = cmd.establishment
         now = utcnow()
-        investigation = Investigation(
+        investigation = Investigation.open(
             investigation_id=uuid.uuid4(),
             establishment=Establishment(
                 establishment_id=uuid.uuid4(),
@@ -330,6 +331,7 @@ async def open_investigation(
             raced = await uow.investigations.by_idempotency_key(cmd.idempotency_key)
             assert raced is not None
             return raced, False
+        uow.track(investigation)
         uow.audit(
             "investigation_opened", None, investigation_id=str(investigation.investigation_id)
         )
@@ -519,6 +521,7 @@ async def record_rescue_operation(
         uow.scope.correlation_id = report.correlation_id
         uow.track(referral)
         uow.track(report)
+        uow.track(operation)
         await uow.commit()
     return operation, True
 
@@ -751,7 +754,7 @@ async def split_lead(cmd: SplitLead, uow: InvestigationUoW) -> tuple[Investigati
             await uow.investigations.save(into)
         else:
             seen = cmd.establishment
-            into = Investigation(
+            into = Investigation.open(
                 investigation_id=uuid.uuid4(),
                 establishment=Establishment(
                     establishment_id=uuid.uuid4(),
@@ -773,6 +776,7 @@ async def split_lead(cmd: SplitLead, uow: InvestigationUoW) -> tuple[Investigati
                 into, _split_key(cmd.lead_id, cmd.investigation_id)
             )
             assert added, "the source's lock serialises splits of its leads"
+            uow.track(into)
             uow.audit(
                 "investigation_opened",
                 None,

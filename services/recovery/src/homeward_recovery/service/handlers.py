@@ -336,6 +336,8 @@ async def _withdraw_pending(request: AdmissionRequest | None, uow: RecoveryUoW) 
 async def _end_open_training(uow: RecoveryUoW, resident: Resident, on: date) -> None:
     """Her stay is over: a programme still in progress ends as withdrawn and a class as
     ended, so that open enrolments and classes are always residents' ones."""
+    # An enrolment has no pathway of its own: its withdrawal belongs to hers.
+    uow.scope.correlation_id = uow.scope.correlation_id or resident.correlation_id
     for e in await uow.training.of_case(resident.case_id):
         if e.status is EnrolmentStatus.ENROLLED:
             e.withdraw(max(on, e.started_on))
