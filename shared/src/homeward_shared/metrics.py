@@ -14,13 +14,15 @@ What each family answers (the names are what a dashboard or an alert uses):
 - ``homeward_outbox_backlog`` and ``homeward_outbox_oldest_unpublished_age_seconds``: rows
   not yet published, and how long the oldest has waited (0 when none).
 - ``homeward_consumer_lag{group,topic,partition}``: the partition's end offset minus the
-  group's committed offset, for the partitions this instance is assigned.
+  group's committed offset, for every partition of the topics the service's groups read
+  (the whole group's, so every instance of a service reports the same: take the max).
 - ``homeward_dead_letters_total{topic}``: events sent to ``<topic>.dlq``.
 - A service adds its own gauges (reintegration: overdue follow-up visits).
 
 Gauges that need the database or the broker are computed when ``/metrics`` is scraped, each
 query bounded by a timeout, and a scrape within ``metrics_min_refresh_s`` of the last reuses
-its values: the cost is one indexed count and one offsets request per consumer per scrape.
+its values: the cost is one indexed count (on the outbox's partial index of unpublished rows)
+and a few Kafka admin requests per scrape.
 
 ``/metrics`` needs no user: a scraper is not a person. It tells nothing about a survivor
 (counts and topic names only), but it does show the system's activity: in production it
@@ -30,11 +32,13 @@ must be reachable only from the monitoring network (firewall it, or bind a separ
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-from aiokafka import TopicPartition
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 from fastapi import Response
 from faststream import BaseMiddleware
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
@@ -47,7 +51,6 @@ from homeward_shared.outbox import OutboxRow, outbox_backlog
 from homeward_shared.telemetry import H_WRITTEN_AT, QUIET_PATHS
 
 if TYPE_CHECKING:
-    from aiokafka import AIOKafkaConsumer
     from faststream.message import StreamMessage
 
     from homeward_shared.runtime import Service
@@ -56,7 +59,7 @@ log = get_logger(__name__)
 
 # Hand-offs take milliseconds when all is well and hours when a broker or a service was down.
 HANDOFF_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600)
-QUERY_TIMEOUT_S = 2.0
+QUERY_TIMEOUT_S = 3.0
 
 Refresher = Callable[[], Awaitable[None]]
 
@@ -103,6 +106,7 @@ class ServiceMetrics:
         )
         self.kafka = KafkaPrometheusMiddleware(registry=r, app_name=service_name)
         self._refreshers: list[Refresher] = []
+        self._lag_probe: LagProbe | None = None
         self._refreshed_at = float("-inf")
         self._refreshing = asyncio.Lock()
 
@@ -119,13 +123,19 @@ class ServiceMetrics:
             if now - self._refreshed_at < self.min_refresh_s:
                 return
             self._refreshed_at = now
-            jobs = [self._outbox(service), self._lag(service), *(r() for r in self._refreshers)]
-            for outcome in await asyncio.gather(
-                *(asyncio.wait_for(j, QUERY_TIMEOUT_S) for j in jobs), return_exceptions=True
-            ):
+            jobs = {
+                "outbox": self._outbox(service),
+                "consumer_lag": self._lag(service),
+                **{f"gauge_{i}": r() for i, r in enumerate(self._refreshers)},
+            }
+            outcomes = await asyncio.gather(
+                *(asyncio.wait_for(j, QUERY_TIMEOUT_S) for j in jobs.values()),
+                return_exceptions=True,
+            )
+            for name, outcome in zip(jobs, outcomes, strict=True):
                 if isinstance(outcome, BaseException):
                     # The gauge keeps its last value; /health says what is down.
-                    log.warning("metrics_refresh_failed", error=type(outcome).__name__)
+                    log.warning("metrics_refresh_failed", part=name, error=repr(outcome)[:200])
 
     async def _outbox(self, service: Service[Any]) -> None:
         if service.pool is None:
@@ -136,18 +146,27 @@ class ServiceMetrics:
         self.outbox_oldest_age.set(age or 0.0)
 
     async def _lag(self, service: Service[Any]) -> None:
-        lags: dict[tuple[str, str, str], int] = {}
+        groups: dict[str, set[str]] = {}
         for sub in service.broker.subscribers:
-            group = getattr(sub, "group_id", None) or ""
-            consumers = getattr(sub, "consumer_subgroup", None) or [getattr(sub, "consumer", None)]
-            for consumer in consumers:
-                if consumer is not None:
-                    for tp, lag in (await _consumer_lag(consumer)).items():
-                        lags[(group, tp.topic, str(tp.partition))] = lag
-        # Partitions revoked since the last scrape must not linger with a stale value.
+            group = getattr(sub, "group_id", None)
+            if group:
+                groups.setdefault(group, set()).update(
+                    getattr(sub, "topic_names_for_subscribe", [])
+                )
+        if not groups:
+            return
+        if self._lag_probe is None:
+            self._lag_probe = LagProbe(service.settings.kafka_bootstrap_servers)
+        lags = await self._lag_probe.measure(groups)
+        # Partitions gone since the last scrape must not linger with a stale value.
         self.consumer_lag.clear()
         for (group, topic, partition), lag in lags.items():
-            self.consumer_lag.labels(group=group, topic=topic, partition=partition).set(lag)
+            self.consumer_lag.labels(group=group, topic=topic, partition=str(partition)).set(lag)
+
+    async def close(self) -> None:
+        if self._lag_probe is not None:
+            probe, self._lag_probe = self._lag_probe, None
+            await probe.close()
 
     def published_rows(self, rows: list[OutboxRow]) -> None:
         for row in rows:
@@ -163,18 +182,57 @@ class ServiceMetrics:
         return generate_latest(self.registry)
 
 
-async def _consumer_lag(consumer: AIOKafkaConsumer) -> dict[TopicPartition, int]:
-    assigned = list(consumer.assignment())
-    if not assigned:
-        return {}
-    ends = await consumer.end_offsets(assigned)
-    lags = {}
-    for tp in assigned:
-        committed = await consumer.committed(tp)
-        if committed is None:  # nothing committed yet: the group starts at the beginning
-            committed = (await consumer.beginning_offsets([tp]))[tp]
-        lags[tp] = max(0, ends[tp] - committed)
-    return lags
+class LagProbe:
+    """Consumer lag measured from outside the consumers, as kafka-consumer-groups does: the
+    groups' committed offsets (an admin client) against the partitions' end offsets (a
+    consumer in no group, fetching nothing). A consumer that is stuck cannot hide its own
+    lag, and no request waits behind a consumer's long-poll fetch. Made on the first scrape,
+    closed when the service stops; each request answers in milliseconds."""
+
+    def __init__(self, bootstrap_servers: str) -> None:
+        self._bootstrap = bootstrap_servers
+        self._admin: AIOKafkaAdminClient | None = None
+        self._offsets: AIOKafkaConsumer | None = None
+
+    async def measure(self, groups: dict[str, set[str]]) -> dict[tuple[str, str, int], int]:
+        if self._admin is None or self._offsets is None:
+            await self.close()
+            self._admin = AIOKafkaAdminClient(bootstrap_servers=self._bootstrap)
+            await self._admin.start()
+            self._offsets = AIOKafkaConsumer(
+                bootstrap_servers=self._bootstrap, enable_auto_commit=False
+            )
+            await self._offsets.start()
+        topics = sorted({t for ts in groups.values() for t in ts})
+        partitions = [
+            TopicPartition(d["topic"], p["partition"])
+            for d in await self._admin.describe_topics(topics)
+            if not d.get("error_code")
+            for p in d["partitions"]
+        ]
+        if not partitions:
+            return {}
+        ends = await self._offsets.end_offsets(partitions)
+        starts = await self._offsets.beginning_offsets(partitions)
+        lags = {}
+        for group, group_topics in groups.items():
+            committed = await self._admin.list_consumer_group_offsets(group)
+            for tp in partitions:
+                if tp.topic in group_topics:
+                    meta = committed.get(tp)
+                    # Nothing committed yet: a new group reads from the beginning.
+                    at = meta.offset if meta is not None and meta.offset >= 0 else starts[tp]
+                    lags[(group, tp.topic, tp.partition)] = max(0, ends[tp] - at)
+        return lags
+
+    async def close(self) -> None:
+        for client in (self._offsets, self._admin):
+            if client is not None:
+                with contextlib.suppress(Exception):
+                    await (
+                        client.stop() if isinstance(client, AIOKafkaConsumer) else client.close()
+                    )
+        self._admin = self._offsets = None
 
 
 class HandoffObserver:
@@ -239,5 +297,11 @@ def instrument_metrics(service: Service[Any]) -> ServiceMetrics:
 
     # Not in the OpenAPI document and not behind a user: see the module's docstring.
     service.app.add_api_route("/metrics", serve_metrics, include_in_schema=False)
+
+    async def close_on_stop(stop: asyncio.Event) -> None:
+        await stop.wait()
+        await metrics.close()
+
+    service.background.append(close_on_stop)
     service.metrics = metrics
     return metrics
