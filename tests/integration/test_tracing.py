@@ -192,7 +192,7 @@ async def test_one_walk_in_pathway_is_one_trace_across_http_outbox_kafka_and_con
         httpx.AsyncClient(base_url=reintegration_url) as gc,
     ):
         with caller.start_as_current_span("walk-in pathway") as root:
-            await walk_in_to_reintegration(ic, rc, gc, resettle=True)
+            signal = await walk_in_to_reintegration(ic, rc, gc, resettle=True)
         trace_id = root.get_span_context().trace_id
         prefix = topics.prefix
 
@@ -238,6 +238,12 @@ async def test_one_walk_in_pathway_is_one_trace_across_http_outbox_kafka_and_con
         assert sent.parent.span_id == request.context.span_id
         handled = one(mine, service=consumer, name=f"{topic} process", kind=SpanKind.CONSUMER)
         assert handled.parent.span_id == sent.context.span_id
+        # Each carries the pathway's ids, which find its other traces.
+        assert request.attributes["homeward.case_id"] == signal["case_id"]
+        assert request.attributes["homeward.correlation_id"] == signal["signal_id"]
+        assert sent.attributes["messaging.kafka.message.key"] == signal["case_id"]
+        assert sent.attributes["homeward.correlation_id"] == signal["signal_id"]
+        assert handled.attributes["messaging.message.conversation_id"] == signal["signal_id"]
 
     # No body and no personal field in any span.
     for s in spans.get_finished_spans():

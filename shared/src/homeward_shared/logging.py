@@ -69,7 +69,8 @@ def log_scope(**ids: Any) -> Iterator[None]:
 
 
 def bind_log_ids(case_ids: Iterable[uuid.UUID], correlation_ids: Iterable[uuid.UUID]) -> None:
-    """Bind the case and pathway a transaction worked on, when it worked on exactly one:
+    """Bind the case and pathway a transaction worked on, when it worked on exactly one, to
+    the log lines and the current span:
     a request that opens a case learns its id only here. Outside a ``log_scope`` (a
     scheduler's loop, say) nothing is bound: nothing would unbind it."""
     if not _scoped.get():
@@ -82,6 +83,8 @@ def bind_log_ids(case_ids: Iterable[uuid.UUID], correlation_ids: Iterable[uuid.U
         ids["correlation_id"] = str(next(iter(pathways)))
     if ids:
         structlog.contextvars.bind_contextvars(**ids)
+        # The same ids on the request's or event's span: how a pathway's traces are found.
+        trace.get_current_span().set_attributes({f"homeward.{k}": v for k, v in ids.items()})
 
 
 def configure_logging(service: str, level: str = "INFO", json: bool = True) -> None:

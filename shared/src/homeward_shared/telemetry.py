@@ -124,6 +124,7 @@ def start_relay_span(
             "messaging.destination.name": topic,
             "messaging.kafka.message.key": key.decode(),
             "messaging.message.id": carrier.get(H_EVENT_ID, ""),
+            "homeward.correlation_id": carrier.get(H_CORRELATION_ID, ""),
         },
     )
     if not span.get_span_context().is_valid:
@@ -195,7 +196,10 @@ class RequestLogContext:
                 status = message["status"]
             await send(message)
 
-        with log_scope(case_id=_text(str(params.get("case_id", "")).encode()) or None):
+        case_id = _text(str(params.get("case_id", "")).encode())
+        if case_id is not None:
+            trace.get_current_span().set_attribute("homeward.case_id", case_id)
+        with log_scope(case_id=case_id):
             try:
                 await self.app(scope, receive, send_status)
             finally:
