@@ -21,9 +21,11 @@ from dataclasses import dataclass
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
+from opentelemetry import trace
 
 from homeward_shared.db import checked_identifier
 from homeward_shared.logging import get_logger
+from homeward_shared.telemetry import end_relay_spans, start_relay_span
 
 log = get_logger(__name__)
 
@@ -73,6 +75,12 @@ class OutboxRelay:
         # Called after the broker confirmed a batch and before it is marked: the one place a
         # crash makes the relay send the same rows again. Tests put a fault here.
         self.before_mark: Callable[[list[OutboxRow]], Awaitable[None]] | None = None
+        # Observability, set by telemetry.py and metrics.py: the tracer of the relay's
+        # producer spans; called with the rows the broker confirmed, and with a row it
+        # refused.
+        self.tracer: trace.Tracer = trace.NoOpTracer()
+        self.on_published: Callable[[list[OutboxRow]], None] | None = None
+        self.on_failed: Callable[[OutboxRow], None] | None = None
 
     @property
     def _lock_key(self) -> str:
@@ -149,13 +157,22 @@ class OutboxRelay:
             for r in records
         ]
         futures = []
-        for row in rows:
-            futures.append(
-                await self._producer.send(
-                    row.topic, value=row.value, key=row.key, headers=row.headers
+        spans = []
+        try:
+            for row in rows:
+                span, headers = start_relay_span(self.tracer, row.topic, row.key, row.headers)
+                spans.append(span)
+                futures.append(
+                    await self._producer.send(
+                        row.topic, value=row.value, key=row.key, headers=headers
+                    )
                 )
-            )
+        except BaseException as exc:
+            end_relay_spans(spans, exc)
+            raise
         results = await asyncio.gather(*futures, return_exceptions=True)
+        for span, result in zip(spans, results, strict=True):
+            end_relay_spans([span], result if isinstance(result, BaseException) else None)
         confirmed: list[OutboxRow] = []
         failure: BaseException | None = None
         for row, result in zip(rows, results, strict=True):
@@ -172,6 +189,8 @@ class OutboxRelay:
                 [r.seq for r in confirmed],
             )
             self.published += len(confirmed)
+            if self.on_published is not None:
+                self.on_published(confirmed)
         if failure is not None:
             failed = rows[len(confirmed)]
             await self._conn.execute(
@@ -180,6 +199,8 @@ class OutboxRelay:
                 failed.seq,
                 f"{type(failure).__name__}: {failure}"[:500],
             )
+            if self.on_failed is not None:
+                self.on_failed(failed)
             raise failure
         return len(confirmed)
 

@@ -28,8 +28,10 @@ from homeward_shared.domain import Conflict, DomainError, NotFound
 from homeward_shared.erasure import consumer as erasure_consumer
 from homeward_shared.logging import BROKER_LOGGER, configure_logging, get_logger
 from homeward_shared.messages import Translator
+from homeward_shared.metrics import ServiceMetrics, instrument_metrics
 from homeward_shared.outbox import OutboxRelay
 from homeward_shared.settings import ServiceSettings
+from homeward_shared.telemetry import Telemetry, instrument_tracing
 from homeward_shared.uow import Actor, PostgresUnitOfWork, Scope
 
 U = TypeVar("U", bound=PostgresUnitOfWork)
@@ -50,6 +52,8 @@ class Service(Generic[U]):
     app: FastAPI = field(init=False)
     pool: asyncpg.Pool | None = None
     master_key: Keyring = field(init=False)
+    telemetry: Telemetry = field(init=False)
+    metrics: ServiceMetrics = field(init=False)
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
     _relay_task: asyncio.Task[None] | None = None
     # Jobs a service runs beside its consumers (a scheduler, say): each gets the stop event,
@@ -206,6 +210,8 @@ def build_service(
     for router in routers:
         app.include_router(router)
     service.app = app
+    instrument_tracing(service)
+    instrument_metrics(service)
     return service
 
 
