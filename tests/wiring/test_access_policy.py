@@ -182,14 +182,15 @@ async def test_a_route_added_without_a_policy_entry_is_refused_and_reported():
         assert await status_of(service.app, "GET", "/forgotten", credentials(role)) == 403
 
 
-async def test_health_is_the_only_public_route_but_a_page_that_holds_no_data():
+async def test_only_health_metrics_and_a_page_that_holds_no_data_are_public():
     public = {
         (name, key)
         for name in SERVICES
         for key, rule in make(name).app.state.guard.policy.items()
         if rule == PUBLIC
     }
-    assert public == {(n, "GET /health") for n in SERVICES} | {("dashboard", "GET /")}
+    kernel = {(n, key) for n in SERVICES for key in ("GET /health", "GET /metrics")}
+    assert public == kernel | {("dashboard", "GET /")}
 
 
 def test_docs_policy_md_is_the_tables_in_the_code():

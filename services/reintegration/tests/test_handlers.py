@@ -164,6 +164,9 @@ class FakeAlerts:
             if not self.cases.rows[a.case_id].visit(a.visit_no).done
         ]
 
+    async def count_open(self):
+        return len(await self.open_alerts())
+
 
 class FakeReintegrationUoW(FakeUnitOfWork):
     def __init__(self) -> None:
@@ -347,11 +350,13 @@ async def test_an_overdue_visit_raises_one_alert_only_past_the_grace_period():
     assert alert.payload.days_overdue == 15
     [listed] = await handlers.overdue_list(uow)
     assert listed.visit_no == 1
+    assert await handlers.count_overdue(uow) == 1
     # Recorded late, it leaves the list; its alert stays raised, never raised again.
     await handlers.record_follow_up_visit(
         visit(case_id, visited_on=date(2027, 9, 20)), uow, today=date(2027, 9, 20)
     )
     assert await handlers.overdue_list(uow) == []
+    assert await handlers.count_overdue(uow) == 0
 
 
 async def test_a_recorded_visit_and_a_closed_case_raise_no_alert():

@@ -17,6 +17,7 @@ echo input, and input may be personal.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -77,6 +78,9 @@ class DeadLetters:
         self.broker: KafkaBroker | None = None
         self.dead_lettered = 0
         self._group_of: dict[str, str] = {}
+        # Called with the original topic of each event sent to its dead-letter topic
+        # (metrics.py counts them).
+        self.on_sent: Callable[[str], None] | None = None
 
     def bind(self, broker: KafkaBroker) -> None:
         self.broker = broker
@@ -109,6 +113,8 @@ class DeadLetters:
             headers=headers,
         )
         self.dead_lettered += 1
+        if self.on_sent is not None:
+            self.on_sent(raw.topic)
         log.warning(
             "event_dead_lettered",
             topic=raw.topic,

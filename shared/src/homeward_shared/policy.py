@@ -1,9 +1,9 @@
 """Who may call which route: one declared table per service, enforced in one place.
 
 Each service declares ``POLICY`` in ``entrypoints/policy.py``: ``"METHOD /path"`` to the
-roles allowed, or ``PUBLIC`` (no token: ``/health``, a page that holds no data). The kernel
-adds its own routes (``/health``, the auditors' ``/audit``) and checks every call before the
-route's code runs (``authorise``, an app-wide dependency):
+roles allowed, or ``PUBLIC`` (no token: a page that holds no data). The kernel adds its own
+routes (``/health`` and ``/metrics``, public; the auditors' ``/audit``) and checks every call
+before the route's code runs (``authorise``, an app-wide dependency):
 
 - a route with no entry is refused (403), and the access test fails, so a new route cannot
   ship without someone deciding who may call it;
@@ -54,6 +54,9 @@ Rule = frozenset[str] | Literal["public"]
 # The routes every service gets from the kernel.
 KERNEL_POLICY: dict[str, Iterable[str] | Literal["public"]] = {
     "GET /health": PUBLIC,
+    # A scraper is not a person; the exposition holds counts, never an id (metrics.py), and
+    # production firewalls it to the monitoring network.
+    "GET /metrics": PUBLIC,
     "GET /audit": {"auditor"},
     "GET /audit/chain": {"auditor"},
 }

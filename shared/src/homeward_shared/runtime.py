@@ -30,9 +30,11 @@ from homeward_shared.erasure import consumer as erasure_consumer
 from homeward_shared.http_limits import BodyLimit
 from homeward_shared.logging import BROKER_LOGGER, configure_logging, get_logger
 from homeward_shared.messages import Translator
+from homeward_shared.metrics import ServiceMetrics, instrument_metrics
 from homeward_shared.outbox import OutboxRelay
 from homeward_shared.policy import Guard, Policy, authorise, uncovered
 from homeward_shared.settings import ServiceSettings
+from homeward_shared.telemetry import Telemetry, instrument_tracing
 from homeward_shared.uow import Actor, PostgresUnitOfWork, Scope
 
 U = TypeVar("U", bound=PostgresUnitOfWork)
@@ -53,6 +55,8 @@ class Service(Generic[U]):
     app: FastAPI = field(init=False)
     pool: asyncpg.Pool | None = None
     master_key: Keyring = field(init=False)
+    telemetry: Telemetry = field(init=False)
+    metrics: ServiceMetrics = field(init=False)
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
     _relay_task: asyncio.Task[None] | None = None
     # Jobs a service runs beside its consumers (a scheduler, say): each gets the stop event,
@@ -230,6 +234,8 @@ def build_service(
     if missing := uncovered(app, app.state.guard.policy):
         log.error("routes_without_policy_are_refused", routes=missing)
     service.app = app
+    instrument_tracing(service)
+    instrument_metrics(service)
     return service
 
 

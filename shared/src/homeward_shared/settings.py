@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -53,6 +54,28 @@ class ServiceSettings(BaseSettings):
     consumer_retry_backoff_s: float = Field(default=0.5, ge=0)
     erasure_request_ttl_hours: float = Field(
         default=72, gt=0, le=24 * 30, description="an erasure request not approved in time expires"
+    )
+    # Tracing. The names are OpenTelemetry's own environment variables, so an operator sets
+    # OTEL_TRACES_EXPORTER=otlp as for any instrumented process.
+    otel_traces_exporter: Literal["none", "otlp", "console"] = Field(
+        default="none",
+        description="none: trace ids in logs and across hand-offs, nothing exported (local); "
+        "otlp: to a collector (production); console: spans printed to stdout",
+    )
+    otel_exporter_otlp_traces_endpoint: str = Field(
+        default="http://127.0.0.1:4318/v1/traces", description="OTLP over HTTP"
+    )
+    otel_traces_sampler_arg: float = Field(
+        default=1.0,
+        ge=0,
+        le=1,
+        description="share of new traces kept; a trace begun upstream keeps its decision",
+    )
+    metrics_min_refresh_s: float = Field(
+        default=1.0,
+        ge=0,
+        description="scrapes of /metrics closer than this reuse the last database and broker "
+        "gauges (outbox backlog, consumer lag): a scrape storm cannot load the database",
     )
 
     # Who is calling (homeward_shared.auth): bearer JWTs from the identity provider, checked

@@ -33,7 +33,9 @@ from homeward_shared.domain import (
     utcnow,
 )
 from homeward_shared.envelope import Envelope
+from homeward_shared.logging import bind_log_ids
 from homeward_shared.messages import Translator, envelopes_for
+from homeward_shared.telemetry import stamp_outgoing
 
 GENESIS = b"\x00" * 32
 
@@ -236,6 +238,7 @@ class PostgresUnitOfWork(AbstractUnitOfWork):
 
     async def commit(self) -> None:
         events = self._collect()
+        bind_log_ids((e.case_id for e, _ in events), (c for _, c in events))
         await self._write_outbox(events)
         await self._write_audit([*(audit_of(e) for e, _ in events), *self._audit])
         if events:
@@ -272,7 +275,8 @@ class PostgresUnitOfWork(AbstractUnitOfWork):
                         env.event_type,
                         topic,
                         payload,
-                        json.dumps(env.headers()),
+                        # The trace context goes with the row, so the trace survives the hop.
+                        json.dumps(stamp_outgoing(env.headers())),
                     )
                 )
         if rows:
