@@ -30,6 +30,7 @@ browser: ## Debian's chromium, for the dashboard page's browser test (installs i
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 run: infra-up ## every service on fixed local ports; Ctrl-C stops them all
+	$(UV) run --frozen homeward token keygen >/dev/null
 	$(UV) run --frozen honcho -f deploy/local/Procfile -d . start
 
 test: infra-up browser ## every test: unit, wiring, integration over the real broker and database, browser
@@ -46,8 +47,9 @@ format: setup
 	$(UV) run --frozen ruff format .
 	$(UV) run --frozen ruff check --fix .
 
-docs: setup ## regenerate docs/asyncapi.json from the contracts
+docs: setup ## regenerate docs/asyncapi.json from the contracts and docs/policy.md from the access policies
 	$(UV) run --frozen python -m homeward_shared.contracts.asyncapi > docs/asyncapi.json
+	$(UV) run --frozen python -m homeward_shared.policy > docs/policy.md
 
 demo: setup ## a year of synthetic cases through every service's HTTP API (needs `make run`), then the impact report
 	$(UV) run --frozen python -m tools.demo

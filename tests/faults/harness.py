@@ -33,7 +33,7 @@ import httpx
 from aiokafka import AIOKafkaConsumer
 from homeward_shared import provision
 from homeward_shared.contracts import Topics
-from homeward_shared.testing.auth import as_user
+from homeward_shared.testing.auth import as_user, service_env
 from homeward_shared.testing.infra import InfraSettings, wait_until
 from homeward_shared.testing.kafka import create_topics, delete_topics
 
@@ -369,6 +369,7 @@ async def main(cases: int, kills: int, seed: int, concurrency: int = 8) -> dict:
         database=db,
     )
     base_env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "HTTP_PORT")}
+    base_env |= service_env()  # the services accept the tokens as_user mints
     procs = {
         s: Proc(
             s,

@@ -10,6 +10,7 @@ from homeward_dashboard.bootstrap import bootstrap as dashboard_app
 from homeward_dashboard.settings import DashboardSettings
 from homeward_intake.bootstrap import bootstrap as intake_app
 from homeward_intake.settings import IntakeSettings
+from homeward_shared.testing.auth import as_user
 from homeward_shared.testing.infra import wait_until
 from homeward_shared.testing.plugin import running, settings_for
 
@@ -43,7 +44,8 @@ async def test_a_walk_in_appears_on_the_live_page_without_a_reload(database, top
         try:
             page = await browser.new_page()
             await page.goto(base_url + "/")
-            await page.fill("#actor", "u-manager-1")
+            token = as_user("u-manager-1", "manager")["Authorization"].removeprefix("Bearer ")
+            await page.fill("#token", token)
             await page.click("#who button")
             await expect(page.locator("#status")).to_have_text("live", timeout=15_000)
             rescued = page.locator('#by-stage tr[data-stage="rescued"] td.n')

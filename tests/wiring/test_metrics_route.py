@@ -4,17 +4,13 @@ database is started here: the gauges that need them keep their last value."""
 
 import httpx
 import pytest
-from homeward_dashboard.bootstrap import bootstrap as dashboard
-from homeward_dashboard.settings import DashboardSettings
 from homeward_shared.testing.auth import as_user
 from homeward_shared.testing.metrics import scrape
 
-from tests.wiring.test_http_access import APPS, NOWHERE
+from tests.wiring.test_access_policy import SERVICES as NAMES
+from tests.wiring.test_access_policy import make
 
-SERVICES = {
-    **{name: make for name, (make, _) in APPS.items()},
-    "dashboard": lambda: dashboard(DashboardSettings(database_url=NOWHERE)),
-}
+SERVICES = {name: (lambda name=name: make(name)) for name in NAMES}
 CASE = "00000000-0000-0000-0000-0000000000aa"
 
 

@@ -8,6 +8,9 @@
     homeward keys rotate             re-wrap every case key under the current master key
     homeward erase request|approve|reject   the two-admin erasure of a person
     homeward erase replay            after a restore: re-apply every approved erasure
+    homeward token keygen            the local token-signing key pair, made once (.local/auth)
+    homeward token mint --user U --role R [--centre TD ...] [--ttl 3600]
+                                     a bearer token for local runs (make run), signed locally
 
 Built with typer (click underneath) and rich for tables and progress.
 """
@@ -19,6 +22,7 @@ import base64
 import uuid
 from datetime import timedelta
 from functools import partial
+from pathlib import Path
 from typing import Annotated
 
 import asyncpg
@@ -30,6 +34,7 @@ from rich.console import Console
 from rich.progress import Progress, track
 from rich.table import Table
 
+from homeward_shared import auth
 from homeward_shared import dead_letters as dl
 from homeward_shared.contracts import Topics
 from homeward_shared.contracts.erasure import ErasureReason
@@ -40,6 +45,7 @@ from homeward_shared.erasure import handlers as erasure
 from homeward_shared.erasure.model import ErasureRequest
 from homeward_shared.erasure.replay import replay_erasures
 from homeward_shared.outbox import outbox_backlog
+from homeward_shared.policy import ROLES
 from homeward_shared.provision import SERVICES
 from homeward_shared.settings import LOCAL_MASTER_KEY
 from homeward_shared.uow import Actor, PostgresUnitOfWork, Scope, verify_audit_chain
@@ -48,6 +54,9 @@ app = typer.Typer(help="Homeward operations.", no_args_is_help=True)
 dlq_app = typer.Typer(help="Dead letters: events a consumer could never process.")
 audit_app = typer.Typer(help="The audit trails.")
 outbox_app = typer.Typer(help="The transactional outboxes.")
+token_app = typer.Typer(
+    help="Bearer tokens for local runs and tests (production's come from the identity provider)."
+)
 app.add_typer(dlq_app, name="dlq")
 app.add_typer(audit_app, name="audit")
 app.add_typer(outbox_app, name="outbox")
@@ -55,6 +64,7 @@ keys_app = typer.Typer(help="Master keys and the case keys they wrap.")
 erase_app = typer.Typer(help="Erase a person: one admin requests, a different admin approves.")
 app.add_typer(keys_app, name="keys")
 app.add_typer(erase_app, name="erase")
+app.add_typer(token_app, name="token")
 console = Console()
 
 
@@ -420,6 +430,32 @@ def erase_replay(
     s = AdminSettings()
     for schema, n in asyncio.run(_replay(s, _schemas(service))).items():
         console.print(f"{schema:<14} {n} erasures applied (new to this schema)")
+
+
+@token_app.command("keygen")
+def token_keygen(
+    directory: Annotated[Path, typer.Option(help="where the key pair lives")] = auth.LOCAL_AUTH_DIR,
+) -> None:
+    """Make the local ES256 key pair once; services of `make run` verify with its public half."""
+    private, public = auth.keygen(directory)
+    console.print(f"private key {private}\npublic key  {public}")
+
+
+@token_app.command("mint")
+def token_mint(
+    user: Annotated[str, typer.Option(help="the user id (the token's sub)")],
+    role: Annotated[list[str], typer.Option(help=f"a role, repeatable: {', '.join(ROLES)}")],
+    centre: Annotated[list[str] | None, typer.Option(help="a centre code, repeatable")] = None,
+    ttl: Annotated[int, typer.Option(help="seconds the token is valid", min=1)] = 3600,
+    directory: Annotated[Path, typer.Option(help="where the key pair lives")] = auth.LOCAL_AUTH_DIR,
+    issuer: str = auth.LOCAL_ISSUER,
+    audience: str = auth.LOCAL_AUDIENCE,
+) -> None:
+    """Print a bearer token signed with the local key (made first if missing)."""
+    if unknown := set(role) - set(ROLES):
+        raise typer.BadParameter(f"unknown roles {sorted(unknown)}", param_hint="--role")
+    signer = auth.Signer.local(directory, issuer=issuer, audience=audience)
+    typer.echo(signer.mint(user, role, centres=centre or (), ttl=timedelta(seconds=ttl)))
 
 
 if __name__ == "__main__":

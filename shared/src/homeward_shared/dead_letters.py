@@ -25,7 +25,8 @@ from faststream import BaseMiddleware
 from pydantic import ValidationError
 
 from homeward_shared.contracts import Topics
-from homeward_shared.domain import DomainError, PermanentEventError
+from homeward_shared.contracts.topics import DLQ_SUFFIX
+from homeward_shared.domain import DomainError, EventTooLarge, PermanentEventError
 from homeward_shared.envelope import ContractInvalid, UnsupportedSchemaVersion
 from homeward_shared.logging import get_logger
 
@@ -68,9 +69,12 @@ def describe(exc: BaseException) -> str:
 class DeadLetters:
     """The middleware factory given to ``KafkaBroker(middlewares=[...])``."""
 
-    def __init__(self, service: str, *, retry_backoff_s: float = 0.5) -> None:
+    def __init__(
+        self, service: str, *, retry_backoff_s: float = 0.5, max_event_bytes: int | None = None
+    ) -> None:
         self.service = service
         self.retry_backoff_s = retry_backoff_s
+        self.max_event_bytes = max_event_bytes
         self.broker: KafkaBroker | None = None
         self.dead_lettered = 0
         self._group_of: dict[str, str] = {}
@@ -131,6 +135,16 @@ class _DeadLetterMiddleware(BaseMiddleware):
         self._factory = factory
 
     async def consume_scope(self, call_next: Any, msg: StreamMessage[Any]) -> Any:
+        limit = self._factory.max_event_bytes
+        raw = msg.raw_message
+        size = len(raw.value or b"")
+        if limit is not None and size > limit and not raw.topic.endswith(DLQ_SUFFIX):
+            # Refused before it is parsed: a producer cannot make a consumer swallow more.
+            # (A reader of dead letters takes them as they are: that is where they go.)
+            await self._factory.send(
+                msg, EventTooLarge(f"the event is {size} bytes; the limit is {limit}")
+            )
+            return None
         try:
             return await call_next(msg)
         except PERMANENT as exc:

@@ -86,6 +86,13 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class EventTooLarge(DomainError):
+    """An event over ``EVENT_MAX_BYTES``: refused when written (the change is refused with
+    it) and dead-lettered when consumed."""
+
+    code = "event_too_large"
+
+
 class PermanentEventError(Exception):
     """An event that can never be processed (bad contract, broken invariant). The consumer
     sends it to the dead-letter topic with this reason and moves on."""

@@ -9,6 +9,9 @@ Invariants:
   the two, the row is sent again after restart; consumers drop it by event id (inbox).
 - If a send fails, only the rows before the first failure are marked; the failed row and
   everything after it are retried in order, so a case's events never overtake each other.
+- A row over ``max_event_bytes`` (the unit of work refuses to write one; this catches rows
+  written before the limit was lowered) goes to ``<topic>.dlq`` with the reason, in its
+  place in the order, so that it neither blocks the relay nor is silently dropped.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import asyncpg
 from aiokafka import AIOKafkaProducer
 from opentelemetry import trace
 
+from homeward_shared.contracts import Topics
 from homeward_shared.db import checked_identifier
 from homeward_shared.logging import get_logger
 from homeward_shared.telemetry import end_relay_spans, start_relay_span
@@ -61,8 +65,10 @@ class OutboxRelay:
         batch_size: int = 500,
         poll_interval_s: float = 1.0,
         producer_factory: Callable[[], AIOKafkaProducer] | None = None,
+        max_event_bytes: int | None = None,
     ) -> None:
         self.schema = checked_identifier(schema)
+        self._max_event_bytes = max_event_bytes
         self._dsn = dsn
         self._batch_size = batch_size
         self._poll = poll_interval_s
@@ -162,10 +168,22 @@ class OutboxRelay:
             for row in rows:
                 span, headers = start_relay_span(self.tracer, row.topic, row.key, row.headers)
                 spans.append(span)
-                futures.append(
-                    await self._producer.send(
-                        row.topic, value=row.value, key=row.key, headers=headers
+                topic = row.topic
+                if self._max_event_bytes is not None and len(row.value) > self._max_event_bytes:
+                    topic = Topics.dead_letter(row.topic)
+                    reason = (
+                        f"the event is {len(row.value)} bytes; the limit is {self._max_event_bytes}"
                     )
+                    headers = [
+                        *headers,
+                        ("dlq.reason", reason.encode()),
+                        ("dlq.error", b"EventTooLarge"),
+                        ("dlq.original_topic", row.topic.encode()),
+                        ("dlq.service", self.schema.encode()),
+                    ]
+                    log.error("outbox_event_too_large", schema=self.schema, seq=row.seq)
+                futures.append(
+                    await self._producer.send(topic, value=row.value, key=row.key, headers=headers)
                 )
         except BaseException as exc:
             end_relay_spans(spans, exc)

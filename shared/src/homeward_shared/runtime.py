@@ -8,28 +8,31 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Generic, TypeVar
 
 import asyncpg
-from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Request
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
 from faststream.kafka import KafkaBroker
 
-from homeward_shared import errors
+from homeward_shared import audit_trail, errors
+from homeward_shared.auth import Authenticator, FailureLimiter
 from homeward_shared.contracts import Topics
 from homeward_shared.crypto import Keyring
 from homeward_shared.db import create_pool, migrate
 from homeward_shared.dead_letters import DeadLetters
 from homeward_shared.domain import Conflict, DomainError, NotFound
 from homeward_shared.erasure import consumer as erasure_consumer
+from homeward_shared.http_limits import BodyLimit
 from homeward_shared.logging import BROKER_LOGGER, configure_logging, get_logger
 from homeward_shared.messages import Translator
 from homeward_shared.metrics import ServiceMetrics, instrument_metrics
 from homeward_shared.outbox import OutboxRelay
+from homeward_shared.policy import Guard, Policy, authorise, uncovered
 from homeward_shared.settings import ServiceSettings
 from homeward_shared.telemetry import Telemetry, instrument_tracing
 from homeward_shared.uow import Actor, PostgresUnitOfWork, Scope
@@ -80,6 +83,7 @@ class Service(Generic[U]):
             translate=self.translate,
             master_key=self.master_key,
             scope=Scope(actor, correlation_id, causation_id),
+            max_event_bytes=self.settings.event_max_bytes,
         )
 
     def group(self, name: str) -> str:
@@ -144,13 +148,16 @@ def build_service(
     translate: Translator,
     migrations: Path,
     routers: list[APIRouter],
+    policy: Mapping[str, Iterable[str] | str],
     subscribers: Callable[[Service[U]], None] | None = None,
     title: str,
 ) -> Service[U]:
     configure_logging(settings.service_name, settings.log_level, settings.log_json)
     topics = Topics(settings.topic_prefix)
     dead_letters = DeadLetters(
-        settings.service_name, retry_backoff_s=settings.consumer_retry_backoff_s
+        settings.service_name,
+        retry_backoff_s=settings.consumer_retry_backoff_s,
+        max_event_bytes=settings.event_max_bytes,
     )
     broker = KafkaBroker(
         settings.kafka_bootstrap_servers,
@@ -167,6 +174,7 @@ def build_service(
         settings.kafka_bootstrap_servers,
         batch_size=settings.relay_batch_size,
         poll_interval_s=settings.relay_poll_interval_s,
+        max_event_bytes=settings.event_max_bytes,
     )
     service: Service[U] = Service(
         settings=settings,
@@ -191,8 +199,22 @@ def build_service(
         finally:
             await service.stop()
 
-    app = FastAPI(title=title, lifespan=lifespan)
+    # Every route passes ``authorise`` (the service's policy table, then the bearer token)
+    # before its own code; a body over the limit is refused with 413 (http_limits).
+    docs = settings.http_docs
+    app = FastAPI(
+        title=title,
+        lifespan=lifespan,
+        dependencies=[Depends(authorise)],
+        openapi_url="/openapi.json" if docs else None,
+    )
+    app.add_middleware(BodyLimit, max_body_size=settings.http_max_body_bytes)
     app.state.service = service
+    app.state.guard = Guard(
+        Policy(policy).with_kernel(),
+        Authenticator(settings),
+        FailureLimiter(settings.auth_failure_limit, settings.rate_limit_storage),
+    )
 
     @app.get("/health", tags=["operations"])
     async def health() -> JSONResponse:
@@ -207,8 +229,10 @@ def build_service(
 
     errors.install(app)
 
-    for router in routers:
+    for router in [*routers, audit_trail.router]:
         app.include_router(router)
+    if missing := uncovered(app, app.state.guard.policy):
+        log.error("routes_without_policy_are_refused", routes=missing)
     service.app = app
     instrument_tracing(service)
     instrument_metrics(service)
@@ -219,15 +243,8 @@ def get_service(request: Request) -> Service[Any]:
     return request.app.state.service
 
 
-async def current_actor(
-    x_actor_id: Annotated[str | None, Header()] = None,
-    x_actor_role: Annotated[str | None, Header()] = None,
-) -> Actor:
-    """Who is calling. A stand-in until bearer tokens (issue 8) replace it: it already refuses
-    a call that names no user, so that every audit row has one."""
-    if not x_actor_id or not x_actor_role:
-        raise HTTPException(401, "an authenticated user with a role is required")
-    return Actor(id=x_actor_id, role=x_actor_role)
+# Who is calling, authorised for the route by the service's policy (homeward_shared.policy).
+current_actor = authorise
 
 
 ServiceDep = Annotated[Service[Any], Depends(get_service)]
@@ -235,11 +252,12 @@ ActorDep = Annotated[Actor, Depends(current_actor)]
 
 
 def require_role(*allowed: str) -> Any:
-    """A dependency that lets only these roles through (403 otherwise). Issue 8 replaces the
-    header stand-in for the actor; the declared roles stay."""
+    """A dependency that lets only these roles through (403 otherwise). The service's policy
+    table decides first; this narrows a route further, and the access test fails if the two
+    disagree."""
 
     async def check(actor: ActorDep) -> Actor:
-        if actor.role not in allowed:
+        if not actor.roles & set(allowed):
             raise HTTPException(403, "this role may not do this")
         return actor
 

@@ -4,6 +4,7 @@ environment."""
 from __future__ import annotations
 
 import base64
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
@@ -13,6 +14,14 @@ from homeward_shared.crypto import Keyring
 
 # A fixed key for local runs and tests only. Production sets MASTER_KEY from a KMS.
 LOCAL_MASTER_KEY = base64.b64encode(b"homeward-local-master-key-32byte").decode()
+
+# Tokens minted on this machine (``homeward token mint``) name this issuer and audience.
+# Production sets AUTH_ISSUER to the identity provider's (Keycloak: https://HOST/realms/NAME).
+LOCAL_ISSUER = "homeward-local"
+LOCAL_AUDIENCE = "homeward"
+ASYMMETRIC_ALGORITHMS = frozenset(
+    {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
+)
 
 
 class ServiceSettings(BaseSettings):
@@ -68,6 +77,54 @@ class ServiceSettings(BaseSettings):
         description="scrapes of /metrics closer than this reuse the last database and broker "
         "gauges (outbox backlog, consumer lag): a scrape storm cannot load the database",
     )
+
+    # Who is calling (homeward_shared.auth): bearer JWTs from the identity provider, checked
+    # against its issuer, this audience and its keys (a JWKS URL, or a public key file).
+    auth_issuer: str = LOCAL_ISSUER
+    auth_audience: str = LOCAL_AUDIENCE
+    auth_jwks_url: str | None = Field(
+        default=None, description="the identity provider's JWKS (Keycloak: .../certs)"
+    )
+    auth_public_key_file: Path | None = Field(
+        default=None, description="a PEM public key or a JWKS file (local runs and tests)"
+    )
+    auth_algorithms: list[str] = Field(default_factory=lambda: ["ES256", "RS256"])
+    auth_user_claim: str = "sub"
+    auth_roles_claim: str = Field(
+        default="roles", description="dotted path; Keycloak's realm roles: realm_access.roles"
+    )
+    auth_centres_claim: str = "centres"
+    auth_leeway_s: float = Field(default=30, ge=0, le=300)
+    auth_jwks_cache_s: float = Field(default=300, gt=0)
+    auth_jwks_cooldown_s: float = Field(default=30, ge=0)
+    auth_failure_limit: str = Field(
+        default="30/minute", description="failed authentications per client (then 429)"
+    )
+    rate_limit_storage: str = Field(
+        default="async+memory://", description="limits' storage URI (async+redis://... shared)"
+    )
+    # Limits on what a caller or a producer can make a service swallow.
+    http_max_body_bytes: int = Field(default=1_048_576, ge=1_024)
+    http_docs: bool = Field(default=True, description="serve /docs and /openapi.json")
+    event_max_bytes: int = Field(default=262_144, ge=1_024)
+
+    @field_validator("auth_algorithms")
+    @classmethod
+    def _asymmetric_only(cls, v: list[str]) -> list[str]:
+        # A shared-secret (HS*) or "none" algorithm would let anyone holding the verification
+        # material mint tokens; only the identity provider holds a private key.
+        wrong = set(v) - ASYMMETRIC_ALGORITHMS
+        if wrong or not v:
+            raise ValueError(f"auth_algorithms must be among {sorted(ASYMMETRIC_ALGORITHMS)}")
+        return v
+
+    @field_validator("auth_failure_limit")
+    @classmethod
+    def _limit_parses(cls, v: str) -> str:
+        import limits
+
+        limits.parse(v)
+        return v
 
     @field_validator("master_key")
     @classmethod

@@ -24,7 +24,14 @@ import asyncpg
 
 from homeward_shared.contracts import Topics
 from homeward_shared.crypto import Keyring, MasterKey, Vault
-from homeward_shared.domain import Aggregate, DomainEvent, FigureRecorded, StageEntered, utcnow
+from homeward_shared.domain import (
+    Aggregate,
+    DomainEvent,
+    EventTooLarge,
+    FigureRecorded,
+    StageEntered,
+    utcnow,
+)
 from homeward_shared.envelope import Envelope
 from homeward_shared.logging import bind_log_ids
 from homeward_shared.messages import Translator, envelopes_for
@@ -35,10 +42,18 @@ GENESIS = b"\x00" * 32
 
 @dataclass(frozen=True)
 class Actor:
-    """Who is acting: a person's user id and role, or a service reacting to an event."""
+    """Who is acting: a person's user id and role, or a service reacting to an event.
+    ``role`` is the one that authorised this call (the audit trail records it); ``roles``
+    and ``centres`` are all that her token grants."""
 
     id: str
     role: str
+    roles: frozenset[str] = field(default=frozenset(), compare=False)
+    centres: frozenset[str] = field(default=frozenset(), compare=False)
+
+    def __post_init__(self) -> None:
+        if not self.roles:
+            object.__setattr__(self, "roles", frozenset({self.role}))
 
     def __str__(self) -> str:
         return f"{self.role}:{self.id}"
@@ -168,8 +183,10 @@ class PostgresUnitOfWork(AbstractUnitOfWork):
         translate: Translator,
         master_key: MasterKey | Keyring,
         scope: Scope,
+        max_event_bytes: int | None = None,
     ) -> None:
         super().__init__()
+        self._max_event_bytes = max_event_bytes
         self._pool = pool
         self.schema = schema
         self._producer = producer
@@ -242,6 +259,14 @@ class PostgresUnitOfWork(AbstractUnitOfWork):
                 correlation_id=correlation,
                 causation_id=self.scope.causation_id,
             ):
+                payload = env.model_dump_json()
+                size = len(payload.encode())
+                if self._max_event_bytes is not None and size > self._max_event_bytes:
+                    # Refused here, with the change, rather than found unpublishable later.
+                    raise EventTooLarge(
+                        f"{env.event_type} would be {size} bytes; the limit is"
+                        f" {self._max_event_bytes}"
+                    )
                 rows.append(
                     (
                         env.event_id,
@@ -249,7 +274,7 @@ class PostgresUnitOfWork(AbstractUnitOfWork):
                         env.case_id,
                         env.event_type,
                         topic,
-                        env.model_dump_json(),
+                        payload,
                         # The trace context goes with the row, so the trace survives the hop.
                         json.dumps(stamp_outgoing(env.headers())),
                     )

@@ -11,6 +11,7 @@ from homeward_shared.runtime import Service, build_service
 from homeward_intake.adapters.messages import translate
 from homeward_intake.adapters.uow import IntakeUnitOfWork
 from homeward_intake.entrypoints.http import router
+from homeward_intake.entrypoints.policy import POLICY
 from homeward_intake.settings import IntakeSettings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -24,5 +25,6 @@ def bootstrap(settings: IntakeSettings | None = None) -> Service[IntakeUnitOfWor
         translate=translate,
         migrations=MIGRATIONS,
         routers=[router, erasure_router],
+        policy=POLICY,
         title="Homeward intake",
     )

@@ -13,6 +13,7 @@ from homeward_reintegration.clock import Clock, SystemClock
 from homeward_reintegration.entrypoints import consumers
 from homeward_reintegration.entrypoints import metrics as gauges
 from homeward_reintegration.entrypoints.http import router
+from homeward_reintegration.entrypoints.policy import POLICY
 from homeward_reintegration.entrypoints.scheduler import OverdueScheduler
 from homeward_reintegration.settings import ReintegrationSettings
 
@@ -30,6 +31,7 @@ def bootstrap(
         translate=translate,
         migrations=MIGRATIONS,
         routers=[router],
+        policy=POLICY,
         subscribers=consumers.register,
         title="Homeward reintegration",
     )

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query, Response
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response
 from homeward_shared.contracts.handoffs import LegalAssistanceKind, Urgency
 from homeward_shared.personal import PersonalField, ReadPurpose, register_personal
 from homeward_shared.runtime import ServiceDep, require_role
@@ -67,20 +67,45 @@ CENTRE_CODE = r"^[A-Z][A-Z0-9_]{0,31}$"
 
 @dataclass(frozen=True)
 class CentreStaff:
-    """A member of staff and the one centre she works for."""
+    """A member of staff, the centres her token names, and the one she acts for in this
+    call: the only one her token names, or the one she chose with ``acting_centre``."""
 
     actor: Actor
-    centre: str
+    chosen: str | None
+
+    @property
+    def centres(self) -> frozenset[str]:
+        return self.actor.centres
+
+    @property
+    def centre(self) -> str:
+        # Asked for only where the centre matters: listing the queue or the programmes does
+        # not make staff of several centres choose one.
+        if self.chosen is None:
+            raise HTTPException(
+                422, "the token names several centres: choose one with ?acting_centre="
+            )
+        return self.chosen
 
 
 async def centre_staff(
-    actor: Staff, x_actor_centre: Annotated[str | None, Header()] = None
+    actor: Staff,
+    acting_centre: Annotated[
+        str | None,
+        Query(
+            pattern=CENTRE_CODE,
+            description="for staff of several centres: the one of them this call is for",
+        ),
+    ] = None,
 ) -> CentreStaff:
-    """The centre claim. A stand-in, as the actor headers are: issue 8's bearer tokens carry
-    the claim and replace this one function; handlers only ever see ``CentreStaff.centre``."""
-    if not x_actor_centre:
-        raise HTTPException(403, "centre staff act for a centre: the centre claim is missing")
-    return CentreStaff(actor, x_actor_centre)
+    """The centre claim of her token (the kernel has refused centre staff whose token names
+    no centre). Handlers only ever see ``CentreStaff.centre``."""
+    if acting_centre is None:
+        only = next(iter(actor.centres)) if len(actor.centres) == 1 else None
+        return CentreStaff(actor, only)
+    if acting_centre not in actor.centres:
+        raise HTTPException(403, "the token does not name this centre")
+    return CentreStaff(actor, acting_centre)
 
 
 AtCentre = Annotated[CentreStaff, Depends(centre_staff)]
@@ -541,8 +566,8 @@ async def admission_queue(
 
 @router.post("/admissions", status_code=201, tags=["admissions"])
 async def admit(body: AdmissionIn, service: ServiceDep, staff: AtCentre) -> ResidentOut:
-    if body.centre != staff.centre:
-        raise HTTPException(403, "staff admit to their own centre only")
+    if body.centre not in staff.centres:
+        raise HTTPException(403, "staff admit to their own centres only")
     resident = await handlers.admit_resident(
         AdmitResident(
             case_id=body.case_id,
