@@ -4,6 +4,9 @@
     homeward dlq redrive TOPIC       send dead letters back to the topic they came from
     homeward audit verify            recompute every service's audit hash chain
     homeward outbox backlog          unpublished outbox rows and the age of the oldest
+    homeward migrate [SERVICE]       apply every service's schema migrations (or one's)
+    homeward topics apply            create or correct every declared topic (topology.py)
+    homeward dashboard rebuild       rebuild the dashboard's live view from the stage feed
 
 Built with typer (click underneath) and rich for tables and progress.
 """
@@ -12,50 +15,90 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from typing import Annotated
+from collections.abc import Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import asyncpg
 import typer
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from pydantic import SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr
+from pydantic_settings import SettingsConfigDict
 from rich.console import Console
 from rich.progress import track
 from rich.table import Table
 
 from homeward_shared import dead_letters as dl
+from homeward_shared import topology
 from homeward_shared.contracts import Topics
+from homeward_shared.db import migrate
 from homeward_shared.outbox import outbox_backlog
 from homeward_shared.provision import SERVICES
+from homeward_shared.transport import Transport, TransportSettings, transport
 from homeward_shared.uow import verify_audit_chain
 
 app = typer.Typer(help="Homeward operations.", no_args_is_help=True)
 dlq_app = typer.Typer(help="Dead letters: events a consumer could never process.")
 audit_app = typer.Typer(help="The audit trails.")
 outbox_app = typer.Typer(help="The transactional outboxes.")
+topics_app = typer.Typer(help="Kafka topics, as declared in homeward_shared.topology.")
+dashboard_app = typer.Typer(help="The dashboard's read model.")
 app.add_typer(dlq_app, name="dlq")
 app.add_typer(audit_app, name="audit")
 app.add_typer(outbox_app, name="outbox")
+app.add_typer(topics_app, name="topics")
+app.add_typer(dashboard_app, name="dashboard")
 console = Console()
 
 
-class AdminSettings(BaseSettings):
-    """The operator's view: the admin login (it may read every schema), the broker."""
+class AdminSettings(TransportSettings):
+    """The operator's view: the admin login (member of every service role, so it may read
+    every schema and act as each role), the broker, with the same transport-security
+    settings as the services (KAFKA_SECURITY_PROTOCOL, DATABASE_SSLMODE, ...)."""
 
-    model_config = SettingsConfigDict(extra="ignore")
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
 
     database_url: SecretStr = SecretStr("postgresql://homeward:homeward@127.0.0.1:5433/homeward")
-    kafka_bootstrap_servers: str = "127.0.0.1:9092"
     topic_prefix: str = ""
+    topic_partitions: int = Field(default=6, ge=1, le=1000)
+    topic_replication_factor: int = Field(default=1, ge=1, le=7)
+
+    @property
+    def wire(self) -> Transport:
+        return transport(self)
+
+    @property
+    def dsn(self) -> str:
+        return self.wire.dsn
 
 
-async def _read_all(bootstrap: str, topic: str, *, within_s: float = 30.0) -> list:
+Kafka = str | Mapping[str, Any]
+
+
+def _kafka(kafka: Kafka) -> dict[str, Any]:
+    """aiokafka keyword arguments: a bare bootstrap string means plaintext (tests, local)."""
+    return {"bootstrap_servers": kafka} if isinstance(kafka, str) else dict(kafka)
+
+
+def acting_as(dsn: str, role: str) -> str:
+    """The admin's URL, but every statement runs as ``role`` (libpq's ``options=-c role=``,
+    which asyncpg and psql both honour): tables a migration creates belong to the service's
+    role, never to the admin."""
+    parts = urlsplit(dsn)
+    query = dict(parse_qsl(parts.query))
+    query["options"] = f"-c role={role}"
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+async def _read_all(kafka: Kafka, topic: str, *, within_s: float = 30.0) -> list:
     """Every record of a topic, from the beginning to its end as of now."""
     # A throwaway group that never commits; subscribing (not assigning) makes aiokafka fetch
     # the topic's partitions itself.
     consumer = AIOKafkaConsumer(
         topic,
-        bootstrap_servers=bootstrap,
+        **_kafka(kafka),
         group_id=f"homeward-cli-{uuid.uuid4().hex}",
         enable_auto_commit=False,
         auto_offset_reset="earliest",
@@ -82,17 +125,17 @@ async def _read_all(bootstrap: str, topic: str, *, within_s: float = 30.0) -> li
         await consumer.stop()
 
 
-async def dead_letters_of(bootstrap: str, topic: str) -> list:
-    return await _read_all(bootstrap, Topics.dead_letter(topic))
+async def dead_letters_of(kafka: Kafka, topic: str) -> list:
+    return await _read_all(kafka, Topics.dead_letter(topic))
 
 
-async def redrive(bootstrap: str, topic: str, offsets: set[int] | None) -> int:
+async def redrive(kafka: Kafka, topic: str, offsets: set[int] | None) -> int:
     """Republish dead letters of ``topic`` (all, or those at the given DLQ offsets) to the
     topic they came from, with their original key and headers. Safe to repeat: consumers
     drop an event they processed already (inbox); one that fails again returns here."""
-    letters = await dead_letters_of(bootstrap, topic)
+    letters = await dead_letters_of(kafka, topic)
     chosen = [r for r in letters if offsets is None or r.offset in offsets]
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
+    producer = AIOKafkaProducer(**_kafka(kafka), acks="all", enable_idempotence=True)
     await producer.start()
     try:
         for r in track(chosen, description="redriving", console=console, disable=not chosen):
@@ -111,7 +154,7 @@ def dlq_list(
     topic: Annotated[str, typer.Argument(help="the original topic, without .dlq")],
 ) -> None:
     s = AdminSettings()
-    letters = asyncio.run(dead_letters_of(s.kafka_bootstrap_servers, s.topic_prefix + topic))
+    letters = asyncio.run(dead_letters_of(s.wire.kafka, s.topic_prefix + topic))
     table = Table("dlq offset", "failed at", "group", "from", "reason")
     for r in letters:
         h = {k: v.decode(errors="replace") for k, v in r.headers}
@@ -132,9 +175,7 @@ def dlq_redrive(
     offset: Annotated[list[int] | None, typer.Option(help="only these dlq offsets")] = None,
 ) -> None:
     s = AdminSettings()
-    n = asyncio.run(
-        redrive(s.kafka_bootstrap_servers, s.topic_prefix + topic, set(offset) if offset else None)
-    )
+    n = asyncio.run(redrive(s.wire.kafka, s.topic_prefix + topic, set(offset) if offset else None))
     console.print(f"redrove {n} events to {s.topic_prefix + topic}")
 
 
@@ -156,7 +197,7 @@ async def _verify(dsn: str) -> dict[str, int | str]:
 
 @audit_app.command("verify")
 def audit_verify() -> None:
-    result = asyncio.run(_verify(AdminSettings().database_url.get_secret_value()))
+    result = asyncio.run(_verify(AdminSettings().dsn))
     for schema, status in result.items():
         console.print(
             f"{schema:<14} {status if isinstance(status, str) else f'{status} rows, chain intact'}"
@@ -180,11 +221,92 @@ async def _backlog(dsn: str) -> dict[str, tuple[int, float | None]]:
 @outbox_app.command("backlog")
 def outbox_backlog_cmd() -> None:
     table = Table("service", "unpublished", "oldest (s)")
-    for schema, (n, age) in asyncio.run(
-        _backlog(AdminSettings().database_url.get_secret_value())
-    ).items():
+    for schema, (n, age) in asyncio.run(_backlog(AdminSettings().dsn)).items():
         table.add_row(schema, str(n), f"{age:.1f}" if age is not None else "-")
     console.print(table)
+
+
+def service_migrations(service: str) -> Path:
+    """A service's migration files, from its installed package (as the service reads them)."""
+    return Path(str(resources.files(f"homeward_{service}").joinpath("migrations")))
+
+
+async def migrate_services(admin_dsn: str, services: list[str]) -> dict[str, list[str]]:
+    """Each service's kernel tables and own files, applied as the service's role (so the
+    service owns what is created). Safe beside running services: the same advisory lock."""
+    done: dict[str, list[str]] = {}
+    for service in track(services, description="migrating", console=console):
+        done[service] = await migrate(
+            acting_as(admin_dsn, SERVICES[service]), service, service_migrations(service)
+        )
+    return done
+
+
+@app.command("migrate")
+def migrate_cmd(
+    service: Annotated[
+        str | None, typer.Argument(help=f"one of {', '.join(SERVICES)}; all when omitted")
+    ] = None,
+) -> None:
+    """Apply schema migrations ahead of a deployment (services also migrate on start)."""
+    if service is not None and service not in SERVICES:
+        raise typer.BadParameter(f"unknown service; one of {', '.join(SERVICES)}")
+    result = asyncio.run(
+        migrate_services(AdminSettings().dsn, [service] if service else list(SERVICES))
+    )
+    for name, applied in result.items():
+        console.print(
+            f"{name:<14} {len(applied)} applied" + (f": {', '.join(applied)}" if applied else "")
+        )
+
+
+@topics_app.command("apply")
+def topics_apply(
+    partitions: Annotated[
+        int | None, typer.Option(help="per topic (TOPIC_PARTITIONS, default 6)")
+    ] = None,
+    replication_factor: Annotated[
+        int | None, typer.Option(help="per topic (TOPIC_REPLICATION_FACTOR; 3 in production)")
+    ] = None,
+) -> None:
+    """Create missing topics and set declared configs; report what it may not change."""
+    s = AdminSettings()
+    specs = topology.declared(
+        s.topic_prefix,
+        partitions=partitions or s.topic_partitions,
+        replication_factor=replication_factor or s.topic_replication_factor,
+    )
+    outcomes = asyncio.run(topology.apply(s.wire.kafka, specs))
+    table = Table("topic", "action", "detail")
+    for o in outcomes:
+        table.add_row(o.topic, o.action, o.detail)
+    console.print(table)
+    drifted = [o for o in outcomes if o.action == "drift"]
+    if drifted:
+        console.print(
+            f"{len(drifted)} topics differ in partitions or replication, which apply never"
+            " changes on its own: see docs/runbook.md, 'Topics that drifted'"
+        )
+        raise typer.Exit(1)
+
+
+@dashboard_app.command("rebuild")
+def dashboard_rebuild() -> None:
+    """Empty the live view and replay the stage feed from the beginning (progress bar)."""
+    import json
+    from dataclasses import asdict
+
+    from homeward_dashboard.rebuild import rebuild_with_progress
+    from homeward_dashboard.settings import DashboardSettings
+
+    s = AdminSettings()
+    settings = DashboardSettings(
+        database_url=acting_as(s.database_url.get_secret_value(), SERVICES["dashboard"]),
+        topic_prefix=s.topic_prefix,
+        **s.model_dump(include=set(TransportSettings.model_fields)),
+    )
+    report = rebuild_with_progress(settings, console)
+    console.print_json(json.dumps(asdict(report)))
 
 
 if __name__ == "__main__":

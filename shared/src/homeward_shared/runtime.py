@@ -26,8 +26,9 @@ from homeward_shared.dead_letters import DeadLetters
 from homeward_shared.domain import Conflict, DomainError, NotFound
 from homeward_shared.logging import BROKER_LOGGER, configure_logging, get_logger
 from homeward_shared.messages import Translator
-from homeward_shared.outbox import OutboxRelay
+from homeward_shared.outbox import OutboxRelay, make_producer
 from homeward_shared.settings import ServiceSettings
+from homeward_shared.transport import transport
 from homeward_shared.uow import Actor, PostgresUnitOfWork, Scope
 
 U = TypeVar("U", bound=PostgresUnitOfWork)
@@ -146,8 +147,10 @@ def build_service(
     dead_letters = DeadLetters(
         settings.service_name, retry_backoff_s=settings.consumer_retry_backoff_s
     )
+    wire = transport(settings)
     broker = KafkaBroker(
         settings.kafka_bootstrap_servers,
+        security=wire.security,
         acks="all",
         enable_idempotence=True,
         middlewares=[dead_letters],
@@ -161,6 +164,7 @@ def build_service(
         settings.kafka_bootstrap_servers,
         batch_size=settings.relay_batch_size,
         poll_interval_s=settings.relay_poll_interval_s,
+        producer_factory=lambda: make_producer(**wire.kafka),
     )
     service: Service[U] = Service(
         settings=settings,
