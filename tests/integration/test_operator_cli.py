@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import sys
 import uuid
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
 import asyncpg
 import pytest
@@ -15,8 +18,9 @@ from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from homeward_shared import topology
 from homeward_shared.cli import app
 from homeward_shared.contracts import Topics
-from homeward_shared.provision import SERVICES
+from homeward_shared.provision import SERVICES, drop, dsn_with, scram_verifier
 from homeward_shared.stages import Stage
+from homeward_shared.testing.infra import wait_until
 from homeward_shared.testing.kafka import delete_topics
 from typer.testing import CliRunner, Result
 
@@ -29,6 +33,22 @@ async def homeward(*args: str, env: dict[str, str]) -> Result:
     """``homeward ARGS`` in a thread of its own: the commands run their own event loop."""
     runner = CliRunner()
     return await asyncio.to_thread(runner.invoke, app, list(args), env=env)
+
+
+async def homeward_process(*args: str, env: dict[str, str]) -> tuple[int, str]:
+    """``homeward ARGS`` as a process of its own, for a command that configures logging (a
+    service's bootstrap does): in-process, it would keep the runner's closed streams."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "homeward_shared.cli",
+        *args,
+        env={**os.environ, **env},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    out, _ = await asyncio.wait_for(proc.communicate(), 90)
+    return proc.returncode or 0, out.decode()
 
 
 def operator_env(database, prefix: str = "") -> dict[str, str]:
@@ -62,6 +82,10 @@ async def _set_retention(bootstrap: str, name: str, ms: int) -> None:
         await admin.close()
 
 
+async def _is(value, expected) -> bool:
+    return await value == expected
+
+
 async def test_topics_apply_creates_every_declared_topic_once_and_corrects_drifted_configs(
     database,
 ):
@@ -87,12 +111,18 @@ async def test_topics_apply_creates_every_declared_topic_once_and_corrects_drift
         assert dlq["retention.ms"] == "-1"
 
         # Someone shortened a dead-letter topic's retention by hand: apply puts it back.
-        await _set_retention(bootstrap, Topics.dead_letter(topics.placement_requested), 60_000)
+        # (A config change reaches the brokers through the metadata log: wait to see it.)
+        hand_set = Topics.dead_letter(topics.placement_requested)
+        await _set_retention(bootstrap, hand_set, 60_000)
+
+        async def retention() -> str:
+            return (await _topic_configs(bootstrap, hand_set))["retention.ms"]
+
+        await wait_until(lambda: _is(retention(), "60000"), what="the hand-set retention")
         fixed = await homeward("topics", "apply", "--partitions", "2", env=env)
         assert fixed.exit_code == 0, fixed.output
         assert fixed.output.count(" updated ") == 1
-        dlq = await _topic_configs(bootstrap, Topics.dead_letter(topics.placement_requested))
-        assert dlq["retention.ms"] == "-1"
+        await wait_until(lambda: _is(retention(), "-1"), what="the declared retention again")
 
         # More partitions would move cases to other partitions: reported, never done.
         more = await homeward("topics", "apply", "--partitions", "3", env=env)
@@ -142,10 +172,15 @@ async def test_dashboard_rebuild_replays_the_stage_feed_with_a_progress_bar(data
         ):
             await send(topics.stage_changed, env.case_id, env.model_dump_json().encode())
         await send(topics.stage_changed, b, b"{not json")
-    result = await homeward("dashboard", "rebuild", env=operator_env(database, topics.prefix))
-    assert result.exit_code == 0, result.output
-    assert "rebuilding the live view" in result.output
-    report = json.loads(result.output[result.output.index("{") :])
+    code, output = await homeward_process(
+        "dashboard", "rebuild", env=operator_env(database, topics.prefix)
+    )
+    assert code == 0, output
+    assert "rebuilding the live view" in output
+    # The report is the last thing printed, pretty JSON from a lone "{" line (log lines are
+    # one-line JSON objects).
+    start = output.rindex("\n{\n")
+    report = json.loads(output[start : output.rindex("\n}") + 2])
     assert report["events"] == 4 and report["applied"] == 3 and report["skipped"] == 1
     assert {k: v for k, v in report["by_stage"].items() if v} == {"rescued": 1, "reported": 1}
 
@@ -157,3 +192,57 @@ def test_help_lists_every_command():
         assert command in result.output
     for group, sub in (("topics", "apply"), ("dashboard", "rebuild"), ("dlq", "redrive")):
         assert sub in CliRunner().invoke(app, [group, "--help"]).output
+
+
+def provision_dsn(database, name: str) -> str:
+    parts = urlsplit(database.admin_dsn)
+    return dsn_with(
+        database.admin_dsn, user=parts.username or "", password=parts.password or "", database=name
+    )
+
+
+async def test_provision_creates_a_database_with_a_schema_per_service(database):
+    name = f"homeward_cli_{uuid.uuid4().hex[:10]}"
+    env = operator_env(database)
+    try:
+        result = await homeward("provision", name, env=env)
+        assert result.exit_code == 0, result.output
+        conn = await asyncpg.connect(provision_dsn(database, name))
+        try:
+            owners = dict(
+                await conn.fetch(
+                    "SELECT nspname, pg_get_userbyid(nspowner) FROM pg_namespace"
+                    " WHERE nspname = ANY($1::text[])",
+                    list(SERVICES),
+                )
+            )
+        finally:
+            await conn.close()
+        assert owners == SERVICES
+        bad = await homeward("provision", name, env={**env, "ROLE_PASSWORDS": '{"billing": "x"}'})
+        assert bad.exit_code == 2 and "billing" in bad.output
+    finally:
+        await drop(database.infra.admin_dsn, name)
+
+
+async def test_a_role_password_set_as_a_scram_verifier_lets_the_role_log_in(database):
+    role = f"homeward_pw_{uuid.uuid4().hex[:10]}"
+    password = uuid.uuid4().hex
+    admin = await asyncpg.connect(database.admin_dsn)
+    try:
+        await admin.execute(f"CREATE ROLE {role} LOGIN PASSWORD '{scram_verifier(password)}'")
+        await admin.execute(f"GRANT CONNECT ON DATABASE {database.name} TO {role}")
+        dsn = dsn_with(database.admin_dsn, user=role, password=password, database=database.name)
+        conn = await asyncpg.connect(dsn)
+        try:
+            assert await conn.fetchval("SELECT current_user") == role
+        finally:
+            await conn.close()
+        with pytest.raises(asyncpg.InvalidPasswordError):
+            await asyncpg.connect(
+                dsn_with(dsn, user=role, password=password[::-1], database=database.name)
+            )
+    finally:
+        await admin.execute(f"REVOKE CONNECT ON DATABASE {database.name} FROM {role}")
+        await admin.execute(f"DROP ROLE IF EXISTS {role}")
+        await admin.close()

@@ -4,6 +4,7 @@
     homeward dlq redrive TOPIC       send dead letters back to the topic they came from
     homeward audit verify            recompute every service's audit hash chain
     homeward outbox backlog          unpublished outbox rows and the age of the oldest
+    homeward provision DATABASE      create the database, a login role and schema per service
     homeward migrate [SERVICE]       apply every service's schema migrations (or one's)
     homeward topics apply            create or correct every declared topic (topology.py)
     homeward dashboard rebuild       rebuild the dashboard's live view from the stage feed
@@ -35,7 +36,7 @@ from homeward_shared import topology
 from homeward_shared.contracts import Topics
 from homeward_shared.db import migrate
 from homeward_shared.outbox import outbox_backlog
-from homeward_shared.provision import SERVICES
+from homeward_shared.provision import SERVICES, provision
 from homeward_shared.transport import Transport, TransportSettings, transport
 from homeward_shared.uow import verify_audit_chain
 
@@ -64,6 +65,10 @@ class AdminSettings(TransportSettings):
     topic_prefix: str = ""
     topic_partitions: int = Field(default=6, ge=1, le=1000)
     topic_replication_factor: int = Field(default=1, ge=1, le=7)
+    role_passwords: dict[str, SecretStr] = Field(
+        default_factory=dict,
+        description="ROLE_PASSWORDS, JSON: service name -> its login role's password",
+    )
 
     @property
     def wire(self) -> Transport:
@@ -224,6 +229,23 @@ def outbox_backlog_cmd() -> None:
     for schema, (n, age) in asyncio.run(_backlog(AdminSettings().dsn)).items():
         table.add_row(schema, str(n), f"{age:.1f}" if age is not None else "-")
     console.print(table)
+
+
+@app.command("provision")
+def provision_cmd(
+    database: Annotated[str, typer.Argument(help="the database to create (homeward)")],
+) -> None:
+    """Create the database, one login role and one schema per service; idempotent. Sets the
+    passwords given in ROLE_PASSWORDS (a rerun with new ones rotates them)."""
+    s = AdminSettings()
+    unknown = set(s.role_passwords) - set(SERVICES)
+    if unknown:
+        raise typer.BadParameter(f"ROLE_PASSWORDS names no such service: {sorted(unknown)}")
+    passwords = {k: v.get_secret_value() for k, v in s.role_passwords.items()}
+    asyncio.run(provision(s.dsn, database, passwords))
+    for service, role in SERVICES.items():
+        how = "password set" if service in passwords else "local password"
+        console.print(f"{service:<14} role {role}, schema {service} ({how})")
 
 
 def service_migrations(service: str) -> Path:
