@@ -46,8 +46,8 @@ format: setup
 	$(UV) run --frozen ruff format .
 	$(UV) run --frozen ruff check --fix .
 
-docs: setup ## regenerate docs/asyncapi.json from the contracts
-	$(UV) run --frozen python -m homeward_shared.contracts.asyncapi > docs/asyncapi.json
+docs: setup ## regenerate docs/: AsyncAPI documents, event catalogue (events.md), OpenAPI per service
+	$(UV) run --frozen python -m tools.gendocs
 
 faults: infra-up ## the fault harness at full size: 1,000 cases while service processes are killed
 	$(UV) run --frozen python -m tests.faults.harness --cases 1000 --kills 30 --seed 7

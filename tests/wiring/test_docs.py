@@ -1,0 +1,33 @@
+"""The generated documents in docs/ are the ones the code generates now (``make docs``)."""
+
+from pathlib import Path
+
+import pytest
+from homeward_shared.contracts import Topics
+
+from tools.gendocs import DOCS, generated
+
+
+@pytest.fixture(scope="module")
+def files() -> dict[Path, str]:
+    return generated()
+
+
+def test_generated_docs_match_the_code(files):
+    stale = [
+        str(path.relative_to(DOCS.parent))
+        for path, text in files.items()
+        if not path.exists() or path.read_text() != text
+    ]
+    assert not stale, f"run `make docs` and commit: {stale}"
+
+
+def test_every_service_has_an_openapi_and_an_asyncapi_document_and_events_md_every_topic(files):
+    names = {p.relative_to(DOCS).as_posix() for p in files}
+    for service in ("intake", "investigation", "recovery", "reintegration", "dashboard"):
+        assert f"openapi/{service}.json" in names
+        assert f"asyncapi/{service}.json" in names
+    events = files[DOCS / "events.md"]
+    for topic in Topics().all():
+        assert f"## `{topic}`" in events
+        assert f"`{Topics.dead_letter(topic)}`" in events
