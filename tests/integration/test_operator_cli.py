@@ -15,16 +15,23 @@ import asyncpg
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
+from homeward_intake.bootstrap import bootstrap as intake_app
+from homeward_intake.settings import IntakeSettings
+from homeward_recovery.bootstrap import bootstrap as recovery_app
+from homeward_recovery.settings import RecoverySettings
 from homeward_shared import topology
-from homeward_shared.cli import app
+from homeward_shared.cli import app, trace_case
 from homeward_shared.contracts import Topics
 from homeward_shared.provision import SERVICES, drop, dsn_with, scram_verifier
 from homeward_shared.stages import Stage
 from homeward_shared.testing.infra import wait_until
 from homeward_shared.testing.kafka import delete_topics
+from homeward_shared.testing.plugin import running, settings_for
 from typer.testing import CliRunner, Result
 
+from tests.integration.helpers import client, walk_in
 from tests.integration.test_dashboard import publisher, stage_event
+from tests.integration.test_handoff_guarantees import send
 
 pytestmark = pytest.mark.integration
 
@@ -246,3 +253,50 @@ async def test_a_role_password_set_as_a_scram_verifier_lets_the_role_log_in(data
         await admin.execute(f"REVOKE CONNECT ON DATABASE {database.name} FROM {role}")
         await admin.execute(f"DROP ROLE IF EXISTS {role}")
         await admin.close()
+
+
+async def test_case_trace_shows_where_a_hand_off_stopped_and_its_dead_letters(database, topics):
+    kafka = database.infra.kafka_bootstrap_servers
+    intake = intake_app(settings_for(IntakeSettings, database, topics))
+    async with running(intake), client(intake) as c:
+        case_id = uuid.UUID((await walk_in(c))["case_id"])
+
+        async def handed_on():
+            trace = await trace_case(database.admin_dsn, case_id, prefix=topics.prefix)
+            return trace if trace.unreceived and trace.unreceived[0][3] else None
+
+        # Recovery is not running: the hand-off is published and nobody has received it.
+        stopped = await wait_until(handed_on, what="the placement request is published")
+        [(schema, topic, _, published)] = stopped.unreceived
+        assert (schema, topic, published) == ("intake", topics.placement_requested, True)
+        assert any(s.service == "intake" and s.what.startswith("->") for s in stopped.steps)
+
+        result = await homeward(
+            "case", "trace", str(case_id), env=operator_env(database, topics.prefix)
+        )
+        assert result.exit_code == 0, result.output
+        assert "stopped" in result.output and "is the consumer running?" in result.output
+
+    recovery = recovery_app(settings_for(RecoverySettings, database, topics))
+    async with running(recovery):
+
+        async def received():
+            trace = await trace_case(database.admin_dsn, case_id, prefix=topics.prefix)
+            return trace if not trace.unreceived else None
+
+        done = await wait_until(received, what="recovery receives the hand-off")
+        assert any(s.service == "recovery" and s.what.startswith("<-") for s in done.steps)
+        # An event about her that can never be processed: it goes to the dead-letter topic.
+        await send(kafka, topics.placement_requested, case_id, b"{not json")
+
+        async def dead_lettered():
+            trace = await trace_case(database.admin_dsn, case_id, kafka=kafka, prefix=topics.prefix)
+            return trace.dead_letters
+
+        [(topic, reason)] = await wait_until(dead_lettered, within=30, what="a dead letter")
+        assert topic == topics.placement_requested and "JSON" in reason
+
+    unknown = await homeward(
+        "case", "trace", str(uuid.uuid4()), env=operator_env(database, topics.prefix)
+    )
+    assert unknown.exit_code == 1 and "no service has recorded" in unknown.output

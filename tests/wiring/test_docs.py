@@ -3,9 +3,11 @@
 from pathlib import Path
 
 import pytest
+from homeward_shared.cli import _consumed
 from homeward_shared.contracts import Topics
+from homeward_shared.provision import SERVICES
 
-from tools.gendocs import DOCS, generated
+from tools.gendocs import DOCS, build, consumers, generated, service_documents
 
 
 @pytest.fixture(scope="module")
@@ -31,3 +33,9 @@ def test_every_service_has_an_openapi_and_an_asyncapi_document_and_events_md_eve
     for topic in Topics().all():
         assert f"## `{topic}`" in events
         assert f"`{Topics.dead_letter(topic)}`" in events
+
+
+def test_the_case_trace_expects_a_receiver_on_exactly_the_topics_services_consume():
+    documents = service_documents({name: build(name) for name in SERVICES})
+    consumed = set(consumers(documents)) - {Topics().stage_changed}
+    assert _consumed("") == consumed

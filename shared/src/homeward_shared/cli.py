@@ -7,6 +7,7 @@
     homeward provision DATABASE      create the database, a login role and schema per service
     homeward migrate [SERVICE]       apply every service's schema migrations (or one's)
     homeward topics apply            create or correct every declared topic (topology.py)
+    homeward case trace CASE_ID      one case's path through every service: where it stopped
     homeward dashboard rebuild       rebuild the dashboard's live view from the stage feed
 
 Built with typer (click underneath) and rich for tables and progress.
@@ -17,6 +18,8 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
@@ -46,11 +49,13 @@ audit_app = typer.Typer(help="The audit trails.")
 outbox_app = typer.Typer(help="The transactional outboxes.")
 topics_app = typer.Typer(help="Kafka topics, as declared in homeward_shared.topology.")
 dashboard_app = typer.Typer(help="The dashboard's read model.")
+case_app = typer.Typer(help="One case across the services (ids and times only).")
 app.add_typer(dlq_app, name="dlq")
 app.add_typer(audit_app, name="audit")
 app.add_typer(outbox_app, name="outbox")
 app.add_typer(topics_app, name="topics")
 app.add_typer(dashboard_app, name="dashboard")
+app.add_typer(case_app, name="case")
 console = Console()
 
 
@@ -160,11 +165,12 @@ def dlq_list(
 ) -> None:
     s = AdminSettings()
     letters = asyncio.run(dead_letters_of(s.wire.kafka, s.topic_prefix + topic))
-    table = Table("dlq offset", "failed at", "group", "from", "reason")
+    table = Table("dlq offset", "case", "failed at", "group", "from", "reason")
     for r in letters:
         h = {k: v.decode(errors="replace") for k, v in r.headers}
         table.add_row(
             str(r.offset),
+            (r.key or b"").decode(errors="replace"),
             h.get(dl.H_FAILED_AT, ""),
             h.get(dl.H_GROUP, ""),
             f"{h.get(dl.H_TOPIC, '')}[{h.get(dl.H_PARTITION, '')}]@{h.get(dl.H_OFFSET, '')}",
@@ -246,6 +252,134 @@ def provision_cmd(
     for service, role in SERVICES.items():
         how = "password set" if service in passwords else "local password"
         console.print(f"{service:<14} role {role}, schema {service} ({how})")
+
+
+@dataclass(frozen=True)
+class Step:
+    at: datetime
+    service: str
+    what: str
+    detail: str = ""
+
+
+@dataclass
+class Trace:
+    steps: list[Step] = field(default_factory=list)
+    # Hand-off events the case's services published that no service has recorded receiving:
+    # (schema, topic, event id, published or not).
+    unreceived: list[tuple[str, str, uuid.UUID, bool]] = field(default_factory=list)
+    dead_letters: list[tuple[str, str]] = field(default_factory=list)  # (topic, reason)
+
+
+async def trace_case(
+    dsn: str, case_id: uuid.UUID, *, kafka: Kafka | None = None, prefix: str = ""
+) -> Trace:
+    """Everything the services recorded about one case, in time order: audit rows (who did
+    what), outbox rows (what was handed on, published or not, with the last send error),
+    inbox rows (who received each event). With ``kafka``, also her dead letters. Ids, codes
+    and times only: no personal field is read."""
+    trace = Trace()
+    conn = await asyncpg.connect(dsn)
+    try:
+        schemas = [
+            s for s in SERVICES if await conn.fetchval("SELECT to_regclass($1)", f"{s}.outbox")
+        ]
+        sent: dict[uuid.UUID, tuple[str, str, bool]] = {}
+        for schema in schemas:
+            for r in await conn.fetch(
+                f"SELECT at, actor, action FROM {schema}.audit WHERE case_id = $1 ORDER BY seq",
+                case_id,
+            ):
+                trace.steps.append(Step(r["at"], schema, r["action"], f"by {r['actor']}"))
+            for r in await conn.fetch(
+                f"SELECT event_id, topic, created_at, published_at, attempts, last_error"
+                f" FROM {schema}.outbox WHERE aggregate_id = $1 ORDER BY seq",
+                case_id,
+            ):
+                published = r["published_at"] is not None
+                state = (
+                    f"published {r['published_at']:%Y-%m-%d %H:%M:%S}"
+                    if published
+                    else f"NOT PUBLISHED, {r['attempts']} attempts"
+                    + (f", last error {r['last_error'][:120]}" if r["last_error"] else "")
+                )
+                trace.steps.append(Step(r["created_at"], schema, f"-> {r['topic']}", state))
+                sent[r["event_id"]] = (schema, r["topic"], published)
+        received: set[uuid.UUID] = set()
+        for schema in schemas:
+            for r in await conn.fetch(
+                f"SELECT consumer, event_id, topic, received_at FROM {schema}.inbox"
+                " WHERE event_id = ANY($1::uuid[])",
+                list(sent),
+            ):
+                received.add(r["event_id"])
+                trace.steps.append(
+                    Step(r["received_at"], schema, f"<- {r['topic']}", f"by {r['consumer']}")
+                )
+    finally:
+        await conn.close()
+    trace.steps.sort(key=lambda step: step.at)
+    stage_feed = Topics(prefix).stage_changed
+    trace.unreceived = [
+        (schema, topic, event_id, published)
+        for event_id, (schema, topic, published) in sent.items()
+        if event_id not in received and topic != stage_feed and topic in _consumed(prefix)
+    ]
+    if kafka is not None:
+        key = str(case_id).encode()
+        for topic in Topics(prefix).all():
+            for r in await dead_letters_of(kafka, topic):
+                if r.key == key:
+                    reason = dict(r.headers).get(dl.H_REASON, b"").decode(errors="replace")
+                    trace.dead_letters.append((topic, reason))
+    return trace
+
+
+def _consumed(prefix: str) -> set[str]:
+    """Topics some Homeward service consumes: a hand-off on them must show up in an inbox.
+    (The stage feed is the dashboard's; legal referrals and figures leave Homeward.)"""
+    t = Topics(prefix)
+    return {
+        t.placement_requested,
+        t.lead_reported,
+        t.person_rescued,
+        t.resident_ready_for_reintegration,
+    }
+
+
+@case_app.command("trace")
+def case_trace(
+    case_id: Annotated[uuid.UUID, typer.Argument(help="the case id (a UUID)")],
+    dead_letters: Annotated[
+        bool, typer.Option("--dead-letters", help="also search every dead-letter topic")
+    ] = False,
+) -> None:
+    """One case's path through every service, in time order, and where it stopped."""
+    s = AdminSettings()
+    trace = asyncio.run(
+        trace_case(
+            s.dsn, case_id, kafka=s.wire.kafka if dead_letters else None, prefix=s.topic_prefix
+        )
+    )
+    if not trace.steps:
+        console.print(f"no service has recorded case {case_id}")
+        raise typer.Exit(1)
+    table = Table("at (UTC)", "service", "what", "detail")
+    for step in trace.steps:
+        table.add_row(f"{step.at:%Y-%m-%d %H:%M:%S}", step.service, step.what, step.detail)
+    console.print(table)
+    for schema, topic, event_id, published in trace.unreceived:
+        where = (
+            "published, not yet received: is the consumer running? (runbook: a late hand-off)"
+            if published
+            else "still in the outbox: is the relay up? (runbook: outbox backlog growing)"
+        )
+        console.print(f"[bold]stopped[/]: {schema} -> {topic} (event {event_id}): {where}")
+    for topic, reason in trace.dead_letters:
+        console.print(
+            f"[bold]dead letter[/] on {topic}: {reason}"
+            f" (runbook: dead letters; `homeward dlq list {topic}`)"
+        )
 
 
 def service_migrations(service: str) -> Path:
