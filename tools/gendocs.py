@@ -14,13 +14,13 @@ compares each with what is committed).
 
 from __future__ import annotations
 
-import importlib
 import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from homeward_shared.cli import service_wiring
 from homeward_shared.contracts.asyncapi import CATALOGUE, render, service_document
 from homeward_shared.contracts.topics import Topics
 from homeward_shared.provision import SERVICES
@@ -28,17 +28,10 @@ from homeward_shared.runtime import Service
 from homeward_shared.topology import FOREVER, declared
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
-# Never connected to: documents need the wiring, not a database.
-NOWHERE = "postgresql://nobody:nothing@127.0.0.1:1/none"
 
 
 def build(service: str) -> Service[Any]:
-    settings_module = importlib.import_module(f"homeward_{service}.settings")
-    [settings_cls] = [
-        v for k, v in vars(settings_module).items() if k.lower() == f"{service}settings"
-    ]
-    bootstrap = importlib.import_module(f"homeward_{service}.bootstrap").bootstrap
-    return bootstrap(settings_cls(database_url=NOWHERE))
+    return service_wiring(service)
 
 
 def dumps(doc: Any) -> str:

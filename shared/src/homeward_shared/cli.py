@@ -272,12 +272,18 @@ class Trace:
 
 
 async def trace_case(
-    dsn: str, case_id: uuid.UUID, *, kafka: Kafka | None = None, prefix: str = ""
+    dsn: str,
+    case_id: uuid.UUID,
+    *,
+    consumed: set[str],
+    kafka: Kafka | None = None,
+    prefix: str = "",
 ) -> Trace:
     """Everything the services recorded about one case, in time order: audit rows (who did
     what), outbox rows (what was handed on, published or not, with the last send error),
-    inbox rows (who received each event). With ``kafka``, also her dead letters. Ids, codes
-    and times only: no personal field is read."""
+    inbox rows (who received each event). An event on a ``consumed`` topic that no inbox
+    holds is where she stopped. With ``kafka``, also her dead letters. Ids, codes and times
+    only: no personal field is read."""
     trace = Trace()
     conn = await asyncpg.connect(dsn)
     try:
@@ -323,7 +329,7 @@ async def trace_case(
     trace.unreceived = [
         (schema, topic, event_id, published)
         for event_id, (schema, topic, published) in sent.items()
-        if event_id not in received and topic != stage_feed and topic in _consumed(prefix)
+        if event_id not in received and topic != stage_feed and topic in consumed
     ]
     if kafka is not None:
         key = str(case_id).encode()
@@ -335,16 +341,29 @@ async def trace_case(
     return trace
 
 
-def _consumed(prefix: str) -> set[str]:
-    """Topics some Homeward service consumes: a hand-off on them must show up in an inbox.
-    (The stage feed is the dashboard's; legal referrals and figures leave Homeward.)"""
-    t = Topics(prefix)
-    return {
-        t.placement_requested,
-        t.lead_reported,
-        t.person_rescued,
-        t.resident_ready_for_reintegration,
-    }
+# Never connected to: wiring a service to read its subscribers needs no database.
+NOWHERE = "postgresql://nobody:nothing@127.0.0.1:1/none"
+
+
+def service_wiring(service: str, **settings: Any) -> Any:
+    """A service built as its process builds it, never started: its routes, subscribers and
+    documents can be read. Imported by name (the kernel does not depend on the services)."""
+    from importlib import import_module
+
+    module = import_module(f"homeward_{service}.settings")
+    [settings_cls] = [v for k, v in vars(module).items() if k.lower() == f"{service}settings"]
+    bootstrap = import_module(f"homeward_{service}.bootstrap").bootstrap
+    return bootstrap(settings_cls(**{"database_url": NOWHERE, **settings}))
+
+
+def consumed_topics(prefix: str = "") -> set[str]:
+    """Topics some Homeward service subscribes to, read from the services' own wiring: an
+    event on one of them must show up in some service's inbox."""
+    topics: set[str] = set()
+    for name in SERVICES:
+        for subscriber in service_wiring(name, topic_prefix=prefix).broker.subscribers:
+            topics.update(subscriber.topic_names)
+    return topics
 
 
 @case_app.command("trace")
@@ -358,7 +377,11 @@ def case_trace(
     s = AdminSettings()
     trace = asyncio.run(
         trace_case(
-            s.dsn, case_id, kafka=s.wire.kafka if dead_letters else None, prefix=s.topic_prefix
+            s.dsn,
+            case_id,
+            consumed=consumed_topics(s.topic_prefix),
+            kafka=s.wire.kafka if dead_letters else None,
+            prefix=s.topic_prefix,
         )
     )
     if not trace.steps:

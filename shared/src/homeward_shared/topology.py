@@ -29,7 +29,7 @@ from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
-from aiokafka.errors import for_code
+from aiokafka.errors import TopicAlreadyExistsError, for_code
 
 from homeward_shared.contracts import Topics
 
@@ -110,9 +110,18 @@ async def apply(kafka: Mapping[str, Any], specs: list[TopicSpec]) -> list[Outcom
                     for s in missing
                 ]
             )
-            _raise_for(response.topic_errors, "create")
+            raced = {
+                name
+                for name, code, *_ in response.topic_errors
+                if code == TopicAlreadyExistsError.errno
+            }
+            # Already there: another apply won the race, or the client retried a create the
+            # controller had done. Either way it is checked like any existing topic below.
+            _raise_for([e for e in response.topic_errors if e[0] not in raced], "create")
+            existing |= raced
             for s in missing:
-                outcomes[s.name] = Outcome(s.name, "created", f"{s.partitions} partitions")
+                if s.name not in raced:
+                    outcomes[s.name] = Outcome(s.name, "created", f"{s.partitions} partitions")
         present = [s for s in specs if s.name in existing]
         if present:
             names = [s.name for s in present]
