@@ -19,12 +19,14 @@ def test_production_replication_keeps_writing_with_one_broker_down():
         assert spec.config["min.insync.replicas"] == "1"  # a single local broker
 
 
-def test_the_stage_feed_and_dead_letters_are_kept_for_ever_hand_offs_for_a_year():
-    topics = Topics()
-    kept = {s.name: int(s.config["retention.ms"]) for s in declared()}
+def test_case_feeds_and_dead_letters_are_kept_for_ever_hand_offs_for_a_year():
+    topics = Topics("p.")
+    kept = {s.name: int(s.config["retention.ms"]) for s in declared("p.")}
     assert kept[topics.stage_changed] == FOREVER  # the dashboard rebuilds from it
     for name in topics.all():
         assert kept[Topics.dead_letter(name)] == FOREVER  # a dead letter is a waiting case
-        if name != topics.stage_changed:
+        if name.startswith("p.case."):
+            assert kept[name] == FOREVER  # replayed from the start (rebuilds, erasures)
+        else:
             assert kept[name] == HANDOFF_RETENTION_MS
     assert all(s.config["cleanup.policy"] == "delete" for s in declared())

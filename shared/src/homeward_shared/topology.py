@@ -12,8 +12,10 @@ Choices, and why:
 - Replication: 3 in production with ``min.insync.replicas=2``: with ``acks=all`` a write is
   confirmed only once two brokers hold it, and one broker can be down without stopping
   writes. Locally there is one broker, so 1 and 1.
-- Retention: ``case.stage_changed`` is kept for ever: it is the dashboard's source, rebuilt
-  from the beginning (``homeward dashboard rebuild``). Dead-letter topics are kept for ever:
+- Retention: the ``case.*`` topics are feeds every service may replay from the beginning,
+  so they are kept for ever: ``case.stage_changed`` is the dashboard's source
+  (``homeward dashboard rebuild``), and an erasure feed must reach a service restored from
+  backup. Dead-letter topics are kept for ever:
   a dead letter is a case waiting for an operator, and expiring it would lose her hand-off.
   Hand-off topics keep a year: far longer than any outage or backup a consumer would be
   restored from (runbook: "Restoring from backup" replays from the backup's time). Events
@@ -36,6 +38,7 @@ from homeward_shared.contracts import Topics
 DAY_MS = 24 * 3600 * 1000
 FOREVER = -1
 HANDOFF_RETENTION_MS = 365 * DAY_MS
+CASE_FEED = "case."  # topics every service may read from the start: kept for ever
 
 
 @dataclass(frozen=True)
@@ -67,7 +70,8 @@ def declared(
 
     out: list[TopicSpec] = []
     for name in topics.all():
-        kept = FOREVER if name == topics.stage_changed else HANDOFF_RETENTION_MS
+        replayed = name.removeprefix(prefix).startswith(CASE_FEED)
+        kept = FOREVER if replayed else HANDOFF_RETENTION_MS
         out.append(spec(name, kept))
         out.append(spec(Topics.dead_letter(name), FOREVER))
     return out
