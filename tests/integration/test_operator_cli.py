@@ -20,7 +20,7 @@ from homeward_intake.settings import IntakeSettings
 from homeward_recovery.bootstrap import bootstrap as recovery_app
 from homeward_recovery.settings import RecoverySettings
 from homeward_shared import topology
-from homeward_shared.cli import app, consumed_topics, trace_case
+from homeward_shared.cli import app, consumed_topics, consumer_groups, consumer_lag, trace_case
 from homeward_shared.contracts import Topics
 from homeward_shared.provision import SERVICES, drop, dsn_with, scram_verifier
 from homeward_shared.stages import Stage
@@ -311,3 +311,36 @@ async def test_case_trace_shows_where_a_hand_off_stopped_and_its_dead_letters(da
         "case", "trace", str(uuid.uuid4()), env=operator_env(database, topics.prefix)
     )
     assert code == 1 and "no service has recorded" in output
+
+
+async def test_consumers_lag_counts_what_a_group_has_not_processed(database, topics):
+    kafka = database.infra.kafka_bootstrap_servers
+    groups = consumer_groups(topics.prefix)
+    mine = {g: t for g, t in groups.items() if g.startswith(f"{topics.prefix}recovery")}
+    assert mine == {
+        f"{topics.prefix}recovery": {topics.placement_requested},
+        f"{topics.prefix}recovery.person_rescued": {topics.person_rescued},
+    }
+    for _ in range(2):
+        await send(kafka, topics.placement_requested, uuid.uuid4(), b"{not json")
+
+    def behind(rows, topic):
+        [row] = [r for r in rows if r.topic == topic]
+        return row.lag
+
+    before = await consumer_lag(kafka, mine)
+    assert behind(before, topics.placement_requested) is None  # recovery never ran
+    code, output = await homeward_process(
+        "consumers", "lag", env=operator_env(database, topics.prefix)
+    )
+    assert code == 0 and "never consumed" in output, output
+
+    recovery = recovery_app(settings_for(RecoverySettings, database, topics))
+    async with running(recovery):
+
+        async def caught_up():
+            rows = await consumer_lag(kafka, mine)
+            return behind(rows, topics.placement_requested) == 0
+
+        # Both were poison: dead-lettered, and the offsets committed past them.
+        await wait_until(caught_up, within=30, what="recovery commits past both events")

@@ -7,6 +7,7 @@
     homeward provision DATABASE      create the database, a login role and schema per service
     homeward migrate [SERVICE]       apply every service's schema migrations (or one's)
     homeward topics apply            create or correct every declared topic (topology.py)
+    homeward consumers lag           each consumer group's unprocessed events per topic
     homeward case trace CASE_ID      one case's path through every service: where it stopped
     homeward dashboard rebuild       rebuild the dashboard's live view from the stage feed
 
@@ -50,12 +51,14 @@ outbox_app = typer.Typer(help="The transactional outboxes.")
 topics_app = typer.Typer(help="Kafka topics, as declared in homeward_shared.topology.")
 dashboard_app = typer.Typer(help="The dashboard's read model.")
 case_app = typer.Typer(help="One case across the services (ids and times only).")
+consumers_app = typer.Typer(help="The services' Kafka consumer groups.")
 app.add_typer(dlq_app, name="dlq")
 app.add_typer(audit_app, name="audit")
 app.add_typer(outbox_app, name="outbox")
 app.add_typer(topics_app, name="topics")
 app.add_typer(dashboard_app, name="dashboard")
 app.add_typer(case_app, name="case")
+app.add_typer(consumers_app, name="consumers")
 console = Console()
 
 
@@ -364,6 +367,73 @@ def consumed_topics(prefix: str = "") -> set[str]:
         for subscriber in service_wiring(name, topic_prefix=prefix).broker.subscribers:
             topics.update(subscriber.topic_names)
     return topics
+
+
+def consumer_groups(prefix: str = "") -> dict[str, set[str]]:
+    """Every consumer group of the services and the topics it reads, from their wiring."""
+    groups: dict[str, set[str]] = {}
+    for name in SERVICES:
+        for subscriber in service_wiring(name, topic_prefix=prefix).broker.subscribers:
+            if subscriber.group_id:
+                groups.setdefault(subscriber.group_id, set()).update(subscriber.topic_names)
+    return groups
+
+
+@dataclass(frozen=True)
+class Lag:
+    group: str
+    topic: str
+    lag: int | None  # None: the group has committed nothing on this topic yet
+    end: int
+
+
+async def consumer_lag(kafka: Kafka, groups: dict[str, set[str]]) -> list[Lag]:
+    """Events each group has not yet committed, per topic (the end offsets minus the
+    committed ones, summed over partitions)."""
+    from aiokafka import TopicPartition
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    admin = AIOKafkaAdminClient(**_kafka(kafka))
+    probe = AIOKafkaConsumer(**_kafka(kafka), enable_auto_commit=False)
+    await admin.start()
+    await probe.start()
+    try:
+        out = []
+        for group, topics in sorted(groups.items()):
+            committed = await admin.list_consumer_group_offsets(group)
+            for topic in sorted(topics):
+                partitions = probe.partitions_for_topic(topic) or await _partitions_of(probe, topic)
+                tps = [TopicPartition(topic, p) for p in sorted(partitions)]
+                ends = await probe.end_offsets(tps) if tps else {}
+                done = [committed[tp].offset for tp in tps if tp in committed]
+                lag = (
+                    sum(ends[tp] - committed[tp].offset for tp in tps if tp in committed)
+                    + sum(ends[tp] for tp in tps if tp not in committed)
+                    if done
+                    else None
+                )
+                out.append(Lag(group, topic, lag, sum(ends.values())))
+        return out
+    finally:
+        await probe.stop()
+        await admin.close()
+
+
+async def _partitions_of(consumer: AIOKafkaConsumer, topic: str) -> set[int]:
+    await consumer._client.force_metadata_update()
+    return consumer.partitions_for_topic(topic) or set()
+
+
+@consumers_app.command("lag")
+def consumers_lag() -> None:
+    """Unprocessed events per consumer group and topic: a growing number is a consumer that
+    is down or failing (its log says why; a poison event would be in the dead letters)."""
+    s = AdminSettings()
+    table = Table("group", "topic", "behind", "events in topic")
+    for row in asyncio.run(consumer_lag(s.wire.kafka, consumer_groups(s.topic_prefix))):
+        behind = "never consumed" if row.lag is None else str(row.lag)
+        table.add_row(row.group, row.topic, behind, str(row.end))
+    console.print(table)
 
 
 @case_app.command("trace")
