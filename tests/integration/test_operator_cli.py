@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import sys
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 import asyncpg
 import pytest
+import structlog
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from homeward_intake.bootstrap import bootstrap as intake_app
@@ -22,6 +26,7 @@ from homeward_recovery.settings import RecoverySettings
 from homeward_shared import topology
 from homeward_shared.cli import app, consumed_topics, consumer_groups, consumer_lag, trace_case
 from homeward_shared.contracts import Topics
+from homeward_shared.logging import BROKER_LOGGER
 from homeward_shared.provision import SERVICES, drop, dsn_with, scram_verifier
 from homeward_shared.stages import Stage
 from homeward_shared.testing.infra import wait_until
@@ -36,15 +41,37 @@ from tests.integration.test_handoff_guarantees import send
 pytestmark = pytest.mark.integration
 
 
+@contextmanager
+def logging_kept() -> Iterator[None]:
+    """A command that wires a service configures logging onto the runner's streams, which
+    close when it returns: put back what the test session had."""
+    saved = structlog.get_config()
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    broker = logging.getLogger(BROKER_LOGGER)
+    broker_level = broker.level
+    try:
+        yield
+    finally:
+        structlog.configure(**saved)
+        root.handlers = handlers
+        root.setLevel(level)
+        broker.setLevel(broker_level)
+
+
 async def homeward(*args: str, env: dict[str, str]) -> Result:
     """``homeward ARGS`` in a thread of its own: the commands run their own event loop."""
     runner = CliRunner()
-    return await asyncio.to_thread(runner.invoke, app, list(args), env=env)
+
+    def invoke() -> Result:
+        with logging_kept():
+            return runner.invoke(app, list(args), env=env)
+
+    return await asyncio.to_thread(invoke)
 
 
 async def homeward_process(*args: str, env: dict[str, str]) -> tuple[int, str]:
-    """``homeward ARGS`` as a process of its own, for a command that configures logging (a
-    service's bootstrap does): in-process, it would keep the runner's closed streams."""
+    """``homeward ARGS`` as the operator runs it: a process of its own."""
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -277,12 +304,11 @@ async def test_case_trace_shows_where_a_hand_off_stopped_and_its_dead_letters(da
         assert (schema, topic, published) == ("intake", topics.placement_requested, True)
         assert any(s.service == "intake" and s.what.startswith("->") for s in stopped.steps)
 
-        # The command wires every service to learn who consumes what: a process of its own.
-        code, output = await homeward_process(
+        result = await homeward(
             "case", "trace", str(case_id), env=operator_env(database, topics.prefix)
         )
-        assert code == 0, output
-        assert "stopped" in output and "is the consumer running?" in output
+        assert result.exit_code == 0, result.output
+        assert "stopped" in result.output and "is the consumer running?" in result.output
 
     recovery = recovery_app(settings_for(RecoverySettings, database, topics))
     async with running(recovery):
@@ -307,10 +333,10 @@ async def test_case_trace_shows_where_a_hand_off_stopped_and_its_dead_letters(da
         [(topic, reason)] = await wait_until(dead_lettered, within=30, what="a dead letter")
         assert topic == topics.placement_requested and "JSON" in reason
 
-    code, output = await homeward_process(
+    unknown = await homeward(
         "case", "trace", str(uuid.uuid4()), env=operator_env(database, topics.prefix)
     )
-    assert code == 1 and "no service has recorded" in output
+    assert unknown.exit_code == 1 and "no service has recorded" in unknown.output
 
 
 async def test_consumers_lag_counts_what_a_group_has_not_processed(database, topics):
@@ -321,6 +347,7 @@ async def test_consumers_lag_counts_what_a_group_has_not_processed(database, top
         f"{topics.prefix}recovery": {topics.placement_requested},
         f"{topics.prefix}recovery.person_rescued": {topics.person_rescued},
     }
+    sent_from = datetime.now(UTC) - timedelta(seconds=1)
     for _ in range(2):
         await send(kafka, topics.placement_requested, uuid.uuid4(), b"{not json")
 
@@ -330,10 +357,8 @@ async def test_consumers_lag_counts_what_a_group_has_not_processed(database, top
 
     before = await consumer_lag(kafka, mine)
     assert behind(before, topics.placement_requested) is None  # recovery never ran
-    code, output = await homeward_process(
-        "consumers", "lag", env=operator_env(database, topics.prefix)
-    )
-    assert code == 0 and "never consumed" in output, output
+    result = await homeward("consumers", "lag", env=operator_env(database, topics.prefix))
+    assert result.exit_code == 0 and "2 (never consumed)" in result.output, result.output
 
     recovery = recovery_app(settings_for(RecoverySettings, database, topics))
     async with running(recovery):
@@ -344,3 +369,16 @@ async def test_consumers_lag_counts_what_a_group_has_not_processed(database, top
 
         # Both were poison: dead-lettered, and the offsets committed past them.
         await wait_until(caught_up, within=30, what="recovery commits past both events")
+
+    # As after a restore: the stopped group re-reads everything since a time.
+    result = await homeward(
+        "consumers",
+        "rewind",
+        f"{topics.prefix}recovery",
+        "--to",
+        sent_from.strftime("%Y-%m-%dT%H:%M:%S"),
+        env=operator_env(database, topics.prefix),
+    )
+    assert result.exit_code == 0, result.output
+    assert f"{topics.placement_requested} rewound, 2 events to re-read" in result.output
+    assert behind(await consumer_lag(kafka, mine), topics.placement_requested) == 2

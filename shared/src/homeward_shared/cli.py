@@ -8,6 +8,7 @@
     homeward migrate [SERVICE]       apply every service's schema migrations (or one's)
     homeward topics apply            create or correct every declared topic (topology.py)
     homeward consumers lag           each consumer group's unprocessed events per topic
+    homeward consumers rewind GROUP --to TIME   a stopped group re-reads from a time (restores)
     homeward case trace CASE_ID      one case's path through every service: where it stopped
     homeward dashboard rebuild       rebuild the dashboard's live view from the stage feed
 
@@ -20,7 +21,7 @@ import asyncio
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
@@ -169,6 +170,7 @@ def dlq_list(
     s = AdminSettings()
     letters = asyncio.run(dead_letters_of(s.wire.kafka, s.topic_prefix + topic))
     table = Table("dlq offset", "case", "failed at", "group", "from", "reason")
+    table.columns[1].no_wrap = True  # a case id is copied whole into `homeward case trace`
     for r in letters:
         h = {k: v.decode(errors="replace") for k, v in r.headers}
         table.add_row(
@@ -263,6 +265,7 @@ class Step:
     service: str
     what: str
     detail: str = ""
+    kind: str = "audit"  # audit | outbox | inbox
 
 
 @dataclass
@@ -312,7 +315,9 @@ async def trace_case(
                     else f"NOT PUBLISHED, {r['attempts']} attempts"
                     + (f", last error {r['last_error'][:120]}" if r["last_error"] else "")
                 )
-                trace.steps.append(Step(r["created_at"], schema, f"-> {r['topic']}", state))
+                trace.steps.append(
+                    Step(r["created_at"], schema, f"-> {r['topic']}", state, kind="outbox")
+                )
                 sent[r["event_id"]] = (schema, r["topic"], published)
         received: set[uuid.UUID] = set()
         for schema in schemas:
@@ -323,11 +328,20 @@ async def trace_case(
             ):
                 received.add(r["event_id"])
                 trace.steps.append(
-                    Step(r["received_at"], schema, f"<- {r['topic']}", f"by {r['consumer']}")
+                    Step(
+                        r["received_at"],
+                        schema,
+                        f"<- {r['topic']}",
+                        f"by {r['consumer']}",
+                        kind="inbox",
+                    )
                 )
     finally:
         await conn.close()
-    trace.steps.sort(key=lambda step: step.at)
+    # A change, its outbox rows and its audit rows share one transaction's time: show what
+    # was done before what it handed on.
+    order = {"audit": 0, "outbox": 1, "inbox": 2}
+    trace.steps.sort(key=lambda step: (step.at, order[step.kind]))
     stage_feed = Topics(prefix).stage_changed
     trace.unreceived = [
         (schema, topic, event_id, published)
@@ -356,7 +370,8 @@ def service_wiring(service: str, **settings: Any) -> Any:
     module = import_module(f"homeward_{service}.settings")
     [settings_cls] = [v for k, v in vars(module).items() if k.lower() == f"{service}settings"]
     bootstrap = import_module(f"homeward_{service}.bootstrap").bootstrap
-    return bootstrap(settings_cls(**{"database_url": NOWHERE, **settings}))
+    quiet = {"database_url": NOWHERE, "log_level": "WARNING"}  # building it logs nothing
+    return bootstrap(settings_cls(**{**quiet, **settings}))
 
 
 def consumed_topics(prefix: str = "") -> set[str]:
@@ -431,9 +446,57 @@ def consumers_lag() -> None:
     s = AdminSettings()
     table = Table("group", "topic", "behind", "events in topic")
     for row in asyncio.run(consumer_lag(s.wire.kafka, consumer_groups(s.topic_prefix))):
-        behind = "never consumed" if row.lag is None else str(row.lag)
+        behind = str(row.lag) if row.lag is not None else f"{row.end} (never consumed)"
         table.add_row(row.group, row.topic, behind, str(row.end))
     console.print(table)
+
+
+async def rewind(kafka: Kafka, group: str, topics: set[str], to: datetime) -> dict[str, int]:
+    """Move a consumer group's committed offsets back to the first event at or after ``to``
+    on every partition of ``topics`` (the end, where nothing is that recent). The group must
+    have no running member: the broker refuses a commit from outside a live generation. The
+    service's inbox drops every event it had processed already."""
+    from aiokafka import TopicPartition
+    from aiokafka.structs import OffsetAndMetadata
+
+    consumer = AIOKafkaConsumer(**_kafka(kafka), group_id=group, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        tps = []
+        for topic in sorted(topics):
+            partitions = consumer.partitions_for_topic(topic) or await _partitions_of(
+                consumer, topic
+            )
+            tps += [TopicPartition(topic, p) for p in sorted(partitions)]
+        consumer.assign(tps)
+        at = await consumer.offsets_for_times({tp: int(to.timestamp() * 1000) for tp in tps})
+        ends = await consumer.end_offsets(tps)
+        offsets = {tp: (at[tp].offset if at[tp] is not None else ends[tp]) for tp in tps}
+        await consumer.commit({tp: OffsetAndMetadata(o, "") for tp, o in offsets.items()})
+        per_topic: dict[str, int] = {}
+        for tp, offset in offsets.items():
+            per_topic[tp.topic] = per_topic.get(tp.topic, 0) + ends[tp] - offset
+        return per_topic
+    finally:
+        await consumer.stop()
+
+
+@consumers_app.command("rewind")
+def consumers_rewind(
+    group: Annotated[str, typer.Argument(help="a group from `homeward consumers lag`")],
+    to: Annotated[
+        datetime, typer.Option(help="re-read from this time, e.g. the backup's (UTC if no zone)")
+    ],
+) -> None:
+    """After restoring a service's schema: its groups re-read what arrived since the backup.
+    Stop every instance of the service first."""
+    s = AdminSettings()
+    groups = consumer_groups(s.topic_prefix)
+    if group not in groups:
+        raise typer.BadParameter(f"not a Homeward consumer group; one of {', '.join(groups)}")
+    when = to if to.tzinfo else to.replace(tzinfo=UTC)
+    for topic, n in asyncio.run(rewind(s.wire.kafka, group, groups[group], when)).items():
+        console.print(f"{group}: {topic} rewound, {n} events to re-read")
 
 
 @case_app.command("trace")
@@ -463,15 +526,17 @@ def case_trace(
     console.print(table)
     for schema, topic, event_id, published in trace.unreceived:
         where = (
-            "published, not yet received: is the consumer running? (runbook: a late hand-off)"
+            "published, not yet received: is the consumer running?"
+            " (runbook: consumer down or behind; `homeward consumers lag`)"
             if published
             else "still in the outbox: is the relay up? (runbook: outbox backlog growing)"
         )
         console.print(f"[bold]stopped[/]: {schema} -> {topic} (event {event_id}): {where}")
     for topic, reason in trace.dead_letters:
+        named = topic.removeprefix(s.topic_prefix)  # the commands add TOPIC_PREFIX themselves
         console.print(
             f"[bold]dead letter[/] on {topic}: {reason}"
-            f" (runbook: dead letters; `homeward dlq list {topic}`)"
+            f" (runbook: dead letters; `homeward dlq list {named}`)"
         )
 
 
