@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import ssl
-from pathlib import Path
 
 import asyncpg.connect_utils
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 from faststream.security import BaseSecurity, SASLScram256, SASLScram512
 from homeward_reintegration.bootstrap import bootstrap
 from homeward_reintegration.settings import ReintegrationSettings
+from homeward_shared.testing.tls import TestCA, make_ca
 from homeward_shared.transport import TransportSettings, transport
 from pydantic import ValidationError
 
@@ -23,32 +18,8 @@ SECRET = "s3cret"  # noqa: S105 - a test value, never a real credential
 
 
 @pytest.fixture(scope="module")
-def ca(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A self-signed CA certificate and key, written as PEM files."""
-    d = tmp_path_factory.mktemp("ca")
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "homeward test CA")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now)
-        .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    (d / "ca.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    (d / "key.pem").write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return d
+def ca(tmp_path_factory: pytest.TempPathFactory) -> TestCA:
+    return make_ca(tmp_path_factory.mktemp("ca"))
 
 
 def test_the_local_default_is_plaintext_and_leaves_the_url_alone():
@@ -59,13 +30,13 @@ def test_the_local_default_is_plaintext_and_leaves_the_url_alone():
     assert wire.dsn == NOWHERE
 
 
-def test_sasl_ssl_with_scram_512_verifies_the_broker_against_the_ca(ca: Path):
+def test_sasl_ssl_with_scram_512_verifies_the_broker_against_the_ca(ca: TestCA):
     s = TransportSettings(
         kafka_bootstrap_servers="k1:9094,k2:9094",
         kafka_security_protocol="sasl_ssl",  # any case, as an operator would type it
         kafka_sasl_username="homeward-intake",
         kafka_sasl_password=SECRET,
-        kafka_ssl_cafile=ca / "ca.pem",
+        kafka_ssl_cafile=ca.ca,
     )
     wire = transport(s, NOWHERE)
     assert isinstance(wire.security, SASLScram512)
@@ -97,12 +68,12 @@ def test_sasl_plaintext_with_scram_256_has_no_tls():
     assert wire.kafka["ssl_context"] is None
 
 
-def test_ssl_alone_with_a_client_certificate(ca: Path):
+def test_ssl_alone_with_a_client_certificate(ca: TestCA):
     s = TransportSettings(
         kafka_security_protocol="ssl",
-        kafka_ssl_cafile=ca / "ca.pem",
-        kafka_ssl_certfile=ca / "ca.pem",
-        kafka_ssl_keyfile=ca / "key.pem",
+        kafka_ssl_cafile=ca.ca,
+        kafka_ssl_certfile=ca.server_keystore,
+        kafka_ssl_keyfile=ca.server_keystore,
     )
     wire = transport(s, NOWHERE)
     assert type(wire.security) is BaseSecurity
@@ -127,8 +98,8 @@ def test_incomplete_or_unknown_settings_are_refused_naming_the_field(fields, nam
         TransportSettings(**fields)
 
 
-def test_database_tls_becomes_libpq_parameters_asyncpg_understands(ca: Path):
-    s = TransportSettings(database_sslmode="verify-full", database_sslrootcert=ca / "ca.pem")
+def test_database_tls_becomes_libpq_parameters_asyncpg_understands(ca: TestCA):
+    s = TransportSettings(database_sslmode="verify-full", database_sslrootcert=ca.ca)
     dsn = transport(s, "postgresql://u:p@db.internal:5432/homeward?application_name=x").dsn
     assert dsn.startswith("postgresql://u:p@db.internal:5432/homeward?")
     assert "application_name=x" in dsn and "sslmode=verify-full" in dsn
@@ -155,13 +126,13 @@ def test_database_tls_becomes_libpq_parameters_asyncpg_understands(ca: Path):
     assert params.ssl.get_ca_certs()
 
 
-async def test_a_service_wires_the_same_transport_into_broker_relay_and_pool(ca: Path):
+async def test_a_service_wires_the_same_transport_into_broker_relay_and_pool(ca: TestCA):
     settings = ReintegrationSettings(
         database_url=NOWHERE,
         kafka_security_protocol="SASL_SSL",
         kafka_sasl_username="homeward-reintegration",
         kafka_sasl_password=SECRET,
-        kafka_ssl_cafile=ca / "ca.pem",
+        kafka_ssl_cafile=ca.ca,
         database_sslmode="require",
     )
     service = bootstrap(settings)
