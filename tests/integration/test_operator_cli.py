@@ -30,7 +30,7 @@ from homeward_shared.logging import BROKER_LOGGER
 from homeward_shared.provision import SERVICES, drop, dsn_with, scram_verifier
 from homeward_shared.stages import Stage
 from homeward_shared.testing.infra import wait_until
-from homeward_shared.testing.kafka import delete_topics
+from homeward_shared.testing.kafka import TopicReader, delete_topics
 from homeward_shared.testing.plugin import running, settings_for
 from typer.testing import CliRunner, Result
 
@@ -224,10 +224,29 @@ async def test_dashboard_rebuild_replays_the_stage_feed_with_a_progress_bar(data
 def test_help_lists_every_command():
     result = CliRunner().invoke(app, ["--help"], env={"COLUMNS": "200"})
     assert result.exit_code == 0
-    for command in ("migrate", "dlq", "audit", "outbox", "topics", "dashboard"):
+    for command in (
+        "provision",
+        "migrate",
+        "topics",
+        "outbox",
+        "consumers",
+        "case",
+        "dlq",
+        "dashboard",
+        "audit",
+    ):
         assert command in result.output
-    for group, sub in (("topics", "apply"), ("dashboard", "rebuild"), ("dlq", "redrive")):
-        assert sub in CliRunner().invoke(app, [group, "--help"]).output
+    for group, subs in (
+        ("topics", ["apply"]),
+        ("outbox", ["backlog"]),
+        ("consumers", ["lag", "rewind"]),
+        ("case", ["trace"]),
+        ("dlq", ["list", "redrive"]),
+        ("dashboard", ["rebuild"]),
+        ("audit", ["verify"]),
+    ):
+        listed = CliRunner().invoke(app, [group, "--help"], env={"COLUMNS": "200"}).output
+        assert all(sub in listed for sub in subs), (group, listed)
 
 
 def provision_dsn(database, name: str) -> str:
@@ -382,3 +401,37 @@ async def test_consumers_lag_counts_what_a_group_has_not_processed(database, top
     assert result.exit_code == 0, result.output
     assert f"{topics.placement_requested} rewound, 2 events to re-read" in result.output
     assert behind(await consumer_lag(kafka, mine), topics.placement_requested) == 2
+
+
+async def test_backlog_audit_and_dead_letters_from_the_command_line(database, topics):
+    env = operator_env(database, topics.prefix)
+    assert (await homeward("migrate", env=env)).exit_code == 0
+    backlog = await homeward("outbox", "backlog", env=env)
+    assert backlog.exit_code == 0
+    for service in SERVICES:
+        assert service in backlog.output
+    verified = await homeward("audit", "verify", env=env)
+    assert verified.exit_code == 0 and "chain intact" in verified.output
+
+    kafka = database.infra.kafka_bootstrap_servers
+    case_id = uuid.uuid4()
+    await send(
+        kafka,
+        Topics.dead_letter(topics.placement_requested),
+        case_id,
+        b"{not json",
+        headers=[
+            ("dlq.reason", b"contract invalid: not UTF-8 JSON"),
+            ("dlq.original_topic", topics.placement_requested.encode()),
+        ],
+    )
+    listed = await homeward("dlq", "list", "intake.placement_requested", env=env)
+    assert listed.exit_code == 0
+    assert str(case_id) in listed.output and "1 dead letters" in listed.output
+    async with TopicReader(kafka, [topics.placement_requested]) as reader:
+        redriven = await homeward(
+            "dlq", "redrive", "intake.placement_requested", "--offset", "0", env=env
+        )
+        assert redriven.exit_code == 0 and "redrove 1 events" in redriven.output
+        [record] = await reader.wait_for(topics.placement_requested, 1)
+    assert record.key == str(case_id).encode() and record.value == b"{not json"
