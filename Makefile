@@ -47,8 +47,8 @@ format: setup
 	$(UV) run --frozen ruff format .
 	$(UV) run --frozen ruff check --fix .
 
-docs: setup ## regenerate docs/asyncapi.json from the contracts and docs/policy.md from the access policies
-	$(UV) run --frozen python -m homeward_shared.contracts.asyncapi > docs/asyncapi.json
+docs: setup ## regenerate docs/: AsyncAPI documents, event catalogue (events.md), OpenAPI per service
+	$(UV) run --frozen python -m tools.gendocs
 	$(UV) run --frozen python -m homeward_shared.policy > docs/policy.md
 
 demo: setup ## a year of synthetic cases through every service's HTTP API (needs `make run`), then the impact report

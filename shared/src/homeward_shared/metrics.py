@@ -49,6 +49,7 @@ from prometheus_fastapi_instrumentator import Instrumentator
 from homeward_shared.logging import get_logger
 from homeward_shared.outbox import OutboxRow, outbox_backlog
 from homeward_shared.telemetry import H_WRITTEN_AT, QUIET_PATHS
+from homeward_shared.transport import transport
 
 if TYPE_CHECKING:
     from faststream.message import StreamMessage
@@ -156,7 +157,7 @@ class ServiceMetrics:
         if not groups:
             return
         if self._lag_probe is None:
-            self._lag_probe = LagProbe(service.settings.kafka_bootstrap_servers)
+            self._lag_probe = LagProbe(transport(service.settings).kafka)
         lags = await self._lag_probe.measure(groups)
         # Partitions gone since the last scrape must not linger with a stale value.
         self.consumer_lag.clear()
@@ -189,19 +190,18 @@ class LagProbe:
     lag, and no request waits behind a consumer's long-poll fetch. Made on the first scrape,
     closed when the service stops; each request answers in milliseconds."""
 
-    def __init__(self, bootstrap_servers: str) -> None:
-        self._bootstrap = bootstrap_servers
+    def __init__(self, kafka: dict[str, Any]) -> None:
+        # The same TLS/SASL options as the service's broker and relay (transport.py).
+        self._kafka = kafka
         self._admin: AIOKafkaAdminClient | None = None
         self._offsets: AIOKafkaConsumer | None = None
 
     async def measure(self, groups: dict[str, set[str]]) -> dict[tuple[str, str, int], int]:
         if self._admin is None or self._offsets is None:
             await self.close()
-            self._admin = AIOKafkaAdminClient(bootstrap_servers=self._bootstrap)
+            self._admin = AIOKafkaAdminClient(**self._kafka)
             await self._admin.start()
-            self._offsets = AIOKafkaConsumer(
-                bootstrap_servers=self._bootstrap, enable_auto_commit=False
-            )
+            self._offsets = AIOKafkaConsumer(**self._kafka, enable_auto_commit=False)
             await self._offsets.start()
         topics = sorted({t for ts in groups.values() for t in ts})
         partitions = [

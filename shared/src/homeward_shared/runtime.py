@@ -31,10 +31,11 @@ from homeward_shared.http_limits import BodyLimit
 from homeward_shared.logging import BROKER_LOGGER, configure_logging, get_logger
 from homeward_shared.messages import Translator
 from homeward_shared.metrics import ServiceMetrics, instrument_metrics
-from homeward_shared.outbox import OutboxRelay
+from homeward_shared.outbox import OutboxRelay, make_producer
 from homeward_shared.policy import Guard, Policy, authorise, uncovered
 from homeward_shared.settings import ServiceSettings
 from homeward_shared.telemetry import Telemetry, instrument_tracing
+from homeward_shared.transport import transport
 from homeward_shared.uow import Actor, PostgresUnitOfWork, Scope
 
 U = TypeVar("U", bound=PostgresUnitOfWork)
@@ -159,8 +160,10 @@ def build_service(
         retry_backoff_s=settings.consumer_retry_backoff_s,
         max_event_bytes=settings.event_max_bytes,
     )
+    wire = transport(settings)
     broker = KafkaBroker(
         settings.kafka_bootstrap_servers,
+        security=wire.security,
         acks="all",
         enable_idempotence=True,
         middlewares=[dead_letters],
@@ -175,6 +178,7 @@ def build_service(
         batch_size=settings.relay_batch_size,
         poll_interval_s=settings.relay_poll_interval_s,
         max_event_bytes=settings.event_max_bytes,
+        producer_factory=lambda: make_producer(**wire.kafka),
     )
     service: Service[U] = Service(
         settings=settings,

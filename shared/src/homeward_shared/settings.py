@@ -8,9 +8,10 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
 from homeward_shared.crypto import Keyring
+from homeward_shared.transport import TransportSettings, database_dsn
 
 # A fixed key for local runs and tests only. Production sets MASTER_KEY from a KMS.
 LOCAL_MASTER_KEY = base64.b64encode(b"homeward-local-master-key-32byte").decode()
@@ -24,7 +25,8 @@ ASYMMETRIC_ALGORITHMS = frozenset(
 )
 
 
-class ServiceSettings(BaseSettings):
+class ServiceSettings(TransportSettings):
+    # Kafka and PostgreSQL connection and transport-security fields: transport.py.
     model_config = SettingsConfigDict(env_file=None, extra="ignore", frozen=True)
 
     service_name: str
@@ -32,7 +34,6 @@ class ServiceSettings(BaseSettings):
         description="the service's own login role; it owns its schema and reads no other"
     )
     db_schema: str
-    kafka_bootstrap_servers: str = "127.0.0.1:9092"
     topic_prefix: str = ""
     http_host: str = "127.0.0.1"
     http_port: int = 8000
@@ -143,7 +144,8 @@ class ServiceSettings(BaseSettings):
 
     @property
     def dsn(self) -> str:
-        return self.database_url.get_secret_value()
+        """DATABASE_URL with the DATABASE_SSL* settings applied: every connection uses this."""
+        return database_dsn(self.database_url.get_secret_value(), self)
 
     @property
     def master_key_bytes(self) -> bytes:

@@ -16,6 +16,7 @@ import json
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
@@ -24,6 +25,7 @@ from homeward_shared.db import create_pool, migrate
 from homeward_shared.dead_letters import PERMANENT
 from homeward_shared.envelope import parse_envelope
 from homeward_shared.runtime import Service
+from homeward_shared.transport import transport
 from homeward_shared.uow import Delivery
 
 from homeward_dashboard.adapters.uow import DashboardUnitOfWork
@@ -37,6 +39,9 @@ from homeward_dashboard.entrypoints.consumers import (
 )
 from homeward_dashboard.service import handlers
 from homeward_dashboard.settings import DashboardSettings
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 @dataclass
@@ -67,8 +72,9 @@ async def rebuild(
     replays: dict[str, Replay] = {service.topics.stage_changed: _stage_replay(service, settings)}
     for feed in FIGURE_FEEDS:
         replays[feed.topic(service.topics)] = _figure_replay(service, settings, feed)
+    kafka = transport(settings).kafka
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap_servers,
+        **kafka,
         group_id=None,
         enable_auto_commit=False,
         auto_offset_reset="earliest",
@@ -79,7 +85,7 @@ async def rebuild(
             await uow.figures.reset(CONSUMERS)
             await uow.commit()
         await consumer.start()
-        partitions = await _partitions(settings.kafka_bootstrap_servers, list(replays))
+        partitions = await _partitions(kafka, list(replays))
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
         start = await consumer.beginning_offsets(partitions)
@@ -119,8 +125,8 @@ async def rebuild(
 Replay = Callable[[ConsumerRecord], Awaitable[bool | None]]
 
 
-async def _partitions(bootstrap: str, topics: list[str]) -> list[TopicPartition]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+async def _partitions(kafka: dict[str, Any], topics: list[str]) -> list[TopicPartition]:
+    admin = AIOKafkaAdminClient(**kafka)
     await admin.start()
     try:
         described = await admin.describe_topics(topics)
@@ -167,18 +173,24 @@ def _figure_replay(
     return replay
 
 
-def main() -> None:
-    """Command line: a progress bar on stderr (rich), the final counts as JSON on stdout."""
-    from rich.console import Console
+def rebuild_with_progress(settings: DashboardSettings, console: Console) -> RebuildReport:
+    """The rebuild with a rich progress bar (``homeward dashboard rebuild`` and ``main``)."""
     from rich.progress import Progress as Bar
 
-    with Bar(console=Console(stderr=True), transient=False) as bar:
+    with Bar(console=console, transient=False) as bar:
         task = bar.add_task("rebuilding the live view and the yearly figures", total=None)
 
         def show(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total or None)
 
-        report = asyncio.run(rebuild(DashboardSettings(), progress=show))
+        return asyncio.run(rebuild(settings, progress=show))
+
+
+def main() -> None:
+    """Command line: a progress bar on stderr (rich), the final counts as JSON on stdout."""
+    from rich.console import Console
+
+    report = rebuild_with_progress(DashboardSettings(), Console(stderr=True))
     sys.stdout.write(json.dumps(asdict(report), indent=2) + "\n")
 
 
