@@ -735,7 +735,7 @@ async def dashboard(api: Api, year: int, resettled: int) -> None:
         live = await api.get("dashboard", "/live", MANAGER)
     r = await api.call("dashboard", "GET", f"/impact/{year}", MANAGER, ok=(200, 404))
     if r.status_code == 200:
-        show(f"Impact report {year}", r.json())
+        show_impact(r.json())
         return
     console.print("[yellow]The impact report is not available on this dashboard yet[/]")
     show("Live figures (dashboard /live)", live)
@@ -748,6 +748,44 @@ def show(title: str, figures: Any) -> None:
     for name, value in flatten(figures):
         table.add_row(name, str(value))
     console.print(table)
+
+
+def show_impact(report: dict[str, Any]) -> None:
+    """The report as a person reads it: a table per section, a figure per row, its total and
+    its breakdown; a suppressed cell reads "<N" (N the threshold), as published."""
+    hidden = f"<{report['threshold']}"
+    labels = report.get("labels", {})
+    names = labels.get("figures", {})
+
+    def cell(value: Any) -> str:
+        return hidden if value is None else str(value)
+
+    for section, figures in report["figures"].items():
+        table = Table(
+            title=f"{labels.get('sections', {}).get(section, section)} ({report['year']})",
+            show_header=True,
+        )
+        table.add_column("figure")
+        table.add_column("total", justify="right")
+        table.add_column("by")
+        for name, rows in flatten(figures):
+            *path, last = name.split(".")
+            if last != "total":
+                continue
+            figure = ".".join(path)
+            breakdown = [
+                f"{key}: {cell(v)}"
+                for key, v in flatten(figures)
+                if key.startswith(f"{figure}.") and not key.endswith(".total")
+            ]
+            label = names.get(path[-1], path[-1]) if path else figure
+            if len(path) > 1:
+                label = f"{path[0]} · {label}"
+            table.add_row(
+                label, cell(rows), ", ".join(b.removeprefix(f"{figure}.") for b in breakdown)
+            )
+        console.print(table)
+    console.print(f"{len(report.get('suppressed', []))} cells suppressed ({hidden}).")
 
 
 def flatten(value: Any, prefix: str = "") -> list[tuple[str, Any]]:
