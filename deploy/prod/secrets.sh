@@ -20,6 +20,7 @@ hex() { openssl rand -hex 24; }
     echo "KAFKA_PASSWORD_$s=$(hex)"
     echo "MASTER_KEY_$s=$(openssl rand -base64 32)"
   done
+  echo "LEAD_MATCH_KEY=$(openssl rand -base64 32)"
   echo "KAFKA_PASSWORD_OPERATOR=$(hex)"
   echo "AUTH_ISSUER=https://id.example.org/realms/homeward"
   echo "AUTH_JWKS_URL=https://id.example.org/realms/homeward/protocol/openid-connect/certs"
