@@ -57,14 +57,20 @@ NAME = "handoff"
 
 
 class TimedRecoveryUnitOfWork(RecoveryUnitOfWork):
-    """Recovery's unit of work, noting when each consumed event's transaction committed."""
+    """Recovery's unit of work, noting when each consumed event's transaction committed (the
+    batch's, when the consumer took it in a batch)."""
 
     committed: ClassVar[dict[uuid.UUID, float]] = {}
 
     async def commit(self) -> None:
+        event = self.scope.causation_id
+        if event is not None:
+            self.after_commit(lambda: _note(event))
         await super().commit()
-        if self.scope.causation_id is not None:
-            TimedRecoveryUnitOfWork.committed[self.scope.causation_id] = time.perf_counter()
+
+
+def _note(event: uuid.UUID) -> None:
+    TimedRecoveryUnitOfWork.committed[event] = time.perf_counter()
 
 
 def recovery_service(database: str, prefix: str) -> Service[TimedRecoveryUnitOfWork]:

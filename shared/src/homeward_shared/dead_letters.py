@@ -10,6 +10,9 @@ sits inside faststream's acknowledgement middleware (broker middlewares run with
 - any other failure (a database that is down, say) is re-raised after a short pause, and the
   subscriber's ``NACK_ON_ERROR`` policy seeks back so that the same event is tried again.
 
+The kernel's subscribers consume batches: ``consumer.subscribe`` sets a batch's poison
+records aside itself, one by one (``send_record``), and only transient failures reach here.
+
 Reasons name the contract's fields and the rule, never the values: pydantic's messages can
 echo input, and input may be personal.
 """
@@ -31,6 +34,7 @@ from homeward_shared.envelope import ContractInvalid, UnsupportedSchemaVersion
 from homeward_shared.logging import get_logger
 
 if TYPE_CHECKING:
+    from aiokafka import ConsumerRecord
     from faststream.kafka import KafkaBroker
     from faststream.message import StreamMessage
 
@@ -89,10 +93,17 @@ class DeadLetters:
         return _DeadLetterMiddleware(msg, factory=self, **kwargs)
 
     async def send(self, msg: StreamMessage[Any], exc: BaseException) -> None:
+        await self.send_record(msg.raw_message, exc)
+
+    async def send_record(self, raw: ConsumerRecord[Any, Any], exc: BaseException) -> None:
+        """Publish one consumed record to its dead-letter topic; returns once confirmed."""
         assert self.broker is not None, "DeadLetters.bind(broker) was not called"
-        raw = msg.raw_message
         reason = describe(exc)
-        headers = {k: v for k, v in (msg.headers or {}).items() if not k.startswith("dlq.")}
+        headers = {
+            k: v.decode(errors="replace")
+            for k, v in (raw.headers or ())
+            if not k.startswith("dlq.")
+        }
         group = self._group_of.get(raw.topic, "")
         headers.update(
             {
@@ -147,13 +158,17 @@ class _DeadLetterMiddleware(BaseMiddleware):
             return None
         try:
             return await call_next(msg)
-        except PERMANENT as exc:
-            await self._factory.send(msg, exc)
-            return None
         except asyncio.CancelledError:
             raise
         except Exception as exc:
+            # A batch subscriber sets its poison records aside one by one (consumer.py); a
+            # permanent error escaping a whole batch names no record, so it is retried.
+            if isinstance(exc, PERMANENT) and not isinstance(msg.raw_message, tuple | list):
+                await self._factory.send(msg, exc)
+                return None
             raw = msg.raw_message
+            if isinstance(raw, tuple | list):
+                raw = raw[0] if raw else None
             log.warning(
                 "event_retry",
                 topic=getattr(raw, "topic", None),

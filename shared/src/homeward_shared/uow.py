@@ -8,14 +8,22 @@ Invariants:
 - Repositories lock an aggregate's row before changing it, and the outbox rows are inserted
   after that, so two transactions on one case get outbox sequence numbers in commit order:
   the relay's per-case order is the order of the changes.
+- Inside a ``ConsumedBatch`` (the kernel's consumer opens one per batch of Kafka records), the
+  units of work of the batch's events share one transaction: each unit's ``commit()`` writes
+  its outbox, audit and inbox rows into it, and the batch commits once. A unit of work that
+  fails, or is left without ``commit()``, breaks the batch: it is rolled back whole and the
+  consumer redoes its events one transaction each (the path outside a batch), so a failing
+  event rolls back only itself there and is dead-lettered alone.
 """
 
 from __future__ import annotations
 
 import abc
+import contextvars
 import hashlib
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Self
@@ -33,11 +41,13 @@ from homeward_shared.domain import (
     utcnow,
 )
 from homeward_shared.envelope import Envelope
-from homeward_shared.logging import bind_log_ids
+from homeward_shared.logging import bind_log_ids, get_logger
 from homeward_shared.messages import Translator, envelopes_for
 from homeward_shared.telemetry import stamp_outgoing
 
 GENESIS = b"\x00" * 32
+
+log = get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -120,6 +130,99 @@ def audit_of(event: DomainEvent) -> AuditEntry:
     return AuditEntry(type(event).__name__, event.case_id, detail)
 
 
+class BatchBroken(RuntimeError):
+    """A unit of work in a batch failed or was left without commit: the batch must be rolled
+    back and its events redone one transaction each."""
+
+
+@dataclass(eq=False)
+class ConsumedBatch:
+    """One transaction for the units of work of a batch of consumed events.
+
+    Opened by the consumer around the reactions to one batch; a ``PostgresUnitOfWork``
+    entered while it is current (a context variable) joins its transaction instead of
+    opening one. The first unit of work takes a connection from its pool and begins. The
+    audit rows of the whole batch are written at its commit (one lock, one read of the
+    chain's head, one insert), then one NOTIFY per outbox channel; the consumer commits
+    the Kafka offsets after ``commit()`` returned.
+    """
+
+    conn: asyncpg.Connection | None = None
+    broken: bool = False
+    _pool: asyncpg.Pool | None = None
+    _tx: Any = None
+    audit: list[tuple[str, str, list[AuditEntry]]] = field(default_factory=list)
+    notify: set[str] = field(default_factory=set)
+    _after_commit: list[Callable[[], None]] = field(default_factory=list)
+    _token: contextvars.Token[ConsumedBatch | None] | None = None
+
+    async def connection(self, pool: asyncpg.Pool) -> asyncpg.Connection:
+        if self.broken:
+            raise BatchBroken("a unit of work of this batch already failed")
+        if self.conn is None:
+            self.conn = await pool.acquire()
+            self._pool = pool
+            self._tx = self.conn.transaction()
+            await self._tx.start()
+        elif pool is not self._pool:
+            # Units of work of one batch must share one database: anything else is redone
+            # event by event.
+            raise BatchBroken("units of work of one batch use different pools")
+        return self.conn
+
+    def after_commit(self, fn: Callable[[], None]) -> None:
+        self._after_commit.append(fn)
+
+    def __enter__(self) -> Self:
+        self._token = _current_batch.set(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        assert self._token is not None
+        _current_batch.reset(self._token)
+        self._token = None
+
+    async def commit(self) -> None:
+        if self.broken:
+            raise BatchBroken("a unit of work of this batch failed")
+        if self.conn is None:
+            return
+        by_schema: dict[str, list[tuple[str, AuditEntry]]] = {}
+        for schema, actor, entries in self.audit:
+            by_schema.setdefault(schema, []).extend((actor, e) for e in entries)
+        for schema in sorted(by_schema):
+            await write_audit(self.conn, schema, by_schema[schema])
+        for channel in sorted(self.notify):
+            await self.conn.execute("SELECT pg_notify($1, '')", channel)
+        await self._tx.commit()
+        await self._release()
+        for fn in self._after_commit:
+            # Committed already: a failing callback must not make the batch look undone.
+            try:
+                fn()
+            except Exception:
+                log.exception("after_commit_failed")
+
+    async def rollback(self) -> None:
+        if self.conn is None:
+            return
+        try:
+            if not self.conn.is_closed():
+                await self._tx.rollback()
+        finally:
+            await self._release()
+
+    async def _release(self) -> None:
+        conn, self.conn = self.conn, None
+        if conn is not None and self._pool is not None:
+            await self._pool.release(conn)
+
+
+_current_batch: contextvars.ContextVar[ConsumedBatch | None] = contextvars.ContextVar(
+    "homeward_consumed_batch", default=None
+)
+
+
 class AbstractUnitOfWork(abc.ABC):
     """What handlers see. ``scope`` says who acts and which pathway the work belongs to."""
 
@@ -196,29 +299,48 @@ class PostgresUnitOfWork(AbstractUnitOfWork):
         self.scope = scope
         self.conn: asyncpg.Connection
         self.vault: Vault
+        self._batch: ConsumedBatch | None = None
+        self._after: list[Callable[[], None]] = []
 
     def open_repositories(self) -> None:  # pragma: no cover - overridden by services
         pass
 
     async def __aenter__(self) -> Self:
-        self.conn = await self._pool.acquire()
-        self._tx = self.conn.transaction()
         self._finished = False
-        await self._tx.start()
+        self._batch = _current_batch.get()
+        if self._batch is not None:
+            self.conn = await self._batch.connection(self._pool)
+        else:
+            self.conn = await self._pool.acquire()
+            self._tx = self.conn.transaction()
+            await self._tx.start()
         self.vault = Vault(self.conn, self.schema, self._master)
         self.open_repositories()
         return self
 
     async def __aexit__(self, *exc: object) -> None:
+        if self._batch is not None:
+            if not self.committed:
+                # Its statements cannot be undone apart from the batch's.
+                self._batch.broken = True
+            return
         try:
             if not self.committed:
                 await self.rollback()
         finally:
             await self._pool.release(self.conn)
 
+    def after_commit(self, fn: Callable[[], None]) -> None:
+        """Call ``fn`` once this unit's work is durable: at once after ``commit()`` outside a
+        batch, after the batch's commit inside one. Register it before ``commit()``."""
+        self._after.append(fn)
+
     async def rollback(self) -> None:
         if not self._finished:
             self._finished = True
+            if self._batch is not None:
+                self._batch.broken = True
+                return
             await self._tx.rollback()
 
     async def claim(self, received: Received) -> bool:
@@ -241,12 +363,21 @@ class PostgresUnitOfWork(AbstractUnitOfWork):
         bind_log_ids((e.case_id for e, _ in events), (c for _, c in events))
         await self._write_outbox(events)
         await self._write_audit([*(audit_of(e) for e, _ in events), *self._audit])
+        self._finished = True
+        if self._batch is not None:
+            if events:
+                self._batch.notify.add(f"{self.schema}_outbox")
+            for fn in self._after:
+                self._batch.after_commit(fn)
+            self.committed = True
+            return
         if events:
             # Sent on commit only, so a rollback wakes nobody.
             await self.conn.execute("SELECT pg_notify($1, '')", f"{self.schema}_outbox")
-        self._finished = True
         await self._tx.commit()
         self.committed = True
+        for fn in self._after:
+            fn()
 
     async def _write_outbox(self, events: list[tuple[DomainEvent, uuid.UUID]]) -> None:
         rows = []
@@ -290,34 +421,43 @@ class PostgresUnitOfWork(AbstractUnitOfWork):
     async def _write_audit(self, entries: list[AuditEntry]) -> None:
         if not entries:
             return
-        # The chain is one sequence per schema: hold its lock until commit so that two
-        # transactions never both extend the same last row.
-        await self.conn.execute(
-            "SELECT pg_advisory_xact_lock(hashtext($1))", f"homeward.audit.{self.schema}"
-        )
-        # A statement of its own after the lock: under READ COMMITTED it takes a fresh
-        # snapshot, so it sees the row of the transaction that held the lock before us.
-        # (Read in the same statement as the lock, it would see the snapshot from before the
-        # wait and fork the chain.)
-        prev = await self.conn.fetchval(
-            f"SELECT hash FROM {self.schema}.audit ORDER BY seq DESC LIMIT 1"
-        )
-        prev = bytes(prev) if prev is not None else GENESIS
         actor = str(self.scope.actor)
-        rows = []
-        for entry in entries:
-            at = utcnow()
-            digest = audit_hash(prev, at, actor, entry)
-            rows.append(
-                (at, actor, entry.action, entry.case_id, json.dumps(entry.detail), prev, digest)
-            )
-            prev = digest
-        await self.conn.executemany(
-            f"INSERT INTO {self.schema}.audit"
-            " (at, actor, action, case_id, detail, prev_hash, hash)"
-            " VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7)",
-            rows,
+        if self._batch is not None:
+            # Written when the batch commits, after every row lock of the batch was taken:
+            # the audit lock is always the last lock a transaction takes, in a batch as
+            # outside one, so a batch and an HTTP request never wait for each other in turn.
+            self._batch.audit.append((self.schema, actor, entries))
+            return
+        await write_audit(self.conn, self.schema, [(actor, e) for e in entries])
+
+
+async def write_audit(
+    conn: asyncpg.Connection, schema: str, entries: list[tuple[str, AuditEntry]]
+) -> None:
+    """Extend ``schema``'s audit chain with ``(actor, entry)`` rows, in this transaction."""
+    # The chain is one sequence per schema: hold its lock until commit so that two
+    # transactions never both extend the same last row.
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", f"homeward.audit.{schema}")
+    # A statement of its own after the lock: under READ COMMITTED it takes a fresh
+    # snapshot, so it sees the row of the transaction that held the lock before us.
+    # (Read in the same statement as the lock, it would see the snapshot from before the
+    # wait and fork the chain.)
+    head = await conn.fetchval(f"SELECT hash FROM {schema}.audit ORDER BY seq DESC LIMIT 1")
+    prev = bytes(head) if head is not None else GENESIS
+    rows = []
+    for actor, entry in entries:
+        at = utcnow()
+        digest = audit_hash(prev, at, actor, entry)
+        rows.append(
+            (at, actor, entry.action, entry.case_id, json.dumps(entry.detail), prev, digest)
         )
+        prev = digest
+    await conn.executemany(
+        f"INSERT INTO {schema}.audit"
+        " (at, actor, action, case_id, detail, prev_hash, hash)"
+        " VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7)",
+        rows,
+    )
 
 
 async def verify_audit_chain(conn: asyncpg.Connection, schema: str) -> int:
