@@ -246,7 +246,12 @@ def show(r: dict[str, Any]) -> None:
     )
 
 
-def table(home: dict[str, Any], hand: dict[str, Any], raw: dict[str, Any]) -> list[list[Any]]:
+def table(
+    home: dict[str, Any],
+    hand: dict[str, Any],
+    raw: dict[str, Any],
+    rebuild: dict[str, Any] | None = None,
+) -> list[list[Any]]:
     """Rows of figure, Homeward, raw baseline (which), ratio Homeward / baseline."""
     hs, ws, ks = home["saturation"], hand["saturation"], raw["saturation"]
     hl, wl, kl = (
@@ -271,6 +276,15 @@ def table(home: dict[str, Any], hand: dict[str, Any], raw: dict[str, Any]) -> li
         ]
     )
     rows.append(["peak RSS MB (process)", home["peak_rss_mb"], hand["peak_rss_mb"], "hand-written"])
+    if rebuild is not None:
+        rows.append(
+            [
+                "dashboard rebuild events/s",
+                rebuild["events_per_s"],
+                rebuild["kafka_alone_per_s"],
+                "Kafka alone",
+            ]
+        )
     for row in rows:
         row.append(round(row[1] / row[2], 3) if row[2] else None)
     return rows
@@ -292,12 +306,14 @@ def run_all(count: int, per_second: int, seconds: float) -> dict[str, Any]:
     raw = child("bench.kafka_raw", "--count", "10000", *common)
     hand = child("bench.handwritten", "--count", str(count), *common)
     home = child("bench.handoff", "--alone", "1", "--count", str(count), *common)
-    from bench import handwritten, kafka_raw
+    rebuild = child("bench.dashboard_rebuild", "--count", "5000", timeout=600)
+    from bench import dashboard_rebuild, handwritten, kafka_raw
 
     kafka_raw.show(raw)
     handwritten.show(hand)
     show(home)
-    rows = table(home, hand, raw)
+    dashboard_rebuild.show(rebuild)
+    rows = table(home, hand, raw, rebuild)
     print_table(rows, home.get("cores"))
     result = {
         "rows": [
@@ -307,13 +323,14 @@ def run_all(count: int, per_second: int, seconds: float) -> dict[str, Any]:
         "kafka_raw": raw,
         "handwritten": hand,
         "homeward": home,
+        "dashboard_rebuild": rebuild,
     }
     print(f"  -> {write_result('summary', result)}")
     return result
 
 
 def main() -> None:
-    a = arguments(__doc__.splitlines()[0], count=400, rate=100, seconds=5.0, low_rate=20, alone=0)
+    a = arguments(__doc__.splitlines()[0], count=2000, rate=100, seconds=5.0, low_rate=20, alone=0)
     if a.alone:
         result = asyncio.run(measure(a.count, a.rate, a.seconds, a.low_rate))
         written = write_result(NAME, result, a.json)
