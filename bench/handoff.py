@@ -251,6 +251,7 @@ def table(
     hand: dict[str, Any],
     raw: dict[str, Any],
     rebuild: dict[str, Any] | None = None,
+    path: dict[str, Any] | None = None,
 ) -> list[list[Any]]:
     """Rows of figure, Homeward, raw baseline (which), ratio Homeward / baseline."""
     hs, ws, ks = home["saturation"], hand["saturation"], raw["saturation"]
@@ -285,8 +286,31 @@ def table(
                 "Kafka alone",
             ]
         )
+    if path is not None:
+        p, f, b = path["pathway"], path["http_front"], path["http_bare"]
+        rows.append(["pathway cases/s (walk-in -> resettled)", p["cases_per_s"], "-", "-"])
+        rows.append(["pathway ms per case p50", p["per_case_ms"]["p50"], "-", "-"])
+        rows.append(
+            [
+                "HTTP front calls/s, pipeline running",
+                f["calls_per_s"],
+                b["calls_per_s"],
+                "bare FastAPI",
+            ]
+        )
+        rows.append(["HTTP front reports filed/s", f["reports_per_s"], "-", "-"])
+        for q in ("p50", "p99"):
+            rows.append(
+                [
+                    f"HTTP front latency {q} ms",
+                    f["latency_ms"][q],
+                    b["latency_ms"][q],
+                    "bare FastAPI",
+                ]
+            )
     for row in rows:
-        row.append(round(row[1] / row[2], 3) if row[2] else None)
+        ok = isinstance(row[2], int | float) and row[2]
+        row.append(round(row[1] / row[2], 3) if ok else None)
     return rows
 
 
@@ -297,7 +321,8 @@ def print_table(rows: list[list[Any]], cores: int | None) -> None:
     print(head)
     print("-" * len(head))
     for figure, home, base, which, ratio in rows:
-        print(f"{figure:<38} {home:>10} {base:>10}  {which:<13} {ratio:>7}")
+        shown = "-" if ratio is None else ratio
+        print(f"{figure:<38} {home:>10} {base:>10}  {which:<13} {shown:>7}")
 
 
 def run_all(count: int, per_second: int, seconds: float) -> dict[str, Any]:
@@ -307,13 +332,15 @@ def run_all(count: int, per_second: int, seconds: float) -> dict[str, Any]:
     hand = child("bench.handwritten", "--count", str(count), *common)
     home = child("bench.handoff", "--alone", "1", "--count", str(count), *common)
     rebuild = child("bench.dashboard_rebuild", "--count", "5000", timeout=600)
-    from bench import dashboard_rebuild, handwritten, kafka_raw
+    path = child("bench.pathway", timeout=600)
+    from bench import dashboard_rebuild, handwritten, kafka_raw, pathway
 
     kafka_raw.show(raw)
     handwritten.show(hand)
     show(home)
     dashboard_rebuild.show(rebuild)
-    rows = table(home, hand, raw, rebuild)
+    pathway.show(path)
+    rows = table(home, hand, raw, rebuild, path)
     print_table(rows, home.get("cores"))
     result = {
         "rows": [
@@ -324,6 +351,7 @@ def run_all(count: int, per_second: int, seconds: float) -> dict[str, Any]:
         "handwritten": hand,
         "homeward": home,
         "dashboard_rebuild": rebuild,
+        "pathway": path,
     }
     print(f"  -> {write_result('summary', result)}")
     return result
