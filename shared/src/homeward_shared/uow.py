@@ -106,8 +106,9 @@ class AuditEntry:
     detail: dict[str, Any] = field(default_factory=dict)
 
 
-def audit_hash(prev: bytes, at: datetime, actor: str, entry: AuditEntry) -> bytes:
-    body = json.dumps(
+def audit_body(at: datetime, actor: str, entry: AuditEntry) -> bytes:
+    """The canonical bytes a row's hash covers (with the previous row's hash before them)."""
+    return json.dumps(
         {
             "at": at.isoformat(),
             "actor": actor,
@@ -118,7 +119,10 @@ def audit_hash(prev: bytes, at: datetime, actor: str, entry: AuditEntry) -> byte
         sort_keys=True,
         separators=(",", ":"),
     ).encode()
-    return hashlib.sha256(prev + body).digest()
+
+
+def audit_hash(prev: bytes, at: datetime, actor: str, entry: AuditEntry) -> bytes:
+    return hashlib.sha256(prev + audit_body(at, actor, entry)).digest()
 
 
 def audit_of(event: DomainEvent) -> AuditEntry:
@@ -187,13 +191,13 @@ class ConsumedBatch:
             raise BatchBroken("a unit of work of this batch failed")
         if self.conn is None:
             return
+        for channel in sorted(self.notify):
+            await self.conn.execute("SELECT pg_notify($1, '')", channel)
         by_schema: dict[str, list[tuple[str, AuditEntry]]] = {}
         for schema, actor, entries in self.audit:
             by_schema.setdefault(schema, []).extend((actor, e) for e in entries)
         for schema in sorted(by_schema):
             await write_audit(self.conn, schema, by_schema[schema])
-        for channel in sorted(self.notify):
-            await self.conn.execute("SELECT pg_notify($1, '')", channel)
         await self._tx.commit()
         await self._release()
         for fn in self._after_commit:
@@ -362,6 +366,10 @@ class PostgresUnitOfWork(AbstractUnitOfWork):
         events = self._collect()
         bind_log_ids((e.case_id for e, _ in events), (c for _, c in events))
         await self._write_outbox(events)
+        if self._batch is None and events:
+            # Sent on commit only, so a rollback wakes nobody. Queued before the audit rows,
+            # whose lock is held from there to the commit.
+            await self.conn.execute("SELECT pg_notify($1, '')", f"{self.schema}_outbox")
         await self._write_audit([*(audit_of(e) for e, _ in events), *self._audit])
         self._finished = True
         if self._batch is not None:
@@ -371,9 +379,6 @@ class PostgresUnitOfWork(AbstractUnitOfWork):
                 self._batch.after_commit(fn)
             self.committed = True
             return
-        if events:
-            # Sent on commit only, so a rollback wakes nobody.
-            await self.conn.execute("SELECT pg_notify($1, '')", f"{self.schema}_outbox")
         await self._tx.commit()
         self.committed = True
         for fn in self._after:
@@ -434,29 +439,27 @@ class PostgresUnitOfWork(AbstractUnitOfWork):
 async def write_audit(
     conn: asyncpg.Connection, schema: str, entries: list[tuple[str, AuditEntry]]
 ) -> None:
-    """Extend ``schema``'s audit chain with ``(actor, entry)`` rows, in this transaction."""
-    # The chain is one sequence per schema: hold its lock until commit so that two
-    # transactions never both extend the same last row.
-    await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", f"homeward.audit.{schema}")
-    # A statement of its own after the lock: under READ COMMITTED it takes a fresh
-    # snapshot, so it sees the row of the transaction that held the lock before us.
-    # (Read in the same statement as the lock, it would see the snapshot from before the
-    # wait and fork the chain.)
-    head = await conn.fetchval(f"SELECT hash FROM {schema}.audit ORDER BY seq DESC LIMIT 1")
-    prev = bytes(head) if head is not None else GENESIS
-    rows = []
+    """Extend ``schema``'s audit chain with ``(actor, entry)`` rows, in this transaction, in
+    one round trip: the chain's lock is held from here to the commit, so the less the
+    transaction does after this, the more transactions per second the schema takes (every
+    writing transaction of a service queues on this lock)."""
+    ats, actors, actions, cases, details, bodies = [], [], [], [], [], []
     for actor, entry in entries:
         at = utcnow()
-        digest = audit_hash(prev, at, actor, entry)
-        rows.append(
-            (at, actor, entry.action, entry.case_id, json.dumps(entry.detail), prev, digest)
-        )
-        prev = digest
-    await conn.executemany(
-        f"INSERT INTO {schema}.audit"
-        " (at, actor, action, case_id, detail, prev_hash, hash)"
-        " VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7)",
-        rows,
+        ats.append(at)
+        actors.append(actor)
+        actions.append(entry.action)
+        cases.append(entry.case_id)
+        details.append(json.dumps(entry.detail))
+        bodies.append(audit_body(at, actor, entry))
+    await conn.execute(
+        f"SELECT {schema}.audit_append($1, $2, $3, $4, $5::jsonb[], $6)",
+        ats,
+        actors,
+        actions,
+        cases,
+        details,
+        bodies,
     )
 
 
