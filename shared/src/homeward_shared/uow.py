@@ -227,6 +227,18 @@ _current_batch: contextvars.ContextVar[ConsumedBatch | None] = contextvars.Conte
 )
 
 
+def when_committed(fn: Callable[[], None]) -> None:
+    """Call ``fn`` once the work done so far is durable: at once outside a consumed batch
+    (the caller's unit of work has committed), at the batch's commit inside one (never, if the
+    batch is rolled back and redone: the redo calls it again). For effects outside the
+    database that follow a handler, such as a live feed."""
+    batch = _current_batch.get()
+    if batch is None:
+        fn()
+    else:
+        batch.after_commit(fn)
+
+
 class AbstractUnitOfWork(abc.ABC):
     """What handlers see. ``scope`` says who acts and which pathway the work belongs to."""
 
