@@ -144,9 +144,9 @@ async def file_report(c: httpx.AsyncClient, lat: list[float] | None = None) -> d
 
 async def one_case(urls: dict[str, str], waits: Waits) -> dict[str, float]:
     async with (
-        httpx.AsyncClient(base_url=urls["intake"]) as ic,
-        httpx.AsyncClient(base_url=urls["recovery"]) as rc,
-        httpx.AsyncClient(base_url=urls["reintegration"]) as gc,
+        httpx.AsyncClient(base_url=urls["intake"], timeout=60) as ic,
+        httpx.AsyncClient(base_url=urls["recovery"], timeout=60) as rc,
+        httpx.AsyncClient(base_url=urls["reintegration"], timeout=60) as gc,
     ):
         started = time.perf_counter()
         case_id = (await file_report(ic))["case_id"]
@@ -248,7 +248,7 @@ async def load(url: str, workers: int, seconds: float, *, bare: bool = False) ->
 
     async def worker() -> None:
         nonlocal filed
-        async with httpx.AsyncClient(base_url=url) as c:
+        async with httpx.AsyncClient(base_url=url, timeout=60) as c:
             while time.perf_counter() < stop_at:
                 if bare:
                     t = time.perf_counter()
