@@ -8,7 +8,7 @@ sits inside faststream's acknowledgement middleware (broker middlewares run with
   original coordinates; only after the broker confirmed does the handler return, and the
   offset is committed;
 - any other failure (a database that is down, say) is re-raised after a short pause, and the
-  subscriber's ``NACK_ON_ERROR`` policy seeks back so that the same event is tried again.
+  subscriber seeks back so that the same event is tried again.
 
 The kernel's subscribers consume batches: ``consumer.subscribe`` sets a batch's poison
 records aside itself, one by one (``send_record``), and only transient failures reach here.

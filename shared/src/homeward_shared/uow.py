@@ -275,6 +275,15 @@ class AbstractUnitOfWork(abc.ABC):
         """Record the consumed event in the inbox, in this transaction. False: it was
         processed already, and the handler must have no effect."""
 
+    async def claim_many(self, received: list[Received]) -> set[uuid.UUID]:
+        """``claim`` for many consumed events at once: the event ids not processed before
+        (each event once, however often it is in the list)."""
+        fresh: set[uuid.UUID] = set()
+        for r in received:
+            if r.event_id not in fresh and await self.claim(r):
+                fresh.add(r.event_id)
+        return fresh
+
     @abc.abstractmethod
     async def commit(self) -> None: ...
 
@@ -373,6 +382,24 @@ class PostgresUnitOfWork(AbstractUnitOfWork):
             d.offset,
         )
         return bool(inserted)
+
+    async def claim_many(self, received: list[Received]) -> set[uuid.UUID]:
+        if not received:
+            return set()
+        rows = await self.conn.fetch(
+            f"INSERT INTO {self.schema}.inbox"
+            " (consumer, event_id, event_type, topic, kafka_partition, kafka_offset)"
+            " SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[], $4::text[],"
+            " $5::int[], $6::bigint[])"
+            " ON CONFLICT DO NOTHING RETURNING event_id",
+            [r.delivery.consumer for r in received],
+            [r.event_id for r in received],
+            [r.event_type for r in received],
+            [r.delivery.topic for r in received],
+            [r.delivery.partition for r in received],
+            [r.delivery.offset for r in received],
+        )
+        return {r["event_id"] for r in rows}
 
     async def commit(self) -> None:
         events = self._collect()
