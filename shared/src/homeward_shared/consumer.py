@@ -24,7 +24,8 @@ committed are then skipped by their inbox rows).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+import contextlib
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, TypeVar
 
 from aiokafka import ConsumerRecord, TopicPartition
@@ -32,10 +33,18 @@ from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from faststream.kafka.message import FakeConsumer
+from opentelemetry import trace
 
 from homeward_shared.dead_letters import PERMANENT, DeadLetters
-from homeward_shared.envelope import Envelope, Payload, parse_envelope
-from homeward_shared.logging import get_logger
+from homeward_shared.envelope import (
+    H_CORRELATION_ID,
+    H_EVENT_ID,
+    H_EVENT_TYPE,
+    Envelope,
+    Payload,
+    parse_envelope,
+)
+from homeward_shared.logging import get_logger, log_scope
 from homeward_shared.uow import ConsumedBatch, Delivery
 
 P = TypeVar("P", bound=Payload)
@@ -78,6 +87,26 @@ class _Offsets:
                 log.warning("offset_commit_failed", group=self._group, error=type(exc).__name__)
 
 
+@contextlib.contextmanager
+def event_scope(record: ConsumerRecord[Any, Any], span: Any = None) -> Iterator[None]:
+    """While one record is handled: its tracing span is the current one (when the service
+    traces) and every log line carries its ids (a batch's middlewares see the batch)."""
+    headers = {k: v.decode(errors="replace") for k, v in (record.headers or ())}
+    with contextlib.ExitStack() as stack:
+        if span is not None:
+            stack.enter_context(trace.use_span(span, end_on_exit=False))
+        stack.enter_context(
+            log_scope(
+                topic=record.topic,
+                case_id=record.key.decode(errors="replace") if record.key else None,
+                correlation_id=headers.get(H_CORRELATION_ID),
+                event_id=headers.get(H_EVENT_ID),
+                event_type=headers.get(H_EVENT_TYPE),
+            )
+        )
+        yield
+
+
 def subscribe(
     broker: KafkaBroker,
     dead_letters: DeadLetters,
@@ -94,13 +123,28 @@ def subscribe(
     def delivery(record: ConsumerRecord[Any, Any]) -> Delivery:
         return Delivery(group_id, record.topic, record.partition, record.offset)
 
+    def start_span(record: ConsumerRecord[Any, Any]) -> Any:
+        return dead_letters.event_span(record) if dead_letters.event_span else None
+
+    def handled(record: ConsumerRecord[Any, Any]) -> None:
+        if dead_letters.on_handled is not None:
+            dead_letters.on_handled(record)
+
     async def one_by_one(records: tuple[ConsumerRecord[Any, Any], ...]) -> None:
         for record in records:
+            span = start_span(record)
             try:
-                envelope = parse_envelope(record.value or b"", contract)
-                await react(envelope, delivery(record))
-            except PERMANENT as exc:
-                await dead_letters.send_record(record, exc)
+                with event_scope(record, span):
+                    try:
+                        envelope = parse_envelope(record.value or b"", contract)
+                        await react(envelope, delivery(record))
+                    except PERMANENT as exc:
+                        await dead_letters.send_record(record, exc)
+                        continue
+                    handled(record)
+            finally:
+                if span is not None:
+                    span.end()
 
     async def in_one_transaction(records: tuple[ConsumerRecord[Any, Any], ...]) -> bool:
         """True if the whole batch committed; False if it must be redone one by one."""
@@ -109,20 +153,29 @@ def subscribe(
         except PERMANENT:
             return False  # the one-by-one path sets it aside in its place
         batch = ConsumedBatch()
+        spans = [start_span(r) for r in records]
         try:
             with batch:
-                for record, envelope in parsed:
-                    await react(envelope, delivery(record))
+                for (record, envelope), span in zip(parsed, spans, strict=True):
+                    with event_scope(record, span):
+                        await react(envelope, delivery(record))
                     if batch.broken:
                         break
             if not batch.broken:
                 await batch.commit()
+                for record, span in zip(records, spans, strict=True):
+                    with event_scope(record, span):
+                        handled(record)
                 return True
         except asyncio.CancelledError:
             await asyncio.shield(batch.rollback())
             raise
         except Exception as exc:
             log.info("batch_redone_one_by_one", topic=topic, error=type(exc).__name__)
+        finally:
+            for span in spans:
+                if span is not None:
+                    span.end()
         await batch.rollback()
         return False
 

@@ -85,6 +85,11 @@ class DeadLetters:
         # Called with the original topic of each event sent to its dead-letter topic
         # (metrics.py counts them).
         self.on_sent: Callable[[str], None] | None = None
+        # Called by the kernel's subscribers for each record handled without error, once its
+        # transaction committed (a batch's, or its own): where metrics close a hand-off.
+        self.on_handled: Callable[[ConsumerRecord[Any, Any]], None] | None = None
+        # Opens the tracing span of one record's reaction (telemetry.py), for the same reason.
+        self.event_span: Callable[[ConsumerRecord[Any, Any]], Any] | None = None
 
     def bind(self, broker: KafkaBroker) -> None:
         self.broker = broker
