@@ -136,6 +136,7 @@ def subscribe(
             try:
                 with event_scope(record, span):
                     try:
+                        dead_letters.check_size(record)
                         envelope = parse_envelope(record.value or b"", contract)
                         await react(envelope, delivery(record))
                     except PERMANENT as exc:
@@ -149,7 +150,10 @@ def subscribe(
     async def in_one_transaction(records: tuple[ConsumerRecord[Any, Any], ...]) -> bool:
         """True if the whole batch committed; False if it must be redone one by one."""
         try:
-            parsed = [(r, parse_envelope(r.value or b"", contract)) for r in records]
+            parsed = []
+            for r in records:
+                dead_letters.check_size(r)
+                parsed.append((r, parse_envelope(r.value or b"", contract)))
         except PERMANENT:
             return False  # the one-by-one path sets it aside in its place
         batch = ConsumedBatch()

@@ -140,6 +140,15 @@ class DeadLetters:
             reason=reason,
         )
 
+    def check_size(self, raw: ConsumerRecord[Any, Any]) -> None:
+        """Refuse a record over ``max_event_bytes`` before it is parsed: a producer cannot
+        make a consumer swallow more. (A reader of dead letters takes them as they are: that
+        is where they go.)"""
+        limit = self.max_event_bytes
+        size = len(raw.value or b"")
+        if limit is not None and size > limit and not raw.topic.endswith(DLQ_SUFFIX):
+            raise EventTooLarge(f"the event is {size} bytes; the limit is {limit}")
+
     def consumer_group(self, topic: str, group: str) -> None:
         """Remember which group consumes a topic, for the dead letter's headers."""
         self._group_of[topic] = group
@@ -151,16 +160,13 @@ class _DeadLetterMiddleware(BaseMiddleware):
         self._factory = factory
 
     async def consume_scope(self, call_next: Any, msg: StreamMessage[Any]) -> Any:
-        limit = self._factory.max_event_bytes
         raw = msg.raw_message
-        size = len(raw.value or b"")
-        if limit is not None and size > limit and not raw.topic.endswith(DLQ_SUFFIX):
-            # Refused before it is parsed: a producer cannot make a consumer swallow more.
-            # (A reader of dead letters takes them as they are: that is where they go.)
-            await self._factory.send(
-                msg, EventTooLarge(f"the event is {size} bytes; the limit is {limit}")
-            )
-            return None
+        if not isinstance(raw, tuple | list):  # a batch's records are checked one by one
+            try:
+                self._factory.check_size(raw)
+            except EventTooLarge as exc:
+                await self._factory.send(msg, exc)
+                return None
         try:
             return await call_next(msg)
         except asyncio.CancelledError:
