@@ -89,6 +89,7 @@ def recovery_service(database: str, prefix: str) -> Service[TimedRecoveryUnitOfW
         translate=recovery_wiring.translate,
         migrations=recovery_wiring.MIGRATIONS,
         routers=[recovery_wiring.router],
+        policy=recovery_wiring.POLICY,
         subscribers=recovery_wiring.consumers.register,
         title="Homeward recovery (bench)",
     )

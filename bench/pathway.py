@@ -35,6 +35,7 @@ from homeward_reintegration.bootstrap import bootstrap as reintegration_app
 from homeward_reintegration.settings import ReintegrationSettings
 from homeward_shared import provision
 from homeward_shared.runtime import Service
+from homeward_shared.testing import auth
 from homeward_shared.testing.auth import as_user
 
 from bench.common import (
@@ -84,6 +85,8 @@ def services(database: str, prefix: str) -> list[Service[Any]]:
             kafka_bootstrap_servers=kafka(),
             topic_prefix=prefix,
             log_level="WARNING",
+            # Accept the tokens ``as_user`` mints (the test tier's local issuer).
+            **{k.lower(): v for k, v in auth.service_env().items()},
         )
 
     return [
