@@ -57,7 +57,7 @@ demo: setup ## a year of synthetic cases through every service's HTTP API (needs
 faults: infra-up ## the fault harness at full size: 1,000 cases while service processes are killed
 	$(UV) run --frozen python -m tests.faults.harness --cases 1000 --kills 30 --seed 7
 
-.PHONY: bench bench-kafka-raw bench-handwritten bench-handoff bench-profile-handoff
+.PHONY: bench bench-kafka-raw bench-handwritten bench-handoff bench-profile-handoff bench-dashboard-rebuild bench-pathway bench-profile-http-front
 
 bench: infra-up ## every benchmark against its raw baseline measured in the same run; one table
 	$(UV) run --frozen python -m bench
@@ -70,6 +70,15 @@ bench-handwritten: infra-up ## raw baseline: the hand-off written by hand (aioka
 
 bench-handoff: infra-up ## Homeward's hand-off path alone (make bench adds the baselines)
 	$(UV) run --frozen python -m bench.handoff --alone 1
+
+bench-dashboard-rebuild: infra-up ## the dashboard's rebuild from the stage topic (events/s)
+	$(UV) run --frozen python -m bench.dashboard_rebuild
+
+bench-pathway: infra-up ## the whole pathway (cases/s) and the HTTP front under load (reports/s)
+	$(UV) run --frozen python -m bench.pathway
+
+bench-profile-http-front: infra-up ## statements and their time per HTTP call while reports are filed
+	$(UV) run --frozen python -m bench.profile_http_front
 
 bench-profile-handoff: infra-up ## pyinstrument profile of the hand-off path, into bench/results/
 	$(UV) run --frozen python -m bench.profile_handoff

@@ -13,6 +13,7 @@ import time
 from typing import Any
 
 from homeward_intake import bootstrap as intake_wiring  # noqa: F401 - same imports as handoff
+from homeward_shared.uow import ConsumedBatch
 from pyinstrument import Profiler
 
 from bench.common import (
@@ -90,8 +91,9 @@ def await_times() -> dict[str, list[float]]:
     timed(asyncpg.pool.Pool, "_acquire", "pool acquire", spent)
     timed(asyncpg.pool.Pool, "release", "pool release (connection reset)", spent)
     timed(AIOKafkaConsumer, "commit", "Kafka offset commit", spent)
-    timed(AIOKafkaConsumer, "getone", "Kafka getone", spent)
-    timed(TimedRecoveryUnitOfWork, "commit", "unit of work commit (incl. audit)", spent)
+    timed(AIOKafkaConsumer, "getmany", "Kafka poll (getmany)", spent)
+    timed(TimedRecoveryUnitOfWork, "commit", "unit of work commit (into the batch)", spent)
+    timed(ConsumedBatch, "commit", "batch commit (audit, NOTIFY, COMMIT)", spent)
     return spent
 
 
@@ -139,7 +141,7 @@ async def measure(count: int) -> dict[str, Any]:
 
 
 def main() -> None:
-    a = arguments(__doc__.splitlines()[0], count=500)
+    a = arguments(__doc__.splitlines()[0], count=2000)
     result = asyncio.run(measure(a.count))
     print(open(result["text"]).read()[:6000])
     print("wall-clock milliseconds per hand-off, by what it awaited (calls per hand-off):")

@@ -1,5 +1,6 @@
 """Unit tier: the live view's rules against an in-memory unit of work."""
 
+import copy
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -41,6 +42,20 @@ class FakeCases:
     async def entered(self, case_id, stage, at):
         key = (case_id, stage)
         self.entries[key] = min(at, self.entries.get(key, at))
+
+    async def get_many(self, case_ids, *, for_update=False):
+        return {i: copy.copy(self.rows[i]) for i in case_ids if i in self.rows}
+
+    async def add_many(self, cases):
+        return {c.case_id for c in cases if await self.add(c)}
+
+    async def save_many(self, cases):
+        for c in cases:
+            await self.save(c)
+
+    async def entered_many(self, entries):
+        for (case_id, stage), at in entries.items():
+            await self.entered(case_id, stage, at)
 
     async def by_stage(self):
         out: dict[str, int] = {}
@@ -149,6 +164,29 @@ async def test_an_event_delivered_twice_is_taken_in_once():
         change(case, Stage.REPORTED, T0, event_id=event),
     )
     assert first is not None and again is None
+
+
+async def test_a_replayed_batch_ends_where_the_same_events_one_by_one_end():
+    a, b, twice = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    events = [
+        change(a, Stage.REPORTED, T0),
+        change(b, Stage.RESCUED, T0 + timedelta(hours=1)),
+        change(a, Stage.ADMITTED, T0 + timedelta(days=2), centre="TD", event_id=twice),
+        change(a, Stage.RESCUED, T0 + timedelta(days=1)),  # late: she stays admitted
+        change(a, Stage.ADMITTED, T0 + timedelta(days=2), centre="TD", event_id=twice),
+        change(b, Stage.REPORTED, T0),  # late, and earlier than what was first seen
+    ]
+    one_by_one, batched = FakeDashboardUoW(), FakeDashboardUoW()
+    moves = await feed(one_by_one, *events)
+    done = await handlers.replay_stage_changes(events, batched)
+    assert (done.applied, done.duplicates) == (5, 1) == (5, moves.count(None))
+    assert {k: vars(v) for k, v in batched.cases.rows.items()} == {
+        k: vars(v) for k, v in one_by_one.cases.rows.items()
+    }
+    assert batched.cases.entries == one_by_one.cases.entries
+    assert batched.cases.rows[b].first_seen_at == T0
+    again = await handlers.replay_stage_changes(events, batched)
+    assert (again.applied, again.duplicates) == (0, 6)
 
 
 def test_stages_of_one_rank_replace_each_other_only_by_a_later_event():

@@ -79,6 +79,9 @@ class FakeCentres:
                 out[r.centre] = out.get(r.centre, 0) + 1
         return out
 
+    async def with_occupancy(self) -> tuple[list[Centre], dict[str, int]]:
+        return await self.all(), await self.occupancy()
+
 
 class FakeRequests:
     def __init__(self) -> None:

@@ -8,7 +8,10 @@ sits inside faststream's acknowledgement middleware (broker middlewares run with
   original coordinates; only after the broker confirmed does the handler return, and the
   offset is committed;
 - any other failure (a database that is down, say) is re-raised after a short pause, and the
-  subscriber's ``NACK_ON_ERROR`` policy seeks back so that the same event is tried again.
+  subscriber seeks back so that the same event is tried again.
+
+The kernel's subscribers consume batches: ``consumer.subscribe`` sets a batch's poison
+records aside itself, one by one (``send_record``), and only transient failures reach here.
 
 Reasons name the contract's fields and the rule, never the values: pydantic's messages can
 echo input, and input may be personal.
@@ -31,6 +34,7 @@ from homeward_shared.envelope import ContractInvalid, UnsupportedSchemaVersion
 from homeward_shared.logging import get_logger
 
 if TYPE_CHECKING:
+    from aiokafka import ConsumerRecord
     from faststream.kafka import KafkaBroker
     from faststream.message import StreamMessage
 
@@ -81,6 +85,11 @@ class DeadLetters:
         # Called with the original topic of each event sent to its dead-letter topic
         # (metrics.py counts them).
         self.on_sent: Callable[[str], None] | None = None
+        # Called by the kernel's subscribers for each record handled without error, once its
+        # transaction committed (a batch's, or its own): where metrics close a hand-off.
+        self.on_handled: Callable[[ConsumerRecord[Any, Any]], None] | None = None
+        # Opens the tracing span of one record's reaction (telemetry.py), for the same reason.
+        self.event_span: Callable[[ConsumerRecord[Any, Any]], Any] | None = None
 
     def bind(self, broker: KafkaBroker) -> None:
         self.broker = broker
@@ -89,10 +98,17 @@ class DeadLetters:
         return _DeadLetterMiddleware(msg, factory=self, **kwargs)
 
     async def send(self, msg: StreamMessage[Any], exc: BaseException) -> None:
+        await self.send_record(msg.raw_message, exc)
+
+    async def send_record(self, raw: ConsumerRecord[Any, Any], exc: BaseException) -> None:
+        """Publish one consumed record to its dead-letter topic; returns once confirmed."""
         assert self.broker is not None, "DeadLetters.bind(broker) was not called"
-        raw = msg.raw_message
         reason = describe(exc)
-        headers = {k: v for k, v in (msg.headers or {}).items() if not k.startswith("dlq.")}
+        headers = {
+            k: v.decode(errors="replace")
+            for k, v in (raw.headers or ())
+            if not k.startswith("dlq.")
+        }
         group = self._group_of.get(raw.topic, "")
         headers.update(
             {
@@ -124,6 +140,15 @@ class DeadLetters:
             reason=reason,
         )
 
+    def check_size(self, raw: ConsumerRecord[Any, Any]) -> None:
+        """Refuse a record over ``max_event_bytes`` before it is parsed: a producer cannot
+        make a consumer swallow more. (A reader of dead letters takes them as they are: that
+        is where they go.)"""
+        limit = self.max_event_bytes
+        size = len(raw.value or b"")
+        if limit is not None and size > limit and not raw.topic.endswith(DLQ_SUFFIX):
+            raise EventTooLarge(f"the event is {size} bytes; the limit is {limit}")
+
     def consumer_group(self, topic: str, group: str) -> None:
         """Remember which group consumes a topic, for the dead letter's headers."""
         self._group_of[topic] = group
@@ -135,25 +160,26 @@ class _DeadLetterMiddleware(BaseMiddleware):
         self._factory = factory
 
     async def consume_scope(self, call_next: Any, msg: StreamMessage[Any]) -> Any:
-        limit = self._factory.max_event_bytes
         raw = msg.raw_message
-        size = len(raw.value or b"")
-        if limit is not None and size > limit and not raw.topic.endswith(DLQ_SUFFIX):
-            # Refused before it is parsed: a producer cannot make a consumer swallow more.
-            # (A reader of dead letters takes them as they are: that is where they go.)
-            await self._factory.send(
-                msg, EventTooLarge(f"the event is {size} bytes; the limit is {limit}")
-            )
-            return None
+        if not isinstance(raw, tuple | list):  # a batch's records are checked one by one
+            try:
+                self._factory.check_size(raw)
+            except EventTooLarge as exc:
+                await self._factory.send(msg, exc)
+                return None
         try:
             return await call_next(msg)
-        except PERMANENT as exc:
-            await self._factory.send(msg, exc)
-            return None
         except asyncio.CancelledError:
             raise
         except Exception as exc:
+            # A batch subscriber sets its poison records aside one by one (consumer.py); a
+            # permanent error escaping a whole batch names no record, so it is retried.
+            if isinstance(exc, PERMANENT) and not isinstance(msg.raw_message, tuple | list):
+                await self._factory.send(msg, exc)
+                return None
             raw = msg.raw_message
+            if isinstance(raw, tuple | list):
+                raw = raw[0] if raw else None
             log.warning(
                 "event_retry",
                 topic=getattr(raw, "topic", None),

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import json
+import functools
 import uuid
 from datetime import datetime
 from typing import Any, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic_core import from_json
 
 from homeward_shared.personal import personal_field_names
 
@@ -65,7 +66,7 @@ class Envelope(BaseModel, Generic[P]):
         event_id: uuid.UUID | None = None,
         occurred_at: datetime,
     ) -> Envelope[P]:
-        return Envelope[type(payload)](  # type: ignore[index]
+        return envelope_of(type(payload))(
             event_id=event_id or uuid.uuid4(),
             event_type=payload.event_type,
             schema_version=payload.schema_version,
@@ -90,6 +91,14 @@ class Envelope(BaseModel, Generic[P]):
         return headers
 
 
+@functools.cache
+def envelope_of(payload_type: type[P]) -> type[Envelope[P]]:
+    """``Envelope[payload_type]``, made once: pydantic's ``__class_getitem__`` costs tens of
+    microseconds a call even when it finds the class in its cache (measured: 45 us of a
+    rebuild's 250 us per event)."""
+    return Envelope[payload_type]  # type: ignore[valid-type]
+
+
 class ContractInvalid(ValueError):
     """The bytes are not an envelope at all (not UTF-8 JSON, not an object)."""
 
@@ -104,8 +113,8 @@ def parse_envelope(raw: bytes | str, payload_type: type[P]) -> Envelope[P]:
     never be processed here. Type and version are checked before the payload, so that a
     newer version is reported as such and not as a pile of field errors."""
     try:
-        data = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        data = from_json(raw)
+    except ValueError as exc:
         raise ContractInvalid(f"contract invalid: not UTF-8 JSON ({type(exc).__name__})") from None
     if not isinstance(data, dict):
         raise ContractInvalid("contract invalid: the envelope is not a JSON object")
@@ -119,4 +128,4 @@ def parse_envelope(raw: bytes | str, payload_type: type[P]) -> Envelope[P]:
             f"{event_type} schema_version {str(version)[:8]} is not supported "
             f"(this consumer reads {payload_type.schema_version})"
         )
-    return Envelope[payload_type].model_validate(data)  # type: ignore[valid-type]
+    return envelope_of(payload_type).model_validate(data)

@@ -246,6 +246,10 @@ class HandoffObserver:
     def __call__(self, msg: Any, /, **kwargs: Any) -> _HandoffObserver:
         return _HandoffObserver(msg, metrics=self.metrics, **kwargs)
 
+    def record_handled(self, record: Any) -> None:
+        headers = {k: v.decode(errors="replace") for k, v in (record.headers or ())}
+        _observe(self.metrics, record.topic, headers.get(H_WRITTEN_AT))
+
 
 class _HandoffObserver(BaseMiddleware):
     def __init__(self, msg: Any, /, *, metrics: ServiceMetrics, **kwargs: Any) -> None:
@@ -256,21 +260,24 @@ class _HandoffObserver(BaseMiddleware):
         result = await call_next(msg)
         raw = msg.raw_message
         if isinstance(raw, tuple | list):
-            return result
-        latency = None
-        written = (msg.headers or {}).get(H_WRITTEN_AT)
-        if written:
-            try:
-                latency = max(0.0, time.time() - float(written))
-            except ValueError:
-                latency = None
-        if latency is not None:
-            self._metrics.handoff_latency.labels(topic=raw.topic).observe(latency)
-        log.info(
-            "event_handled",
-            handoff_ms=round(latency * 1000, 1) if latency is not None else None,
-        )
+            return result  # a batch: each record is reported by the subscriber (on_handled)
+        _observe(self._metrics, raw.topic, (msg.headers or {}).get(H_WRITTEN_AT))
         return result
+
+
+def _observe(metrics: ServiceMetrics, topic: str, written: str | None) -> None:
+    latency = None
+    if written:
+        try:
+            latency = max(0.0, time.time() - float(written))
+        except ValueError:
+            latency = None
+    if latency is not None:
+        metrics.handoff_latency.labels(topic=topic).observe(latency)
+    log.info(
+        "event_handled",
+        handoff_ms=round(latency * 1000, 1) if latency is not None else None,
+    )
 
 
 def instrument_metrics(service: Service[Any]) -> ServiceMetrics:
@@ -281,7 +288,10 @@ def instrument_metrics(service: Service[Any]) -> ServiceMetrics:
     # Outside the dead-letter middleware: it counts every event received, dead-lettered
     # ones included (their count is homeward_dead_letters_total).
     service.broker.insert_middleware(metrics.kafka)
-    service.broker.add_middleware(HandoffObserver(metrics))
+    observer = HandoffObserver(metrics)
+    service.broker.add_middleware(observer)
+    # The kernel's subscribers take batches: they report each record once it committed.
+    service.dead_letters.on_handled = observer.record_handled
     service.relay.on_published = metrics.published_rows
     service.relay.on_failed = metrics.failed_row
     service.dead_letters.on_sent = metrics.dead_lettered

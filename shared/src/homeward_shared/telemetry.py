@@ -73,10 +73,39 @@ class Telemetry:
             self.provider.add_span_processor(BatchSpanProcessor(exporter))
         self.tracer = self.provider.get_tracer("homeward_shared")
 
-    def kafka_middleware(self) -> KafkaTelemetryMiddleware:
+    def kafka_middleware(self) -> Any:
         # Its metrics would duplicate the Prometheus ones (metrics.py): none from here.
-        return KafkaTelemetryMiddleware(
-            tracer_provider=self.provider, meter_provider=NoOpMeterProvider()
+        return _NotForBatches(
+            KafkaTelemetryMiddleware(
+                tracer_provider=self.provider, meter_provider=NoOpMeterProvider()
+            )
+        )
+
+    def event_span(self, record: Any) -> Span:
+        """The consumer span of one consumed record, the child of the span that sent it (its
+        ``traceparent``), named and tagged as faststream names a single message's. The
+        kernel's subscribers take batches, of which faststream would make one span in a
+        trace of its own; they start this one per record and end it once the record's
+        transaction committed (a batch's, or its own)."""
+        headers = {k: v.decode(errors="replace") for k, v in (record.headers or ())}
+        parent = TraceContextTextMapPropagator().extract(headers)
+        attributes = {
+            "messaging.system": "kafka",
+            "messaging.operation": "process",
+            "messaging.destination.name": record.topic,
+            "messaging.kafka.destination.partition": record.partition,
+            "messaging.kafka.message.offset": record.offset,
+            "messaging.kafka.message.key": record.key.decode(errors="replace")
+            if record.key
+            else None,
+            "messaging.message.conversation_id": headers.get(H_CORRELATION_ID),
+            "messaging.message.id": headers.get(H_EVENT_ID),
+        }
+        return self.tracer.start_span(
+            f"{record.topic} process",
+            context=parent,
+            kind=SpanKind.CONSUMER,
+            attributes={k: v for k, v in attributes.items() if v is not None},
         )
 
     def instrument_app(self, app: Any) -> None:
@@ -87,6 +116,19 @@ class Telemetry:
             excluded_urls=",".join(QUIET_PATHS),
             exclude_spans=["receive", "send"],  # one span per request, not one per ASGI message
         )
+
+
+class _NotForBatches:
+    """faststream's Kafka telemetry for publishing and single messages; a consumed batch
+    gets no span of its own (the subscriber opens one per record: ``event_span``)."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+
+    def __call__(self, msg: Any, /, **kwargs: Any) -> Any:
+        if isinstance(msg, tuple | list):
+            return BaseMiddleware(msg, **kwargs)
+        return self._inner(msg, **kwargs)
 
 
 def _exporter(settings: ServiceSettings) -> SpanExporter | None:
@@ -243,6 +285,7 @@ def instrument_tracing(service: Service[Any]) -> Telemetry:
     service.broker.insert_middleware(EventLogContext())
     service.broker.insert_middleware(telemetry.kafka_middleware())
     service.relay.tracer = telemetry.tracer
+    service.dead_letters.event_span = telemetry.event_span
     service.app.add_middleware(RequestLogContext)
     telemetry.instrument_app(service.app)
     service.telemetry = telemetry

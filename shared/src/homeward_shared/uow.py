@@ -8,14 +8,22 @@ Invariants:
 - Repositories lock an aggregate's row before changing it, and the outbox rows are inserted
   after that, so two transactions on one case get outbox sequence numbers in commit order:
   the relay's per-case order is the order of the changes.
+- Inside a ``ConsumedBatch`` (the kernel's consumer opens one per batch of Kafka records), the
+  units of work of the batch's events share one transaction: each unit's ``commit()`` writes
+  its outbox, audit and inbox rows into it, and the batch commits once. A unit of work that
+  fails, or is left without ``commit()``, breaks the batch: it is rolled back whole and the
+  consumer redoes its events one transaction each (the path outside a batch), so a failing
+  event rolls back only itself there and is dead-lettered alone.
 """
 
 from __future__ import annotations
 
 import abc
+import contextvars
 import hashlib
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Self
@@ -33,11 +41,13 @@ from homeward_shared.domain import (
     utcnow,
 )
 from homeward_shared.envelope import Envelope
-from homeward_shared.logging import bind_log_ids
+from homeward_shared.logging import bind_log_ids, get_logger
 from homeward_shared.messages import Translator, envelopes_for
 from homeward_shared.telemetry import stamp_outgoing
 
 GENESIS = b"\x00" * 32
+
+log = get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -96,8 +106,9 @@ class AuditEntry:
     detail: dict[str, Any] = field(default_factory=dict)
 
 
-def audit_hash(prev: bytes, at: datetime, actor: str, entry: AuditEntry) -> bytes:
-    body = json.dumps(
+def audit_body(at: datetime, actor: str, entry: AuditEntry) -> bytes:
+    """The canonical bytes a row's hash covers (with the previous row's hash before them)."""
+    return json.dumps(
         {
             "at": at.isoformat(),
             "actor": actor,
@@ -108,7 +119,10 @@ def audit_hash(prev: bytes, at: datetime, actor: str, entry: AuditEntry) -> byte
         sort_keys=True,
         separators=(",", ":"),
     ).encode()
-    return hashlib.sha256(prev + body).digest()
+
+
+def audit_hash(prev: bytes, at: datetime, actor: str, entry: AuditEntry) -> bytes:
+    return hashlib.sha256(prev + audit_body(at, actor, entry)).digest()
 
 
 def audit_of(event: DomainEvent) -> AuditEntry:
@@ -118,6 +132,111 @@ def audit_of(event: DomainEvent) -> AuditEntry:
     elif isinstance(event, FigureRecorded):
         detail["metric"] = event.metric
     return AuditEntry(type(event).__name__, event.case_id, detail)
+
+
+class BatchBroken(RuntimeError):
+    """A unit of work in a batch failed or was left without commit: the batch must be rolled
+    back and its events redone one transaction each."""
+
+
+@dataclass(eq=False)
+class ConsumedBatch:
+    """One transaction for the units of work of a batch of consumed events.
+
+    Opened by the consumer around the reactions to one batch; a ``PostgresUnitOfWork``
+    entered while it is current (a context variable) joins its transaction instead of
+    opening one. The first unit of work takes a connection from its pool and begins. The
+    audit rows of the whole batch are written at its commit (one lock, one read of the
+    chain's head, one insert), then one NOTIFY per outbox channel; the consumer commits
+    the Kafka offsets after ``commit()`` returned.
+    """
+
+    conn: asyncpg.Connection | None = None
+    broken: bool = False
+    _pool: asyncpg.Pool | None = None
+    _tx: Any = None
+    audit: list[tuple[str, str, list[AuditEntry]]] = field(default_factory=list)
+    notify: set[str] = field(default_factory=set)
+    _after_commit: list[Callable[[], None]] = field(default_factory=list)
+    _token: contextvars.Token[ConsumedBatch | None] | None = None
+
+    async def connection(self, pool: asyncpg.Pool) -> asyncpg.Connection:
+        if self.broken:
+            raise BatchBroken("a unit of work of this batch already failed")
+        if self.conn is None:
+            self.conn = await pool.acquire()
+            self._pool = pool
+            self._tx = self.conn.transaction()
+            await self._tx.start()
+        elif pool is not self._pool:
+            # Units of work of one batch must share one database: anything else is redone
+            # event by event.
+            raise BatchBroken("units of work of one batch use different pools")
+        return self.conn
+
+    def after_commit(self, fn: Callable[[], None]) -> None:
+        self._after_commit.append(fn)
+
+    def __enter__(self) -> Self:
+        self._token = _current_batch.set(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        assert self._token is not None
+        _current_batch.reset(self._token)
+        self._token = None
+
+    async def commit(self) -> None:
+        if self.broken:
+            raise BatchBroken("a unit of work of this batch failed")
+        if self.conn is None:
+            return
+        for channel in sorted(self.notify):
+            await self.conn.execute("SELECT pg_notify($1, '')", channel)
+        by_schema: dict[str, list[tuple[str, AuditEntry]]] = {}
+        for schema, actor, entries in self.audit:
+            by_schema.setdefault(schema, []).extend((actor, e) for e in entries)
+        for schema in sorted(by_schema):
+            await write_audit(self.conn, schema, by_schema[schema])
+        await self._tx.commit()
+        await self._release()
+        for fn in self._after_commit:
+            # Committed already: a failing callback must not make the batch look undone.
+            try:
+                fn()
+            except Exception:
+                log.exception("after_commit_failed")
+
+    async def rollback(self) -> None:
+        if self.conn is None:
+            return
+        try:
+            if not self.conn.is_closed():
+                await self._tx.rollback()
+        finally:
+            await self._release()
+
+    async def _release(self) -> None:
+        conn, self.conn = self.conn, None
+        if conn is not None and self._pool is not None:
+            await self._pool.release(conn)
+
+
+_current_batch: contextvars.ContextVar[ConsumedBatch | None] = contextvars.ContextVar(
+    "homeward_consumed_batch", default=None
+)
+
+
+def when_committed(fn: Callable[[], None]) -> None:
+    """Call ``fn`` once the work done so far is durable: at once outside a consumed batch
+    (the caller's unit of work has committed), at the batch's commit inside one (never, if the
+    batch is rolled back and redone: the redo calls it again). For effects outside the
+    database that follow a handler, such as a live feed."""
+    batch = _current_batch.get()
+    if batch is None:
+        fn()
+    else:
+        batch.after_commit(fn)
 
 
 class AbstractUnitOfWork(abc.ABC):
@@ -155,6 +274,15 @@ class AbstractUnitOfWork(abc.ABC):
     async def claim(self, received: Received) -> bool:
         """Record the consumed event in the inbox, in this transaction. False: it was
         processed already, and the handler must have no effect."""
+
+    async def claim_many(self, received: list[Received]) -> set[uuid.UUID]:
+        """``claim`` for many consumed events at once: the event ids not processed before
+        (each event once, however often it is in the list)."""
+        fresh: set[uuid.UUID] = set()
+        for r in received:
+            if r.event_id not in fresh and await self.claim(r):
+                fresh.add(r.event_id)
+        return fresh
 
     @abc.abstractmethod
     async def commit(self) -> None: ...
@@ -196,29 +324,48 @@ class PostgresUnitOfWork(AbstractUnitOfWork):
         self.scope = scope
         self.conn: asyncpg.Connection
         self.vault: Vault
+        self._batch: ConsumedBatch | None = None
+        self._after: list[Callable[[], None]] = []
 
     def open_repositories(self) -> None:  # pragma: no cover - overridden by services
         pass
 
     async def __aenter__(self) -> Self:
-        self.conn = await self._pool.acquire()
-        self._tx = self.conn.transaction()
         self._finished = False
-        await self._tx.start()
+        self._batch = _current_batch.get()
+        if self._batch is not None:
+            self.conn = await self._batch.connection(self._pool)
+        else:
+            self.conn = await self._pool.acquire()
+            self._tx = self.conn.transaction()
+            await self._tx.start()
         self.vault = Vault(self.conn, self.schema, self._master)
         self.open_repositories()
         return self
 
     async def __aexit__(self, *exc: object) -> None:
+        if self._batch is not None:
+            if not self.committed:
+                # Its statements cannot be undone apart from the batch's.
+                self._batch.broken = True
+            return
         try:
             if not self.committed:
                 await self.rollback()
         finally:
             await self._pool.release(self.conn)
 
+    def after_commit(self, fn: Callable[[], None]) -> None:
+        """Call ``fn`` once this unit's work is durable: at once after ``commit()`` outside a
+        batch, after the batch's commit inside one. Register it before ``commit()``."""
+        self._after.append(fn)
+
     async def rollback(self) -> None:
         if not self._finished:
             self._finished = True
+            if self._batch is not None:
+                self._batch.broken = True
+                return
             await self._tx.rollback()
 
     async def claim(self, received: Received) -> bool:
@@ -236,17 +383,45 @@ class PostgresUnitOfWork(AbstractUnitOfWork):
         )
         return bool(inserted)
 
+    async def claim_many(self, received: list[Received]) -> set[uuid.UUID]:
+        if not received:
+            return set()
+        rows = await self.conn.fetch(
+            f"INSERT INTO {self.schema}.inbox"
+            " (consumer, event_id, event_type, topic, kafka_partition, kafka_offset)"
+            " SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[], $4::text[],"
+            " $5::int[], $6::bigint[])"
+            " ON CONFLICT DO NOTHING RETURNING event_id",
+            [r.delivery.consumer for r in received],
+            [r.event_id for r in received],
+            [r.event_type for r in received],
+            [r.delivery.topic for r in received],
+            [r.delivery.partition for r in received],
+            [r.delivery.offset for r in received],
+        )
+        return {r["event_id"] for r in rows}
+
     async def commit(self) -> None:
         events = self._collect()
         bind_log_ids((e.case_id for e, _ in events), (c for _, c in events))
         await self._write_outbox(events)
-        await self._write_audit([*(audit_of(e) for e, _ in events), *self._audit])
-        if events:
-            # Sent on commit only, so a rollback wakes nobody.
+        if self._batch is None and events:
+            # Sent on commit only, so a rollback wakes nobody. Queued before the audit rows,
+            # whose lock is held from there to the commit.
             await self.conn.execute("SELECT pg_notify($1, '')", f"{self.schema}_outbox")
+        await self._write_audit([*(audit_of(e) for e, _ in events), *self._audit])
         self._finished = True
+        if self._batch is not None:
+            if events:
+                self._batch.notify.add(f"{self.schema}_outbox")
+            for fn in self._after:
+                self._batch.after_commit(fn)
+            self.committed = True
+            return
         await self._tx.commit()
         self.committed = True
+        for fn in self._after:
+            fn()
 
     async def _write_outbox(self, events: list[tuple[DomainEvent, uuid.UUID]]) -> None:
         rows = []
@@ -290,34 +465,41 @@ class PostgresUnitOfWork(AbstractUnitOfWork):
     async def _write_audit(self, entries: list[AuditEntry]) -> None:
         if not entries:
             return
-        # The chain is one sequence per schema: hold its lock until commit so that two
-        # transactions never both extend the same last row.
-        await self.conn.execute(
-            "SELECT pg_advisory_xact_lock(hashtext($1))", f"homeward.audit.{self.schema}"
-        )
-        # A statement of its own after the lock: under READ COMMITTED it takes a fresh
-        # snapshot, so it sees the row of the transaction that held the lock before us.
-        # (Read in the same statement as the lock, it would see the snapshot from before the
-        # wait and fork the chain.)
-        prev = await self.conn.fetchval(
-            f"SELECT hash FROM {self.schema}.audit ORDER BY seq DESC LIMIT 1"
-        )
-        prev = bytes(prev) if prev is not None else GENESIS
         actor = str(self.scope.actor)
-        rows = []
-        for entry in entries:
-            at = utcnow()
-            digest = audit_hash(prev, at, actor, entry)
-            rows.append(
-                (at, actor, entry.action, entry.case_id, json.dumps(entry.detail), prev, digest)
-            )
-            prev = digest
-        await self.conn.executemany(
-            f"INSERT INTO {self.schema}.audit"
-            " (at, actor, action, case_id, detail, prev_hash, hash)"
-            " VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7)",
-            rows,
-        )
+        if self._batch is not None:
+            # Written when the batch commits, after every row lock of the batch was taken:
+            # the audit lock is always the last lock a transaction takes, in a batch as
+            # outside one, so a batch and an HTTP request never wait for each other in turn.
+            self._batch.audit.append((self.schema, actor, entries))
+            return
+        await write_audit(self.conn, self.schema, [(actor, e) for e in entries])
+
+
+async def write_audit(
+    conn: asyncpg.Connection, schema: str, entries: list[tuple[str, AuditEntry]]
+) -> None:
+    """Extend ``schema``'s audit chain with ``(actor, entry)`` rows, in this transaction, in
+    one round trip: the chain's lock is held from here to the commit, so the less the
+    transaction does after this, the more transactions per second the schema takes (every
+    writing transaction of a service queues on this lock)."""
+    ats, actors, actions, cases, details, bodies = [], [], [], [], [], []
+    for actor, entry in entries:
+        at = utcnow()
+        ats.append(at)
+        actors.append(actor)
+        actions.append(entry.action)
+        cases.append(entry.case_id)
+        details.append(json.dumps(entry.detail))
+        bodies.append(audit_body(at, actor, entry))
+    await conn.execute(
+        f"SELECT {schema}.audit_append($1, $2, $3, $4, $5::jsonb[], $6)",
+        ats,
+        actors,
+        actions,
+        cases,
+        details,
+        bodies,
+    )
 
 
 async def verify_audit_chain(conn: asyncpg.Connection, schema: str) -> int:

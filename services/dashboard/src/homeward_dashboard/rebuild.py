@@ -24,6 +24,7 @@ from homeward_shared.contracts import CaseStageChanged
 from homeward_shared.db import create_pool, migrate
 from homeward_shared.dead_letters import PERMANENT
 from homeward_shared.envelope import parse_envelope
+from homeward_shared.logging import get_logger
 from homeward_shared.runtime import Service
 from homeward_shared.transport import transport
 from homeward_shared.uow import Delivery
@@ -42,6 +43,11 @@ from homeward_dashboard.settings import DashboardSettings
 
 if TYPE_CHECKING:
     from rich.console import Console
+
+# Stage records per transaction (the figure topics are replayed one event at a time).
+BATCH = 500
+
+log = get_logger(__name__)
 
 
 @dataclass
@@ -93,22 +99,20 @@ async def rebuild(
         total = sum(end[tp] - start[tp] for tp in partitions)
         remaining = {tp for tp in partitions if end[tp] > start[tp]}
         progress(0, total)
+        stages = service.topics.stage_changed
+        shown = 0
         while remaining:
-            batches = await consumer.getmany(*remaining, timeout_ms=1000)
+            batches = await consumer.getmany(*remaining, timeout_ms=1000, max_records=BATCH)
             for tp, records in batches.items():
-                for record in records:
-                    if record.offset >= end[tp]:
-                        break
-                    report.events += 1
-                    outcome = await replays[tp.topic](record)
-                    if outcome is None:
-                        report.skipped += 1
-                    elif outcome:
-                        report.applied += 1
-                    else:
-                        report.duplicates += 1
-                    if report.events % every == 0:
-                        progress(report.events, total)
+                mine = [r for r in records if r.offset < end[tp]]
+                if tp.topic == stages and len(mine) > 1:
+                    await _stage_batch(service, settings, mine, report, replays[stages])
+                else:
+                    for record in mine:
+                        _count(report, await replays[tp.topic](record))
+                if report.events - shown >= every:
+                    shown = report.events
+                    progress(report.events, total)
                 if await consumer.position(tp) >= end[tp]:
                     remaining.discard(tp)
         progress(report.events, total)
@@ -155,6 +159,48 @@ def _stage_replay(service: Service[DashboardUnitOfWork], settings: DashboardSett
         return move is not None
 
     return replay
+
+
+async def _stage_batch(
+    service: Service[DashboardUnitOfWork],
+    settings: DashboardSettings,
+    records: list[ConsumerRecord],
+    report: RebuildReport,
+    one: Replay,
+) -> None:
+    """A poll's stage records in one transaction, folded case by case and written set-wise
+    (``handlers.replay_stage_changes``); if that fails, or races the live consumer on a new
+    case, they are replayed one transaction each (``one``)."""
+    cmds, skipped = [], 0
+    for record in records:
+        try:
+            env = parse_envelope(record.value or b"", CaseStageChanged)
+        except PERMANENT:
+            skipped += 1
+            continue
+        delivery = Delivery(GROUP, record.topic, record.partition, record.offset)
+        cmds.append(command_of(env, delivery, settings.zone))
+    try:
+        done = await handlers.replay_stage_changes(cmds, service.uow(service.system_actor))
+    except Exception as exc:  # replayed one by one below, where a failure is its own
+        log.info("rebuild_batch_redone_one_by_one", error=type(exc).__name__)
+        for record in records:
+            _count(report, await one(record))
+        return
+    report.events += len(records)
+    report.skipped += skipped
+    report.applied += done.applied
+    report.duplicates += done.duplicates
+
+
+def _count(report: RebuildReport, outcome: bool | None) -> None:
+    report.events += 1
+    if outcome is None:
+        report.skipped += 1
+    elif outcome:
+        report.applied += 1
+    else:
+        report.duplicates += 1
 
 
 def _figure_replay(

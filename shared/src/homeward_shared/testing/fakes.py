@@ -33,18 +33,20 @@ class FakeUnitOfWork(AbstractUnitOfWork):
         self.inbox: set[tuple[str, Any]] = set()
         self.commits = 0
         self.rollbacks = 0
+        self._claimed: list[tuple[str, Any]] = []
 
     async def __aenter__(self) -> FakeUnitOfWork:
         self.committed = False
+        self._claimed = []
         self._seen = []
         self._audit = []
         return self
 
     async def claim(self, received: Received) -> bool:
         key = (received.delivery.consumer, received.event_id)
-        if key in self.inbox:
+        if key in self.inbox or key in self._claimed:
             return False
-        self._claimed = key
+        self._claimed.append(key)
         return True
 
     async def commit(self) -> None:
@@ -61,14 +63,13 @@ class FakeUnitOfWork(AbstractUnitOfWork):
             )
             self.audit_trail.append(audit_of(event))
         self.audit_trail.extend(self._audit)
-        if getattr(self, "_claimed", None):
-            self.inbox.add(self._claimed)
-            self._claimed = None
+        self.inbox.update(self._claimed)
+        self._claimed = []
         self.commits += 1
         self.committed = True
 
     async def rollback(self) -> None:
-        self._claimed = None
+        self._claimed = []
         self.rollbacks += 1
 
     def published(self, topic: str) -> list[Envelope[Any]]:

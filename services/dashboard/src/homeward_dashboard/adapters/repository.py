@@ -69,6 +69,58 @@ class CaseProgressRepository:
             at,
         )
 
+    async def get_many(
+        self, case_ids: list[uuid.UUID], *, for_update: bool = False
+    ) -> dict[uuid.UUID, CaseProgress]:
+        lock = " FOR UPDATE" if for_update else ""
+        rows = await self._conn.fetch(
+            "SELECT case_id, stage, stage_at, centre, first_seen_at"
+            f" FROM dashboard.case_progress WHERE case_id = ANY($1::uuid[]){lock}",
+            case_ids,
+        )
+        return {
+            r["case_id"]: CaseProgress(
+                case_id=r["case_id"],
+                stage=Stage(r["stage"]),
+                stage_at=r["stage_at"],
+                centre=r["centre"],
+                first_seen_at=r["first_seen_at"],
+            )
+            for r in rows
+        }
+
+    async def add_many(self, cases: list[CaseProgress]) -> set[uuid.UUID]:
+        """The cases added; a case another transaction added first is left out."""
+        rows = await self._conn.fetch(
+            "INSERT INTO dashboard.case_progress (case_id, stage, stage_at, centre, first_seen_at)"
+            " SELECT * FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[],"
+            " $5::timestamptz[]) ON CONFLICT (case_id) DO NOTHING RETURNING case_id",
+            *_columns(cases),
+        )
+        return {r["case_id"] for r in rows}
+
+    async def save_many(self, cases: list[CaseProgress]) -> None:
+        await self._conn.execute(
+            "UPDATE dashboard.case_progress p SET stage = u.stage, stage_at = u.stage_at,"
+            " centre = u.centre, first_seen_at = u.first_seen_at"
+            " FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[],"
+            " $5::timestamptz[]) AS u (case_id, stage, stage_at, centre, first_seen_at)"
+            " WHERE p.case_id = u.case_id",
+            *_columns(cases),
+        )
+
+    async def entered_many(self, entries: dict[tuple[uuid.UUID, Stage], datetime]) -> None:
+        """``entered`` for many (case, stage) pairs, each once."""
+        await self._conn.execute(
+            "INSERT INTO dashboard.case_stage_entries (case_id, stage, entered_at)"
+            " SELECT * FROM unnest($1::uuid[], $2::text[], $3::timestamptz[])"
+            " ON CONFLICT (case_id, stage) DO UPDATE"
+            " SET entered_at = LEAST(dashboard.case_stage_entries.entered_at, EXCLUDED.entered_at)",
+            [c for c, _ in entries],
+            [s.value for _, s in entries],
+            list(entries.values()),
+        )
+
     async def by_stage(self) -> dict[str, int]:
         rows = await self._conn.fetch(
             "SELECT stage, count(*) AS n FROM dashboard.case_progress GROUP BY stage"
@@ -194,3 +246,13 @@ class FigureRepository:
         await self._conn.execute(
             "DELETE FROM dashboard.inbox WHERE consumer = ANY($1::text[])", consumers
         )
+
+
+def _columns(cases: list[CaseProgress]) -> tuple[list[object], ...]:
+    return (
+        [c.case_id for c in cases],
+        [c.stage.value for c in cases],
+        [c.stage_at for c in cases],
+        [c.centre for c in cases],
+        [c.first_seen_at for c in cases],
+    )

@@ -19,7 +19,7 @@ from homeward_shared.contracts import (
 )
 from homeward_shared.envelope import Envelope, Payload
 from homeward_shared.runtime import Service
-from homeward_shared.uow import Delivery, Received
+from homeward_shared.uow import Delivery, Received, when_committed
 
 from homeward_dashboard.adapters.live import Broadcaster
 from homeward_dashboard.adapters.uow import DashboardUnitOfWork
@@ -161,13 +161,13 @@ def register(service: Service[DashboardUnitOfWork], live: Broadcaster) -> None:
             command_of(env, delivery, zone), uow
         )
         if move is not None:
-            live.publish(
-                {
-                    "stage": move.stage.value,
-                    "moved": move.moved,
-                    "occurred_at": move.occurred_at.isoformat(),
-                }
-            )
+            news = {
+                "stage": move.stage.value,
+                "moved": move.moved,
+                "occurred_at": move.occurred_at.isoformat(),
+            }
+            # In a consumed batch, only once the batch committed.
+            when_committed(lambda: live.publish(news))
 
     subscribe(
         service.broker,

@@ -34,6 +34,12 @@ class Cases(Protocol):
     async def add(self, case: CaseProgress) -> bool: ...
     async def save(self, case: CaseProgress) -> None: ...
     async def entered(self, case_id: uuid.UUID, stage: Stage, at: datetime) -> None: ...
+    async def get_many(
+        self, case_ids: list[uuid.UUID], *, for_update: bool = False
+    ) -> dict[uuid.UUID, CaseProgress]: ...
+    async def add_many(self, cases: list[CaseProgress]) -> set[uuid.UUID]: ...
+    async def save_many(self, cases: list[CaseProgress]) -> None: ...
+    async def entered_many(self, entries: dict[tuple[uuid.UUID, Stage], datetime]) -> None: ...
     async def by_stage(self) -> dict[str, int]: ...
     async def by_centre_and_stage(self) -> dict[str, dict[str, int]]: ...
     async def entered_since(self, since: datetime) -> dict[str, int]: ...
@@ -78,6 +84,50 @@ async def when_stage_changed_update_live_view(
         await uow.figures.add(list(cmd.facts))
         await uow.commit()
     return StageMove(stage=cmd.stage, moved=moved, occurred_at=cmd.occurred_at)
+
+
+@dataclass(frozen=True)
+class Replayed:
+    applied: int
+    duplicates: int
+
+
+class ReplayRaced(Exception):
+    """The live consumer added a case while a replay batch was folding it: replay that batch
+    event by event (``when_stage_changed_update_live_view``) instead."""
+
+
+async def replay_stage_changes(cmds: list[RecordStageChange], uow: DashboardUoW) -> Replayed:
+    """Take many stage events into the live view in one transaction, as the one-event handler
+    would take them one after the other: each event once (inbox), each case folded through
+    its own ``CaseProgress.apply`` in event order, then written once. For the rebuild."""
+    async with uow:
+        claimed = await uow.claim_many([c.received for c in cmds])
+        fresh: list[RecordStageChange] = []
+        for c in cmds:
+            if c.received.event_id in claimed:
+                claimed.discard(c.received.event_id)  # a second copy in the list is a duplicate
+                fresh.append(c)
+        known = await uow.cases.get_many(list({c.case_id for c in fresh}), for_update=True)
+        new: dict[uuid.UUID, CaseProgress] = {}
+        entries: dict[tuple[uuid.UUID, Stage], datetime] = {}
+        for c in fresh:
+            case = known.get(c.case_id) or new.get(c.case_id)
+            if case is None:
+                new[c.case_id] = CaseProgress.first(c.case_id, c.stage, c.occurred_at, c.centre)
+            else:
+                case.apply(c.stage, c.occurred_at, c.centre, c.previous_stage)
+            key = (c.case_id, c.stage)
+            entries[key] = min(entries.get(key, c.occurred_at), c.occurred_at)
+        if new and len(await uow.cases.add_many(list(new.values()))) < len(new):
+            raise ReplayRaced("a case was added by another transaction meanwhile")
+        if known:
+            await uow.cases.save_many(list(known.values()))
+        if entries:
+            await uow.cases.entered_many(entries)
+        await uow.figures.add([f for c in fresh for f in c.facts])
+        await uow.commit()
+    return Replayed(applied=len(fresh), duplicates=len(cmds) - len(fresh))
 
 
 @dataclass(frozen=True)

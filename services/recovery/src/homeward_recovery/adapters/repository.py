@@ -65,6 +65,15 @@ class CentreRepository:
         )
         return {r["centre"]: r["n"] for r in rows}
 
+    async def with_occupancy(self) -> tuple[list[Centre], dict[str, int]]:
+        """Every centre and its residents now, in one round trip (a hand-off's proposal)."""
+        rows = await self._conn.fetch(
+            "SELECT c.*, (SELECT count(*) FROM recovery.residents r"
+            "  WHERE r.centre = c.code AND r.status = 'resident') AS occupied"
+            " FROM recovery.centres c ORDER BY c.code"
+        )
+        return [self._load(r) for r in rows], {r["code"]: r["occupied"] for r in rows}
+
     @staticmethod
     def _load(r: asyncpg.Record) -> Centre:
         return Centre(

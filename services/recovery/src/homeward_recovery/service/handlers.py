@@ -63,6 +63,7 @@ class Centres(Protocol):
     async def get(self, code: str, *, for_update: bool = False) -> Centre | None: ...
     async def upsert(self, centre: Centre) -> None: ...
     async def occupancy(self) -> dict[str, int]: ...
+    async def with_occupancy(self) -> tuple[list[Centre], dict[str, int]]: ...
 
 
 class Requests(Protocol):
@@ -148,7 +149,7 @@ async def _open_admission_request(cmd: OpenAdmissionRequest, uow: RecoveryUoW) -
             operation_id=cmd.operation_id,
             received_at=utcnow(),
         )
-        request.propose(await uow.centres.all(), await uow.centres.occupancy())
+        request.propose(*await uow.centres.with_occupancy())
         if await uow.requests.add(request):
             uow.audit(
                 "admission_request_opened",
@@ -183,7 +184,7 @@ async def _reopen_if_she_left(cmd: OpenAdmissionRequest, uow: RecoveryUoW) -> bo
         operation_id=cmd.operation_id,
         at=utcnow(),
     )
-    existing.propose(await uow.centres.all(), await uow.centres.occupancy())
+    existing.propose(*await uow.centres.with_occupancy())
     await uow.requests.save(existing)
     return True
 
@@ -256,7 +257,7 @@ async def request_transfer(cmd: RequestTransfer, uow: RecoveryUoW) -> AdmissionR
         if await uow.centres.get(cmd.to_centre) is None:
             raise NotFound(f"no centre {cmd.to_centre}")
         request.reopen_for_transfer(resident.centre, cmd.to_centre, cmd.urgency, utcnow())
-        request.propose(await uow.centres.all(), await uow.centres.occupancy())
+        request.propose(*await uow.centres.with_occupancy())
         await uow.requests.save(request)
         uow.audit(
             "transfer_requested",
@@ -356,7 +357,7 @@ async def waiting_requests(uow: RecoveryUoW, centre: str | None = None) -> list[
     no centre can take now: they need everyone's eyes."""
     async with uow:
         waiting = await uow.requests.waiting()
-        centres, occupancy = await uow.centres.all(), await uow.centres.occupancy()
+        centres, occupancy = await uow.centres.with_occupancy()
     for r in waiting:
         r.propose(centres, occupancy)
     if centre is not None:
@@ -387,7 +388,7 @@ async def read_identity(
 
 async def list_centres(uow: RecoveryUoW) -> list[tuple[Centre, int]]:
     async with uow:
-        centres, occupancy = await uow.centres.all(), await uow.centres.occupancy()
+        centres, occupancy = await uow.centres.with_occupancy()
     return [(c, occupancy.get(c.code, 0)) for c in centres]
 
 
