@@ -25,13 +25,14 @@ Choices, and why:
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
-from aiokafka.errors import TopicAlreadyExistsError, for_code
+from aiokafka.errors import TopicAlreadyExistsError, UnknownTopicOrPartitionError, for_code
 
 from homeward_shared.contracts import Topics
 
@@ -168,6 +169,19 @@ async def apply(kafka: Mapping[str, Any], specs: list[TopicSpec]) -> list[Outcom
 
 
 async def _configs(admin: AIOKafkaAdminClient, names: list[str]) -> dict[str, dict[str, str]]:
+    # A topic created a moment ago (here, or by the apply that won a race) may not have reached
+    # the broker's metadata yet: Kafka answers UnknownTopicOrPartition, a retriable error.
+    delay = 0.1
+    for _ in range(8):
+        try:
+            return await _configs_once(admin, names)
+        except UnknownTopicOrPartitionError:
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 2.0)
+    return await _configs_once(admin, names)
+
+
+async def _configs_once(admin: AIOKafkaAdminClient, names: list[str]) -> dict[str, dict[str, str]]:
     out: dict[str, dict[str, str]] = {}
     responses = await admin.describe_configs(
         [ConfigResource(ConfigResourceType.TOPIC, n) for n in names]
