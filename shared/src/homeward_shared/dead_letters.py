@@ -17,6 +17,7 @@ echo input, and input may be personal.
 from __future__ import annotations
 
 import asyncio
+import random
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -67,9 +68,16 @@ def describe(exc: BaseException) -> str:
 class DeadLetters:
     """The middleware factory given to ``KafkaBroker(middlewares=[...])``."""
 
-    def __init__(self, service: str, *, retry_backoff_s: float = 0.5) -> None:
+    def __init__(
+        self, service: str, *, retry_backoff_s: float = 0.5, retry_backoff_max_s: float = 10.0
+    ) -> None:
         self.service = service
         self.retry_backoff_s = retry_backoff_s
+        self.retry_backoff_max_s = max(retry_backoff_max_s, retry_backoff_s)
+        # Transient failures in a row, across this service's subscribers: a database that is
+        # down fails them all alike. Reset by the next event that is handled.
+        self.failures_in_a_row = 0
+        self.retries = 0
         self.broker: KafkaBroker | None = None
         self.dead_lettered = 0
         self._group_of: dict[str, str] = {}
@@ -114,6 +122,12 @@ class DeadLetters:
             reason=reason,
         )
 
+    def backoff(self) -> float:
+        """The pause before the next retry: doubling per failure in a row up to the bound,
+        with jitter so that many consumers do not come back at the same instant."""
+        pause = min(self.retry_backoff_max_s, self.retry_backoff_s * 2**self.failures_in_a_row)
+        return pause * random.uniform(0.5, 1.0)
+
     def consumer_group(self, topic: str, group: str) -> None:
         """Remember which group consumes a topic, for the dead letter's headers."""
         self._group_of[topic] = group
@@ -126,9 +140,10 @@ class _DeadLetterMiddleware(BaseMiddleware):
 
     async def consume_scope(self, call_next: Any, msg: StreamMessage[Any]) -> Any:
         try:
-            return await call_next(msg)
+            result = await call_next(msg)
         except PERMANENT as exc:
             await self._factory.send(msg, exc)
+            self._factory.failures_in_a_row = 0
             return None
         except asyncio.CancelledError:
             raise
@@ -139,6 +154,12 @@ class _DeadLetterMiddleware(BaseMiddleware):
                 topic=getattr(raw, "topic", None),
                 offset=getattr(raw, "offset", None),
                 error=type(exc).__name__,
+                failures_in_a_row=self._factory.failures_in_a_row + 1,
             )
-            await asyncio.sleep(self._factory.retry_backoff_s)
+            pause = self._factory.backoff()
+            self._factory.failures_in_a_row += 1
+            self._factory.retries += 1
+            await asyncio.sleep(pause)
             raise
+        self._factory.failures_in_a_row = 0
+        return result
