@@ -49,8 +49,9 @@ format: setup
 docs: setup ## regenerate docs/asyncapi.json from the contracts
 	$(UV) run --frozen python -m homeward_shared.contracts.asyncapi > docs/asyncapi.json
 
-faults: infra-up ## the fault harness at full size: 1,000 cases while service processes are killed
-	$(UV) run --frozen python -m tests.faults.harness --cases 1000 --kills 30 --seed 7
+faults: infra-up ## the fault harness at full size: 1,000 cases; processes killed, broker and database restarted
+	$(UV) run --frozen python -m tests.faults.harness --cases 1000 --seed 7 --concurrency 32 \
+		--kills-per-service 3 --terms-per-service 1 --broker-restarts 3 --postgres-restarts 3
 
 .PHONY: bench bench-kafka-raw bench-handwritten bench-handoff bench-profile-handoff
 

@@ -53,10 +53,19 @@ H_SERVICE = "dlq.service"
 H_FAILED_AT = "dlq.failed_at"
 
 
+def _location(loc: tuple[int | str, ...], kind: str) -> str:
+    """The field's path. The name of a field the contract does not declare is input too:
+    it is not repeated."""
+    parts = [str(p) for p in loc]
+    if kind == "extra_forbidden" and parts:
+        parts[-1] = "<undeclared field>"
+    return ".".join(parts) or "<root>"
+
+
 def describe(exc: BaseException) -> str:
     if isinstance(exc, ValidationError):
         parts = [
-            f"{'.'.join(str(p) for p in e['loc']) or '<root>'}: {e['type']}"
+            f"{_location(e['loc'], e['type'])}: {e['type']}"
             for e in exc.errors(include_input=False, include_url=False)
         ]
         return f"contract invalid ({exc.title}): " + "; ".join(parts[:10])
