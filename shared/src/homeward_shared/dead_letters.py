@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -53,13 +54,17 @@ H_SERVICE = "dlq.service"
 H_FAILED_AT = "dlq.failed_at"
 
 
-def _location(loc: tuple[int | str, ...], kind: str) -> str:
-    """The field's path. The name of a field the contract does not declare is input too:
-    it is not repeated."""
-    parts = [str(p) for p in loc]
+def field_path(loc: Sequence[int | str], kind: str) -> list[int | str]:
+    """A validation error's location. The name of a field the contract does not declare is
+    input too: it is not repeated."""
+    parts = list(loc)
     if kind == "extra_forbidden" and parts:
         parts[-1] = "<undeclared field>"
-    return ".".join(parts) or "<root>"
+    return parts
+
+
+def _location(loc: Sequence[int | str], kind: str) -> str:
+    return ".".join(str(p) for p in field_path(loc, kind)) or "<root>"
 
 
 def describe(exc: BaseException) -> str:

@@ -16,13 +16,14 @@ from typing import Annotated, Any, Generic, TypeVar
 
 import asyncpg
 from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from faststream.kafka import KafkaBroker
 
 from homeward_shared.contracts import Topics
 from homeward_shared.crypto import MasterKey
 from homeward_shared.db import DATABASE_UNAVAILABLE, create_pool, migrate
-from homeward_shared.dead_letters import DeadLetters
+from homeward_shared.dead_letters import DeadLetters, field_path
 from homeward_shared.domain import Conflict, DomainError, NotFound
 from homeward_shared.logging import BROKER_LOGGER, configure_logging, get_logger
 from homeward_shared.messages import Translator
@@ -213,6 +214,16 @@ def build_service(
             status_code=503,
             headers={"Retry-After": str(settings.http_retry_after_s)},
         )
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+        # FastAPI's own 422 repeats each offending value ("input"), and a value may be her
+        # name: the answer names the field and the rule only.
+        detail = [
+            {"loc": field_path(e["loc"], e["type"]), "type": e["type"], "msg": e["msg"]}
+            for e in exc.errors()
+        ]
+        return JSONResponse({"error": "invalid_request", "detail": detail}, status_code=422)
 
     for unavailable in DATABASE_UNAVAILABLE:
         app.add_exception_handler(unavailable, database_unavailable)
