@@ -406,10 +406,12 @@ class Plan:
     terms_per_service: int
     broker_restarts: int
     postgres_restarts: int
+    # Whose processes are killed and stopped (the short run spares some to stay short).
+    victims: tuple[str, ...] = SERVICES
 
     def faults(self) -> list[str]:
-        out = [f"kill:{s}" for s in SERVICES for _ in range(self.kills_per_service)]
-        out += [f"term:{s}" for s in SERVICES for _ in range(self.terms_per_service)]
+        out = [f"kill:{s}" for s in self.victims for _ in range(self.kills_per_service)]
+        out += [f"term:{s}" for s in self.victims for _ in range(self.terms_per_service)]
         out += ["broker"] * self.broker_restarts + ["postgres"] * self.postgres_restarts
         return out
 
