@@ -101,3 +101,27 @@ async def test_a_request_while_the_database_is_down_is_503_with_retry_after_and_
         assert r.headers["retry-after"] == "3"
         assert r.json()["error"] == "database_unavailable"
         assert "5433" not in r.text and "Traceback" not in r.text
+
+
+async def test_a_422_names_the_field_and_the_rule_but_never_repeats_the_value_sent():
+    from homeward_intake.bootstrap import bootstrap as intake
+    from homeward_intake.settings import IntakeSettings
+
+    canary = "Sokha-canary-5d1e"
+    app = intake(IntakeSettings(database_url=NOWHERE)).app
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://t") as c:
+        r = await c.post(
+            "/signals",
+            headers=as_user("u-1", "intake"),
+            json={
+                "idempotency_key": "k" * 12,
+                "source": canary,
+                "urgency": "high",
+                "name": canary * 2000,
+                canary: canary,
+            },
+        )
+    assert r.status_code == 422
+    assert canary not in r.text, r.text
+    fields = {tuple(e["loc"]) for e in r.json()["detail"]}
+    assert ("body", "source") in fields and ("body", "<undeclared field>") in fields, fields
