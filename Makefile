@@ -5,7 +5,7 @@ SHELL := /bin/bash
 UV := python3 -m uv
 export UV_LINK_MODE := copy
 
-.PHONY: help setup infra-up infra-down infra-reset infra-status browser run test test-unit lint format docs faults
+.PHONY: help setup infra-up infra-down infra-reset infra-status browser run test test-unit lint format docs faults demo
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -30,6 +30,7 @@ browser: ## Debian's chromium, for the dashboard page's browser test (installs i
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 run: infra-up ## every service on fixed local ports; Ctrl-C stops them all
+	$(UV) run --frozen homeward token keygen >/dev/null
 	$(UV) run --frozen honcho -f deploy/local/Procfile -d . start
 
 test: infra-up browser ## every test: unit, wiring, integration over the real broker and database, browser
@@ -46,8 +47,12 @@ format: setup
 	$(UV) run --frozen ruff format .
 	$(UV) run --frozen ruff check --fix .
 
-docs: setup ## regenerate docs/asyncapi.json from the contracts
-	$(UV) run --frozen python -m homeward_shared.contracts.asyncapi > docs/asyncapi.json
+docs: setup ## regenerate docs/: AsyncAPI documents, event catalogue (events.md), OpenAPI per service
+	$(UV) run --frozen python -m tools.gendocs
+	$(UV) run --frozen python -m homeward_shared.policy > docs/policy.md
+
+demo: setup ## a year of synthetic cases through every service's HTTP API (needs `make run`), then the impact report
+	$(UV) run --frozen python -m tools.demo
 
 faults: infra-up ## the fault harness at full size: 1,000 cases; processes killed, broker and database restarted
 	$(UV) run --frozen python -m tests.faults.harness --cases 1000 --seed 7 --concurrency 32 \

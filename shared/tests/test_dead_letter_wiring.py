@@ -98,3 +98,23 @@ async def test_transient_failures_in_a_row_back_off_doubling_to_a_bound_and_rese
         assert dead.failures_in_a_row == 1 and dead.retries == 1
         await br.publish(env.model_dump_json().encode(), topic=topics.stage_changed)
     assert dead.failures_in_a_row == 0 and calls == 2
+
+
+async def test_an_event_over_the_size_limit_is_dead_lettered_before_it_is_parsed():
+    handled: list[Envelope] = []
+
+    async def react(env, delivery):
+        handled.append(env)
+
+    broker, topics, letters, dead = make(react)
+    dead.max_event_bytes = 2_000
+    small = utc_now_envelope(CaseStageChanged(stage=Stage.ADMITTED))
+    big = small.model_dump_json().encode() + b" " * 2_000
+    async with TestKafkaBroker(broker) as br:
+        await br.publish(big, topic=topics.stage_changed, key=b"k")
+        await br.publish(small.model_dump_json().encode(), topic=topics.stage_changed, key=b"k")
+    assert [e.event_id for e in handled] == [small.event_id]
+    [letter] = letters
+    assert letter.headers["dlq.error"] == "EventTooLarge"
+    assert "limit is 2000" in letter.headers["dlq.reason"]
+    assert letter.body == big

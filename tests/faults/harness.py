@@ -51,7 +51,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from homeward_shared import provision
 from homeward_shared.contracts import Topics
-from homeward_shared.testing.auth import as_user
+from homeward_shared.testing.auth import as_user, service_env
 from homeward_shared.testing.infra import InfraSettings, wait_until
 from homeward_shared.testing.kafka import create_topics, delete_topics
 from homeward_shared.uow import verify_audit_chain
@@ -788,6 +788,7 @@ async def main(
     logs = LOCAL / "faults-logs" / db
     logs.mkdir(parents=True, exist_ok=True)
     base_env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "HTTP_PORT")}
+    base_env |= service_env()  # the services accept the tokens as_user mints
     procs = {
         s: Proc(
             s,

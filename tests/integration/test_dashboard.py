@@ -116,18 +116,29 @@ async def test_dashboard_counts_what_happened_and_a_rebuild_gives_the_same_numbe
         assert late["case_age_days"] == pytest.approx(4, abs=0.1)
         assert walked_in["case_id"] not in r.text
 
+        await wait_until(
+            lambda: _has_figure(dashboard, "signal_received"), what="the walk-in's figure"
+        )
+        figures = await handlers.exact_figures(dashboard.uow(dashboard.system_actor))
         seen: list[tuple[int, int]] = []
         report = await rebuild(settings, progress=lambda done, total: seen.append((done, total)))
         assert (
             {k: v for k, v in report.by_stage.items() if v} == expected == await counts(dashboard)
         )
-        assert report.skipped == 2 and report.events == 10
-        assert report.applied == 7 and report.duplicates == 1  # "admitted" was sent twice
-        assert seen[-1] == (10, 10)
+        assert report.figures == figures
+        # 10 stage events and the walk-in's figure (signal received) on figure.recorded.
+        assert report.skipped == 2 and report.events == 11
+        assert report.applied == 8 and report.duplicates == 1  # "admitted" was sent twice
+        assert seen[-1] == (11, 11)
         r = await dc.get("/live", headers=MANAGER)
         assert _without_time(r.json()) == _without_time(before)
         again = await dc.get("/live/late-hand-offs", headers=MANAGER)
         assert [x["case_id"] for x in again.json()] == [str(b)]
+
+
+async def _has_figure(service, metric: str) -> bool:
+    exact = await handlers.exact_figures(service.uow(service.system_actor))
+    return any(metric in per_year for per_year in exact.values())
 
 
 async def _equal(current, expected) -> bool:

@@ -128,7 +128,8 @@ async def test_relay_dying_after_the_broker_confirmed_resends_and_the_consumer_i
             # The broker has the events, the outbox still says unpublished.
             await feed.wait_for(topics.placement_requested, 1)
             async with intake.pool.acquire() as conn:
-                assert (await outbox_backlog(conn, "intake"))[0] == 3
+                # reported, rescued, the hand-off and the signal's figure for the report
+                assert (await outbox_backlog(conn, "intake"))[0] == 4
             await doomed._close()
 
             survivor = OutboxRelay(intake.settings.dsn, "intake", bootstrap, poll_interval_s=0.2)
@@ -222,8 +223,9 @@ async def test_two_relays_for_one_service_exactly_one_publishes_and_per_case_ord
         async with TopicReader(bootstrap, topics.all()) as feed:
             tasks = [asyncio.create_task(a.run(stop_a)), asyncio.create_task(b.run(stop_b))]
             await feed.wait_for(topics.stage_changed, 2 * cases)
-            await wait_until(lambda: a.published + b.published == 3 * cases, what="all rows marked")
-            assert sorted([a.published, b.published]) == [0, 3 * cases]
+            # Per walk-in: reported, rescued, the hand-off, the signal's figure.
+            await wait_until(lambda: a.published + b.published == 4 * cases, what="all rows marked")
+            assert sorted([a.published, b.published]) == [0, 4 * cases]
             assert a.is_leader != b.is_leader
             leader, standby = (a, b) if a.is_leader else (b, a)
 
@@ -234,8 +236,8 @@ async def test_two_relays_for_one_service_exactly_one_publishes_and_per_case_ord
             more = await feed.wait_for(topics.stage_changed, 2 * cases + 2)
             # Counted after the broker confirmed and the rows were marked, which may be a
             # moment after the reader sees them.
-            await wait_until(lambda: standby.published == 3, what="the standby publishes")
-            assert standby.is_leader and not leader.is_leader and leader.published == 3 * cases
+            await wait_until(lambda: standby.published == 4, what="the standby publishes")
+            assert standby.is_leader and not leader.is_leader and leader.published == 4 * cases
             stop_a.set()
             stop_b.set()
             await asyncio.gather(*tasks)

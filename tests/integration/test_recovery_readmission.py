@@ -89,7 +89,8 @@ async def test_she_leaves_comes_back_and_is_readmitted_under_the_same_case(datab
 
         async with service.pool.acquire() as conn:
             rows = await conn.fetch(
-                "SELECT payload FROM recovery.outbox WHERE aggregate_id = $1 ORDER BY seq",
+                "SELECT payload FROM recovery.outbox WHERE aggregate_id = $1"
+                " AND event_type = 'case.stage_changed' ORDER BY seq",
                 case_id,
             )
             actions = [

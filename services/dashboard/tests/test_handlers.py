@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 from homeward_dashboard.adapters.messages import translate
 from homeward_dashboard.domain.commands import RecordStageChange
+from homeward_dashboard.domain.figures import INTERVAL_METRICS, LATER_METRICS, Fact
 from homeward_dashboard.domain.model import (
     CaseProgress,
     HandOffRule,
@@ -74,10 +75,39 @@ class FakeCases:
         self.entries.clear()
 
 
+class FakeFigures:
+    def __init__(self) -> None:
+        self.rows: dict[tuple[uuid.UUID, str], Fact] = {}
+
+    async def add(self, facts):
+        new = [f for f in facts if (f.event_id, f.metric) not in self.rows]
+        self.rows.update({(f.event_id, f.metric): f for f in new})
+        return len(new)
+
+    async def for_year(self, year):
+        return [
+            f
+            for f in self.rows.values()
+            if f.on.year == year
+            or (f.metric in INTERVAL_METRICS and f.on.year <= year)
+            or (f.metric in LATER_METRICS and f.on.year > year)
+        ]
+
+    async def years(self):
+        return sorted({f.on.year for f in self.rows.values()})
+
+    async def exact(self):
+        return {}
+
+    async def reset(self, consumers):
+        self.rows.clear()
+
+
 class FakeDashboardUoW(FakeUnitOfWork):
     def __init__(self) -> None:
         super().__init__(translate, producer="dashboard")
         self.cases = FakeCases()
+        self.figures = FakeFigures()
 
 
 def change(case_id, stage, at, *, centre=None, event_id=None) -> RecordStageChange:

@@ -1,21 +1,31 @@
 """Unit tier: intake's handlers against an in-memory unit of work."""
 
 import uuid
+from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from homeward_intake.adapters.messages import translate
 from homeward_intake.adapters.repository import match_key
 from homeward_intake.domain.commands import (
     CloseSignal,
+    RecordOutreach,
     RegisterSignal,
     RequestPlacement,
     RouteToInvestigation,
 )
-from homeward_intake.domain.model import ClosureReason, Establishment, Lead, PersonKnown, Signal
+from homeward_intake.domain.model import (
+    ClosureReason,
+    Establishment,
+    Lead,
+    OutreachActivity,
+    PersonKnown,
+    Signal,
+)
 from homeward_intake.service import handlers
 from homeward_shared.contracts import Topics
 from homeward_shared.contracts.handoffs import EstablishmentKind, Indicator, SignalSource, Urgency
-from homeward_shared.domain import Conflict, NotFound
+from homeward_shared.domain import Conflict, DomainError, NotFound
 from homeward_shared.personal import ReadPurpose
 from homeward_shared.testing.fakes import FakeUnitOfWork
 
@@ -76,11 +86,31 @@ class FakeLeads:
         self.rows[lead.lead_id] = lead
 
 
+class FakeOutreach:
+    def __init__(self) -> None:
+        self.rows: dict[uuid.UUID, OutreachActivity] = {}
+        self.keys: dict[str, uuid.UUID] = {}
+
+    async def add(self, activity: OutreachActivity, idempotency_key: str) -> bool:
+        if idempotency_key in self.keys:
+            return False
+        self.keys[idempotency_key] = activity.activity_id
+        self.rows[activity.activity_id] = activity
+        return True
+
+    async def by_idempotency_key(self, key: str) -> OutreachActivity | None:
+        return self.rows.get(self.keys.get(key))  # type: ignore[arg-type]
+
+    async def get(self, activity_id: uuid.UUID) -> OutreachActivity | None:
+        return self.rows.get(activity_id)
+
+
 class FakeIntakeUoW(FakeUnitOfWork):
     def __init__(self) -> None:
         super().__init__(translate, producer="intake")
         self.signals = FakeSignals()
         self.leads = FakeLeads()
+        self.outreach = FakeOutreach()
 
 
 def walk_in(key: str = "key-00000001", **kw) -> RegisterSignal:
@@ -102,7 +132,11 @@ async def test_register_opens_a_case_reported_with_no_personal_data_in_events():
     assert env.case_id == signal.case_id
     assert env.payload.stage == "reported"
     assert "Canary Name" not in env.model_dump_json()
-    assert [a.action for a in uow.audit_trail] == ["StageEntered"]
+    [figure] = uow.published(TOPICS.figure_recorded)
+    assert figure.payload.metric == "signal_received"
+    assert figure.payload.dimensions == {"source": "clinic_walk_in"}
+    assert "Canary Name" not in figure.model_dump_json()
+    assert [a.action for a in uow.audit_trail] == ["StageEntered", "FigureRecorded"]
 
 
 async def test_a_retried_submit_returns_the_first_signal_and_emits_nothing_more():
@@ -110,7 +144,7 @@ async def test_a_retried_submit_returns_the_first_signal_and_emits_nothing_more(
     first, _ = await handlers.register_signal(walk_in(), uow)
     again, created = await handlers.register_signal(walk_in(), uow)
     assert not created and again.signal_id == first.signal_id
-    assert len(uow.outbox) == 1 and uow.commits == 1
+    assert len(uow.outbox) == 2 and uow.commits == 1
 
 
 async def test_placement_request_rescues_and_hands_off_to_recovery():
@@ -256,3 +290,46 @@ async def test_a_walk_in_who_names_the_place_she_left_makes_a_lead_once():
     with pytest.raises(Conflict):
         await handlers.route_to_investigation(lead_on(signal.signal_id, "Other KTV"), uow)
     assert len(uow.published(TOPICS.lead_reported)) == 1
+
+
+async def test_an_outreach_day_becomes_one_figure_per_count_and_a_retry_adds_nothing():
+    uow = FakeIntakeUoW()
+    cmd = RecordOutreach(
+        idempotency_key="outreach-0001",
+        on=date(2026, 3, 4),
+        province="Siem Reap",
+        entertainment_areas_visited=3,
+        educational_contacts=25,
+    )
+    activity, created = await handlers.record_outreach(cmd, uow)
+    again, created_again = await handlers.record_outreach(cmd, uow)
+    assert created and not created_again and again.activity_id == activity.activity_id
+    figures = {e.payload.metric: e for e in uow.published(TOPICS.figure_recorded)}
+    assert set(figures) == {
+        "outreach_entertainment_areas_visited",
+        "outreach_educational_contacts",
+    }
+    contacts = figures["outreach_educational_contacts"]
+    assert contacts.payload.amount == Decimal(25) and contacts.payload.on == date(2026, 3, 4)
+    assert contacts.payload.dimensions == {"province": "Siem Reap"}
+    assert contacts.case_id == activity.activity_id
+
+
+async def test_an_outreach_record_counts_something_and_is_not_in_the_future():
+    uow = FakeIntakeUoW()
+    with pytest.raises(DomainError, match="at least one"):
+        await handlers.record_outreach(
+            RecordOutreach(idempotency_key="outreach-0002", on=date(2026, 3, 4), province="Kandal"),
+            uow,
+        )
+    with pytest.raises(DomainError, match="on:"):
+        await handlers.record_outreach(
+            RecordOutreach(
+                idempotency_key="outreach-0003",
+                on=date.today() + timedelta(days=5),
+                province="Kandal",
+                clinic_consultations=4,
+            ),
+            uow,
+        )
+    assert uow.outbox == []

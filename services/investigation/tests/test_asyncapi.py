@@ -13,8 +13,11 @@ def test_asyncapi_names_every_event_published_and_consumed_as_its_envelope():
     service = bootstrap(InvestigationSettings(database_url=NOWHERE))
     doc = document(service)
     addresses = {c["address"] for c in doc["channels"].values()}
+    # Consumed: leads from intake, and the erasures every service reacts to.
     assert addresses == {getattr(service.topics, t) for t in PUBLISHED} | {
-        service.topics.lead_reported
+        service.topics.lead_reported,
+        service.topics.legal_assistance_requested,
+        service.topics.erasure_approved,
     }
     schemas = doc["components"]["schemas"]
     for contract in PUBLISHED.values():
@@ -34,6 +37,11 @@ def test_openapi_documents_every_route_and_marks_personal_fields():
         "/legal/referrals/{referral_id}/operations",
         "/legal/operations/{operation_id}/outcomes",
         "/investigations/{investigation_id}/visits",
+        "/investigations/{investigation_id}/close",
+        "/investigations/{investigation_id}/leads/{lead_id}/split",
+        "/legal/inbox",
+        "/legal/assistance-requests/{request_id}/acknowledge",
+        "/legal/assistance-requests/{request_id}/assign",
     } <= paths
     visit = spec["components"]["schemas"]["VisitIn"]["properties"]["observations"]
     assert visit.get("x-personal") is True

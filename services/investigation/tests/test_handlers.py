@@ -28,6 +28,7 @@ from homeward_investigation.domain.model import (
     IdentifiedPerson,
     Investigation,
     InvestigativeReport,
+    LegalAssistanceRequest,
     LegalReferral,
     Milestone,
     PersonIdentity,
@@ -36,6 +37,7 @@ from homeward_investigation.domain.model import (
     RescueOutcome,
     Sex,
     Verdict,
+    inbox_order,
 )
 from homeward_investigation.service import handlers
 from homeward_shared.contracts import Topics
@@ -146,6 +148,40 @@ class FakeReferrals:
             )
         return out
 
+    async def of_investigation(self, investigation_id: uuid.UUID) -> list[uuid.UUID]:
+        return sorted(
+            r.referral_id
+            for r in self.rows.values()
+            if self._reports.rows[r.report_id].investigation_id == investigation_id
+        )
+
+
+class FakeAssistance:
+    def __init__(self) -> None:
+        self.rows: dict[uuid.UUID, LegalAssistanceRequest] = {}
+
+    async def add(self, request: LegalAssistanceRequest) -> bool:
+        if request.request_id in self.rows:
+            return False
+        self.rows[request.request_id] = stored(request)
+        return True
+
+    async def get(self, request_id, *, for_update: bool = False):
+        found = self.rows.get(request_id)
+        return stored(found) if found else None
+
+    async def save(self, request: LegalAssistanceRequest) -> None:
+        self.rows[request.request_id] = stored(request)
+
+    async def inbox(self, *, acknowledged, limit, assigned_to=None):
+        chosen = [
+            stored(r)
+            for r in self.rows.values()
+            if (acknowledged is None or r.acknowledged == acknowledged)
+            and (assigned_to is None or r.assigned_to == assigned_to)
+        ]
+        return sorted(chosen, key=inbox_order)[:limit]
+
 
 class FakeOperations:
     def __init__(self) -> None:
@@ -230,6 +266,11 @@ class FakeInvestigations:
     async def open_ones(self, *, limit: int) -> list[Investigation]:
         return [stored(i) for i in self.rows.values() if i.closed_at is None][:limit]
 
+    async def move_lead(self, lead_id: uuid.UUID, to: uuid.UUID) -> None:
+        """The handler saved both investigations: the lead is on its new one only."""
+        holders = [i for i in self.rows.values() if i.lead(lead_id) is not None]
+        assert [i.investigation_id for i in holders] == [to]
+
 
 class FakeInvestigationUoW(FakeUnitOfWork):
     def __init__(self, actor: Actor | None = None) -> None:
@@ -240,6 +281,7 @@ class FakeInvestigationUoW(FakeUnitOfWork):
         self.referrals = FakeReferrals(self.reports)
         self.operations = FakeOperations()
         self.investigations = FakeInvestigations()
+        self.assistance = FakeAssistance()
 
     def as_(self, actor: Actor) -> "FakeInvestigationUoW":
         """The same stores, another user acting."""
@@ -306,7 +348,11 @@ async def test_a_report_with_two_persons_opens_two_cases_identified_with_no_pers
     assert all(e.producer == "investigation" for e in stages)
     assert CANARY not in outbox_json(uow)
     assert CANARY not in str([a.detail for a in uow.audit_trail])
-    assert [a.action for a in uow.audit_trail] == ["StageEntered", "StageEntered"]
+    assert [a.action for a in uow.audit_trail] == [
+        "FigureRecorded",
+        "StageEntered",
+        "StageEntered",
+    ]
 
 
 async def test_a_retried_submit_returns_the_first_report_and_emits_nothing_more():
@@ -315,7 +361,7 @@ async def test_a_retried_submit_returns_the_first_report_and_emits_nothing_more(
     again, created = await handlers.file_report(karaoke_report(), uow)
     assert not created and again.report_id == first.report_id
     assert len(uow.reports.rows) == 1 and uow.reports.n == 2
-    assert len(uow.outbox) == 2 and uow.commits == 1
+    assert len(uow.outbox) == 3 and uow.commits == 1  # a figure and two stage changes
 
 
 async def test_a_report_must_identify_someone_and_cannot_be_from_the_future():
@@ -328,7 +374,7 @@ async def test_a_report_must_identify_someone_and_cannot_be_from_the_future():
     assert uow.commits == 0 and not uow.outbox
 
 
-async def test_referral_issues_one_handoff_per_person_and_moves_each_to_referred_to_legal():
+async def test_referral_issues_one_handoff_per_report_and_moves_each_to_referred_to_legal():
     uow = FakeInvestigationUoW()
     report, _ = await handlers.file_report(karaoke_report(), uow)
     referral, created = await handlers.issue_legal_referral(
@@ -337,17 +383,18 @@ async def test_referral_issues_one_handoff_per_person_and_moves_each_to_referred
     assert created
     case_ids = [p.case_id for p in report.persons]
 
-    handoffs = uow.published(TOPICS.legal_referral_issued)
-    assert [h.case_id for h in handoffs] == case_ids
-    for h, person in zip(handoffs, report.persons, strict=True):
-        assert h.payload.referral_id == referral.referral_id
-        assert h.payload.report_id == report.report_id
-        assert h.payload.establishment_id == report.establishment.establishment_id
-        assert h.payload.case_number == person.case_number
-        assert h.payload.case_ids == case_ids
-        assert h.payload.urgency is Urgency.HIGH
-        assert h.payload.indicators == sorted(person.indicators)
-        assert h.correlation_id == report.report_id
+    [handoff] = uow.published(TOPICS.legal_referral_issued)
+    assert handoff.case_id == report.report_id, "keyed by the report: one legal case"
+    assert handoff.schema_version == 2
+    assert handoff.payload.referral_id == referral.referral_id
+    assert handoff.payload.report_id == report.report_id
+    assert handoff.payload.establishment_id == report.establishment.establishment_id
+    assert handoff.payload.case_ids == case_ids
+    assert handoff.payload.urgency is Urgency.HIGH
+    assert handoff.payload.indicators == sorted(
+        {Indicator.APPARENT_MINOR, Indicator.DEBT_BONDAGE, Indicator.CONFINEMENT}
+    )
+    assert handoff.correlation_id == report.report_id
 
     for case_id in case_ids:
         stages = [
@@ -716,8 +763,9 @@ async def test_a_lead_opens_an_investigation_and_a_later_lead_on_the_place_is_li
     kandal = by_province["Kandal"]
     assert len(kandal.leads) == 2 and kandal.urgency is Urgency.IMMEDIATE
     assert kandal.opened_by == "service:investigation"
-    assert uow.commits == 3 and not uow.outbox
-    assert [a.action for a in uow.audit_trail] == [
+    # Two investigations opened: two figures for the impact report, and no hand-off.
+    assert uow.commits == 3 and [t for t, _ in uow.outbox] == ["figure.recorded"] * 2
+    assert [a.action for a in uow.audit_trail if a.action != "FigureRecorded"] == [
         "investigation_opened",
         "lead_linked",
         "investigation_opened",
@@ -838,3 +886,29 @@ async def test_an_investigator_sees_the_reports_she_filed_newest_first():
     mine = await handlers.recent_reports(uow, mine=True)
     assert [r.report_id for r in mine] == [second.report_id, first.report_id]
     assert len(await handlers.recent_reports(uow)) == 3
+
+
+async def test_investigations_reports_referrals_and_operations_are_figures_for_the_report():
+    uow = FakeInvestigationUoW()
+    opened, _ = await handlers.open_investigation(
+        OpenInvestigation(
+            idempotency_key="inv-key-0009",
+            establishment=EstablishmentSeen(
+                kind=EstablishmentKind.CLUB, province="Kandal", district=None
+            ),
+            urgency=Urgency.ROUTINE,
+        ),
+        uow,
+    )
+    report, referral = await referred(uow)
+    op, _ = await handlers.record_rescue_operation(operation(referral, (0, R), report=report), uow)
+    published = uow.published(TOPICS.figure_recorded)
+    assert [(e.case_id, e.payload.metric, e.payload.dimensions) for e in published] == [
+        (opened.investigation_id, "investigation_opened", {"origin": "team"}),
+        (report.report_id, "report_filed", {"establishment_kind": "karaoke_bar"}),
+        (referral.referral_id, "legal_referral_issued", {}),
+        (op.operation_id, "rescue_operation", {}),
+    ]
+    assert published[-1].payload.on == TODAY - timedelta(days=1)
+    assert published[-1].correlation_id == report.report_id
+    assert CANARY not in outbox_json(uow)

@@ -7,6 +7,7 @@ import uuid
 
 from homeward_recovery.adapters.messages import translate
 from homeward_recovery.domain.education import EducationClass, MonthAttended
+from homeward_recovery.domain.legal import LegalAssistanceRequest
 from homeward_recovery.domain.model import (
     AdmissionRequest,
     Centre,
@@ -159,6 +160,27 @@ class FakeEducation:
         self.rows[c.class_id] = copy.deepcopy(c)
 
 
+class FakeLegal:
+    def __init__(self) -> None:
+        self.rows: dict[uuid.UUID, tuple[LegalAssistanceRequest, str | None]] = {}
+
+    async def add(self, r: LegalAssistanceRequest, idempotency_key: str | None) -> None:
+        self.rows[r.request_id] = (copy.copy(r), idempotency_key)
+
+    async def by_idempotency_key(self, case_id, key):
+        for r, k in self.rows.values():
+            if (r.case_id, k) == (case_id, key):
+                return r
+        return None
+
+    async def of_case(self, case_id, *, with_notes: bool):
+        found = [copy.copy(r) for r, _ in self.rows.values() if r.case_id == case_id]
+        if not with_notes:
+            for r in found:
+                r.note = None
+        return found
+
+
 class FakeRecoveryUoW(FakeUnitOfWork):
     """Writes go straight to the fakes: enough for handlers that raise before any write, which
     is how every refusal in the domain is built."""
@@ -170,3 +192,4 @@ class FakeRecoveryUoW(FakeUnitOfWork):
         self.centres = FakeCentres(self.residents)
         self.training = FakeTraining()
         self.education = FakeEducation()
+        self.legal = FakeLegal()

@@ -291,3 +291,34 @@ async def test_a_woman_who_left_and_is_handed_on_again_waits_again_and_is_readmi
     # While she is resident, another hand-off of her case is a duplicate.
     await handlers.when_person_rescued_open_admission_request(rescued(case_id=case_id), uow)
     assert uow.audit_trail[-1].action == "admission_request_duplicate_ignored"
+
+
+def figures(uow: FakeRecoveryUoW) -> list[tuple[str, dict[str, str]]]:
+    return [(e.payload.metric, e.payload.dimensions) for e in uow.published(TOPICS.figure_recorded)]
+
+
+async def test_each_stay_begins_and_ends_as_a_figure_for_the_impact_report():
+    uow = FakeRecoveryUoW()
+    case_id = await resident_at(uow, "TD")
+    await handlers.request_transfer(
+        RequestTransfer(
+            case_id=case_id, acting_centre="TD", to_centre="SR", urgency=Urgency.ROUTINE
+        ),
+        uow,
+    )
+    await handlers.receive_transfer(
+        ReceiveTransfer(case_id=case_id, acting_centre="SR", consent_given=True), uow
+    )
+    await handlers.hand_to_reintegration(
+        HandToReintegration(
+            case_id=case_id, acting_centre="SR", skills=(), wishes_to_return_home=None
+        ),
+        uow,
+    )
+    assert figures(uow) == [
+        ("admission", {"centre": "TD", "origin": "rescue"}),
+        ("exit", {"centre": "TD", "kind": "transferred_out"}),
+        ("admission", {"centre": "SR", "origin": "transfer"}),
+        ("exit", {"centre": "SR", "kind": "ready_for_reintegration"}),
+    ]
+    assert {e.case_id for e in uow.published(TOPICS.figure_recorded)} == {case_id}

@@ -15,6 +15,8 @@ def test_asyncapi_names_what_reintegration_consumes_and_publishes():
         "p.recovery.resident_ready_for_reintegration",
         "p.case.stage_changed",
         "p.reintegration.follow_up_overdue",
+        "p.case.erasure_approved",  # every service destroys an erased person's keys
+        "p.figure.recorded",
     }
     schemas = doc["components"]["schemas"]
     assert "Envelope[FollowUpVisitOverdue]" in schemas

@@ -164,6 +164,9 @@ class FakeAlerts:
             if not self.cases.rows[a.case_id].visit(a.visit_no).done
         ]
 
+    async def count_open(self):
+        return len(await self.open_alerts())
+
 
 class FakeReintegrationUoW(FakeUnitOfWork):
     def __init__(self) -> None:
@@ -263,7 +266,7 @@ async def test_a_visit_is_recorded_against_its_schedule_with_no_notes_in_events_
     assert created
     v = case.visit(1)
     assert v.visited_on == date(2027, 9, 3) and v.by_role is VisitorRole.SOCIAL_WORKER
-    assert uow.audit_trail[-1].action == "FollowUpVisitRecorded"
+    assert [a.action for a in uow.audit_trail[-2:]] == ["FollowUpVisitRecorded", "FigureRecorded"]
     assert CANARY not in str(uow.audit_trail) and CANARY not in str(uow.outbox)
     notes = await handlers.read_visit_notes(case_id, 1, ReadPurpose.CARE, uow)
     assert notes == CANARY
@@ -347,11 +350,13 @@ async def test_an_overdue_visit_raises_one_alert_only_past_the_grace_period():
     assert alert.payload.days_overdue == 15
     [listed] = await handlers.overdue_list(uow)
     assert listed.visit_no == 1
+    assert await handlers.count_overdue(uow) == 1
     # Recorded late, it leaves the list; its alert stays raised, never raised again.
     await handlers.record_follow_up_visit(
         visit(case_id, visited_on=date(2027, 9, 20)), uow, today=date(2027, 9, 20)
     )
     assert await handlers.overdue_list(uow) == []
+    assert await handlers.count_overdue(uow) == 0
 
 
 async def test_a_recorded_visit_and_a_closed_case_raise_no_alert():
@@ -674,3 +679,29 @@ async def test_a_second_distinct_handoff_of_her_case_is_ignored_with_a_trace():
     case = await handlers.get_case(case_id, uow)
     assert case.from_centre == "TD" and len(uow.cases.rows) == 1
     assert uow.audit_trail[-1].action == "reintegration_handoff_duplicate_ignored"
+
+
+async def test_resettlement_kit_visit_closure_and_reopening_are_figures_for_the_report():
+    uow = FakeReintegrationUoW()
+    case_id = await resettled_case(uow)
+    await handlers.record_disbursement(kit(case_id), uow)
+    await handlers.record_follow_up_visit(visit(case_id), uow, today=TODAY)
+    await handlers.close_case(
+        CloseCase(case_id=case_id, reason=ClosureReason.LOST_CONTACT, closed_on=TODAY), uow
+    )
+    await handlers.reopen_case(
+        ReopenCase(case_id=case_id, reason=ReopenReason.CONTACT_RESTORED, reopened_on=TODAY),
+        uow,
+    )
+    published = uow.published(TOPICS.figure_recorded)
+    assert [(e.payload.metric, e.payload.dimensions) for e in published] == [
+        ("reintegrated", {"plan": "reunification"}),
+        ("support_disbursed", {"kind": "startup_kit", "currency": "USD", "form": "in_kind"}),
+        ("follow_up_visit", {"by_role": "social_worker"}),
+        ("case_closed", {"reason": "lost_contact"}),
+        ("case_reopened", {"reason": "contact_restored"}),
+    ]
+    assert published[1].payload.amount == Decimal("700.00")
+    assert published[1].payload.on == date(2027, 6, 2)
+    assert {e.case_id for e in published} == {case_id}
+    assert CANARY not in str([e.model_dump_json() for e in published])

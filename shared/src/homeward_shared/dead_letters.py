@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -26,7 +26,8 @@ from faststream import BaseMiddleware
 from pydantic import ValidationError
 
 from homeward_shared.contracts import Topics
-from homeward_shared.domain import DomainError, PermanentEventError
+from homeward_shared.contracts.topics import DLQ_SUFFIX
+from homeward_shared.domain import DomainError, EventTooLarge, PermanentEventError
 from homeward_shared.envelope import ContractInvalid, UnsupportedSchemaVersion
 from homeward_shared.logging import get_logger
 
@@ -54,17 +55,13 @@ H_SERVICE = "dlq.service"
 H_FAILED_AT = "dlq.failed_at"
 
 
-def field_path(loc: Sequence[int | str], kind: str) -> list[int | str]:
-    """A validation error's location. The name of a field the contract does not declare is
+def _location(loc: Sequence[int | str], kind: str) -> str:
+    """A validation error's path. The name of a field the contract does not declare is
     input too: it is not repeated."""
-    parts = list(loc)
+    parts = [str(p) for p in loc]
     if kind == "extra_forbidden" and parts:
         parts[-1] = "<undeclared field>"
-    return parts
-
-
-def _location(loc: Sequence[int | str], kind: str) -> str:
-    return ".".join(str(p) for p in field_path(loc, kind)) or "<root>"
+    return ".".join(parts) or "<root>"
 
 
 def describe(exc: BaseException) -> str:
@@ -83,7 +80,12 @@ class DeadLetters:
     """The middleware factory given to ``KafkaBroker(middlewares=[...])``."""
 
     def __init__(
-        self, service: str, *, retry_backoff_s: float = 0.5, retry_backoff_max_s: float = 10.0
+        self,
+        service: str,
+        *,
+        retry_backoff_s: float = 0.5,
+        retry_backoff_max_s: float = 10.0,
+        max_event_bytes: int | None = None,
     ) -> None:
         self.service = service
         self.retry_backoff_s = retry_backoff_s
@@ -92,9 +94,13 @@ class DeadLetters:
         # down fails them all alike. Reset by the next event that is handled.
         self.failures_in_a_row = 0
         self.retries = 0
+        self.max_event_bytes = max_event_bytes
         self.broker: KafkaBroker | None = None
         self.dead_lettered = 0
         self._group_of: dict[str, str] = {}
+        # Called with the original topic of each event sent to its dead-letter topic
+        # (metrics.py counts them).
+        self.on_sent: Callable[[str], None] | None = None
 
     def bind(self, broker: KafkaBroker) -> None:
         self.broker = broker
@@ -127,6 +133,8 @@ class DeadLetters:
             headers=headers,
         )
         self.dead_lettered += 1
+        if self.on_sent is not None:
+            self.on_sent(raw.topic)
         log.warning(
             "event_dead_lettered",
             topic=raw.topic,
@@ -153,6 +161,16 @@ class _DeadLetterMiddleware(BaseMiddleware):
         self._factory = factory
 
     async def consume_scope(self, call_next: Any, msg: StreamMessage[Any]) -> Any:
+        limit = self._factory.max_event_bytes
+        raw = msg.raw_message
+        size = len(raw.value or b"")
+        if limit is not None and size > limit and not raw.topic.endswith(DLQ_SUFFIX):
+            # Refused before it is parsed: a producer cannot make a consumer swallow more.
+            # (A reader of dead letters takes them as they are: that is where they go.)
+            await self._factory.send(
+                msg, EventTooLarge(f"the event is {size} bytes; the limit is {limit}")
+            )
+            return None
         try:
             result = await call_next(msg)
         except PERMANENT as exc:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import calendar
 import dataclasses
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
+from decimal import Decimal
 
 from homeward_shared.stages import Stage
 
@@ -41,6 +43,20 @@ class StageEntered(DomainEvent):
     centre: str | None = None
 
 
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class FigureRecorded(DomainEvent):
+    """A fact for the yearly figures; becomes ``figure.recorded``. ``case_id`` is what it is
+    about (her case, or an activity's own id); ``on`` the day as the team recorded it, None
+    for a fact that is a moment (then ``occurred_at`` dates it). Codes only in
+    ``dimensions``. ``correlation_id`` is for a fact whose aggregate has no pathway."""
+
+    metric: str
+    on: date | None = None
+    dimensions: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    amount: Decimal = Decimal(1)
+    correlation_id: uuid.UUID | None = None
+
+
 class Aggregate:
     """Records the events that its changes caused; the unit of work takes them on commit."""
 
@@ -68,6 +84,13 @@ class NotFound(DomainError):
 
 class Conflict(DomainError):
     code = "conflict"
+
+
+class EventTooLarge(DomainError):
+    """An event over ``EVENT_MAX_BYTES``: refused when written (the change is refused with
+    it) and dead-lettered when consumed."""
+
+    code = "event_too_large"
 
 
 class PermanentEventError(Exception):

@@ -1,8 +1,9 @@
 """From domain events to the messages the outbox holds.
 
-The kernel knows how to publish ``StageEntered`` (every service emits it); a service adds a
-translator for its own hand-off events. Deterministic event ids (uuid5 of the domain event
-id and the topic) keep a message's id stable if the same domain event is translated again.
+The kernel knows how to publish ``StageEntered`` and ``FigureRecorded`` (every service emits
+them); a service adds a translator for its own hand-off events. Deterministic event ids
+(uuid5 of the domain event id and the topic) keep a message's id stable if the same domain
+event is translated again.
 """
 
 from __future__ import annotations
@@ -11,9 +12,11 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from homeward_shared.contracts import CaseStageChanged, Topics
+from homeward_shared.contracts import CaseErasureApproved, CaseStageChanged, FigureRecorded, Topics
 from homeward_shared.domain import DomainEvent, StageEntered
+from homeward_shared.domain import FigureRecorded as FigureFact
 from homeward_shared.envelope import Envelope, Payload
+from homeward_shared.erasure.model import ErasureApproved
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,29 @@ def stage_messages(event: DomainEvent, topics: Topics) -> list[Outgoing]:
                 ),
             )
         ]
+    if isinstance(event, FigureFact):
+        return [
+            Outgoing(
+                topics.figure_recorded,
+                FigureRecorded(
+                    metric=event.metric,
+                    on=event.on,
+                    dimensions=dict(event.dimensions),
+                    amount=event.amount,
+                ),
+            )
+        ]
+    return []
+
+
+def erasure_messages(event: DomainEvent, topics: Topics) -> list[Outgoing]:
+    if isinstance(event, ErasureApproved):
+        return [
+            Outgoing(
+                topics.erasure_approved,
+                CaseErasureApproved(erasure_id=event.erasure_id, reason=event.reason),
+            )
+        ]
     return []
 
 
@@ -53,7 +79,11 @@ def envelopes_for(
     causation_id: uuid.UUID | None,
 ) -> list[tuple[str, Envelope]]:
     out = []
-    for msg in [*stage_messages(event, topics), *translate(event, topics)]:
+    for msg in [
+        *stage_messages(event, topics),
+        *erasure_messages(event, topics),
+        *translate(event, topics),
+    ]:
         out.append(
             (
                 msg.topic,

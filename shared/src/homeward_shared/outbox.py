@@ -9,6 +9,9 @@ Invariants:
   the two, the row is sent again after restart; consumers drop it by event id (inbox).
 - If a send fails, only the rows before the first failure are marked; the failed row and
   everything after it are retried in order, so a case's events never overtake each other.
+- A row over ``max_event_bytes`` (the unit of work refuses to write one; this catches rows
+  written before the limit was lowered) goes to ``<topic>.dlq`` with the reason, in its
+  place in the order, so that it neither blocks the relay nor is silently dropped.
 """
 
 from __future__ import annotations
@@ -21,9 +24,12 @@ from dataclasses import dataclass
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
+from opentelemetry import trace
 
+from homeward_shared.contracts import Topics
 from homeward_shared.db import checked_identifier
 from homeward_shared.logging import get_logger
+from homeward_shared.telemetry import end_relay_spans, start_relay_span
 
 log = get_logger(__name__)
 
@@ -59,8 +65,10 @@ class OutboxRelay:
         batch_size: int = 500,
         poll_interval_s: float = 1.0,
         producer_factory: Callable[[], AIOKafkaProducer] | None = None,
+        max_event_bytes: int | None = None,
     ) -> None:
         self.schema = checked_identifier(schema)
+        self._max_event_bytes = max_event_bytes
         self._dsn = dsn
         self._batch_size = batch_size
         self._poll = poll_interval_s
@@ -73,6 +81,12 @@ class OutboxRelay:
         # Called after the broker confirmed a batch and before it is marked: the one place a
         # crash makes the relay send the same rows again. Tests put a fault here.
         self.before_mark: Callable[[list[OutboxRow]], Awaitable[None]] | None = None
+        # Observability, set by telemetry.py and metrics.py: the tracer of the relay's
+        # producer spans; called with the rows the broker confirmed, and with a row it
+        # refused.
+        self.tracer: trace.Tracer = trace.NoOpTracer()
+        self.on_published: Callable[[list[OutboxRow]], None] | None = None
+        self.on_failed: Callable[[OutboxRow], None] | None = None
 
     @property
     def _lock_key(self) -> str:
@@ -149,13 +163,34 @@ class OutboxRelay:
             for r in records
         ]
         futures = []
-        for row in rows:
-            futures.append(
-                await self._producer.send(
-                    row.topic, value=row.value, key=row.key, headers=row.headers
+        spans = []
+        try:
+            for row in rows:
+                span, headers = start_relay_span(self.tracer, row.topic, row.key, row.headers)
+                spans.append(span)
+                topic = row.topic
+                if self._max_event_bytes is not None and len(row.value) > self._max_event_bytes:
+                    topic = Topics.dead_letter(row.topic)
+                    reason = (
+                        f"the event is {len(row.value)} bytes; the limit is {self._max_event_bytes}"
+                    )
+                    headers = [
+                        *headers,
+                        ("dlq.reason", reason.encode()),
+                        ("dlq.error", b"EventTooLarge"),
+                        ("dlq.original_topic", row.topic.encode()),
+                        ("dlq.service", self.schema.encode()),
+                    ]
+                    log.error("outbox_event_too_large", schema=self.schema, seq=row.seq)
+                futures.append(
+                    await self._producer.send(topic, value=row.value, key=row.key, headers=headers)
                 )
-            )
+        except BaseException as exc:
+            end_relay_spans(spans, exc)
+            raise
         results = await asyncio.gather(*futures, return_exceptions=True)
+        for span, result in zip(spans, results, strict=True):
+            end_relay_spans([span], result if isinstance(result, BaseException) else None)
         confirmed: list[OutboxRow] = []
         failure: BaseException | None = None
         for row, result in zip(rows, results, strict=True):
@@ -172,6 +207,8 @@ class OutboxRelay:
                 [r.seq for r in confirmed],
             )
             self.published += len(confirmed)
+            if self.on_published is not None:
+                self.on_published(confirmed)
         if failure is not None:
             failed = rows[len(confirmed)]
             await self._conn.execute(
@@ -180,6 +217,8 @@ class OutboxRelay:
                 failed.seq,
                 f"{type(failure).__name__}: {failure}"[:500],
             )
+            if self.on_failed is not None:
+                self.on_failed(failed)
             raise failure
         return len(confirmed)
 

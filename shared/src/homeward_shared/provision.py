@@ -1,14 +1,20 @@
 """One database, one schema and one login role per service (DESIGN.md "Running it").
 
 A role owns its schema and cannot read another service's. Used by ``make infra-up`` for the
-local database and by the test fixtures for each test session's throwaway database.
+local database, by the test fixtures for each test session's throwaway database, and in
+production by ``homeward provision`` (deploy/README.md), which takes each role's password.
 Run as ``python -m homeward_shared.provision ADMIN_DSN DATABASE``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
+import hmac
+import secrets
 import sys
+from collections.abc import Mapping
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
@@ -29,6 +35,22 @@ def role_password(role: str) -> str:
     return role
 
 
+def scram_verifier(password: str, *, iterations: int = 4096) -> str:
+    """PostgreSQL's SCRAM-SHA-256 verifier for ``password`` (RFC 5802 / 7677). A role's
+    password is sent as this, so the plain password never reaches the server, its logs or
+    ``pg_stat_activity``."""
+    salt = secrets.token_bytes(16)
+    salted = hashlib.pbkdf2_hmac("sha256", password.encode(), salt, iterations)
+    client_key = hmac.new(salted, b"Client Key", "sha256").digest()
+    stored_key = hashlib.sha256(client_key).digest()
+    server_key = hmac.new(salted, b"Server Key", "sha256").digest()
+
+    def b64(b: bytes) -> str:
+        return base64.b64encode(b).decode()
+
+    return f"SCRAM-SHA-256${iterations}:{b64(salt)}${b64(stored_key)}:{b64(server_key)}"
+
+
 def dsn_with(admin_dsn: str, *, user: str, password: str, database: str) -> str:
     parts = urlsplit(admin_dsn)
     host = parts.hostname or "127.0.0.1"
@@ -41,18 +63,28 @@ def service_dsn(admin_dsn: str, service: str, database: str) -> str:
     return dsn_with(admin_dsn, user=role, password=role_password(role), database=database)
 
 
-async def provision(admin_dsn: str, database: str) -> None:
+async def provision(
+    admin_dsn: str, database: str, passwords: Mapping[str, str] | None = None
+) -> None:
+    """Create the database, a login role and schema per service; idempotent. ``passwords``
+    (service name -> password) sets those roles' passwords on every run (a rerun rotates
+    them); a role without one gets the local password, equal to its name."""
     database = checked_identifier(database)
+    passwords = passwords or {}
     conn = await asyncpg.connect(admin_dsn)
     try:
         exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", database)
         if not exists:
             await conn.execute(f"CREATE DATABASE {database}")
         me = await conn.fetchval("SELECT current_user")
-        for role in SERVICES.values():
+        for service, role in SERVICES.items():
+            given = passwords.get(service)
+            # A verifier is base64 and '$:' only: nothing in it can end the SQL literal.
+            verifier = scram_verifier(given if given is not None else role_password(role))
             if not await conn.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", role):
-                pw = role_password(role).replace("'", "''")
-                await conn.execute(f"CREATE ROLE {role} LOGIN PASSWORD '{pw}'")
+                await conn.execute(f"CREATE ROLE {role} LOGIN PASSWORD '{verifier}'")
+            elif given is not None:
+                await conn.execute(f"ALTER ROLE {role} PASSWORD '{verifier}'")
             # Membership lets the admin create a schema owned by the role (PostgreSQL 15).
             if not await conn.fetchval("SELECT pg_has_role($1, $2, 'MEMBER')", me, role):
                 await conn.execute(f"GRANT {role} TO {me}")

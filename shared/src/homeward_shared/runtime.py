@@ -8,27 +8,34 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Generic, TypeVar
 
 import asyncpg
-from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Request
-from fastapi.exceptions import RequestValidationError
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
 from faststream.kafka import KafkaBroker
 
+from homeward_shared import audit_trail, errors
+from homeward_shared.auth import Authenticator, FailureLimiter
 from homeward_shared.contracts import Topics
-from homeward_shared.crypto import MasterKey
+from homeward_shared.crypto import Keyring
 from homeward_shared.db import DATABASE_UNAVAILABLE, create_pool, migrate
-from homeward_shared.dead_letters import DeadLetters, field_path
+from homeward_shared.dead_letters import DeadLetters
 from homeward_shared.domain import Conflict, DomainError, NotFound
+from homeward_shared.erasure import consumer as erasure_consumer
+from homeward_shared.http_limits import BodyLimit
 from homeward_shared.logging import BROKER_LOGGER, configure_logging, get_logger
 from homeward_shared.messages import Translator
-from homeward_shared.outbox import OutboxRelay
+from homeward_shared.metrics import ServiceMetrics, instrument_metrics
+from homeward_shared.outbox import OutboxRelay, make_producer
+from homeward_shared.policy import Guard, Policy, authorise, uncovered
 from homeward_shared.settings import ServiceSettings
+from homeward_shared.telemetry import Telemetry, instrument_tracing
+from homeward_shared.transport import transport
 from homeward_shared.uow import Actor, PostgresUnitOfWork, Scope
 
 U = TypeVar("U", bound=PostgresUnitOfWork)
@@ -48,7 +55,9 @@ class Service(Generic[U]):
     migrations: Path
     app: FastAPI = field(init=False)
     pool: asyncpg.Pool | None = None
-    master_key: MasterKey = field(init=False)
+    master_key: Keyring = field(init=False)
+    telemetry: Telemetry = field(init=False)
+    metrics: ServiceMetrics = field(init=False)
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
     _relay_task: asyncio.Task[None] | None = None
     # Jobs a service runs beside its consumers (a scheduler, say): each gets the stop event,
@@ -57,7 +66,7 @@ class Service(Generic[U]):
     _background_tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.master_key = MasterKey(self.settings.master_key_bytes)
+        self.master_key = self.settings.keyring
 
     def uow(
         self,
@@ -75,6 +84,7 @@ class Service(Generic[U]):
             translate=self.translate,
             master_key=self.master_key,
             scope=Scope(actor, correlation_id, causation_id),
+            max_event_bytes=self.settings.event_max_bytes,
         )
 
     def group(self, name: str) -> str:
@@ -149,6 +159,7 @@ def build_service(
     translate: Translator,
     migrations: Path,
     routers: list[APIRouter],
+    policy: Mapping[str, Iterable[str] | str],
     subscribers: Callable[[Service[U]], None] | None = None,
     title: str,
 ) -> Service[U]:
@@ -158,9 +169,12 @@ def build_service(
         settings.service_name,
         retry_backoff_s=settings.consumer_retry_backoff_s,
         retry_backoff_max_s=settings.consumer_retry_backoff_max_s,
+        max_event_bytes=settings.event_max_bytes,
     )
+    wire = transport(settings)
     broker = KafkaBroker(
         settings.kafka_bootstrap_servers,
+        security=wire.security,
         acks="all",
         enable_idempotence=True,
         middlewares=[dead_letters],
@@ -176,6 +190,8 @@ def build_service(
         settings.kafka_bootstrap_servers,
         batch_size=settings.relay_batch_size,
         poll_interval_s=settings.relay_poll_interval_s,
+        max_event_bytes=settings.event_max_bytes,
+        producer_factory=lambda: make_producer(**wire.kafka),
     )
     service: Service[U] = Service(
         settings=settings,
@@ -189,6 +205,8 @@ def build_service(
     )
     if subscribers is not None:
         subscribers(service)
+    # Every service destroys an erased person's case keys: mounted here so none forgets it.
+    erasure_consumer.register(service)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -198,8 +216,22 @@ def build_service(
         finally:
             await service.stop()
 
-    app = FastAPI(title=title, lifespan=lifespan)
+    # Every route passes ``authorise`` (the service's policy table, then the bearer token)
+    # before its own code; a body over the limit is refused with 413 (http_limits).
+    docs = settings.http_docs
+    app = FastAPI(
+        title=title,
+        lifespan=lifespan,
+        dependencies=[Depends(authorise)],
+        openapi_url="/openapi.json" if docs else None,
+    )
+    app.add_middleware(BodyLimit, max_body_size=settings.http_max_body_bytes)
     app.state.service = service
+    app.state.guard = Guard(
+        Policy(policy).with_kernel(),
+        Authenticator(settings),
+        FailureLimiter(settings.auth_failure_limit, settings.rate_limit_storage),
+    )
 
     @app.get("/health", tags=["operations"])
     async def health() -> JSONResponse:
@@ -215,16 +247,6 @@ def build_service(
             headers={"Retry-After": str(settings.http_retry_after_s)},
         )
 
-    @app.exception_handler(RequestValidationError)
-    async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
-        # FastAPI's own 422 repeats each offending value ("input"), and a value may be her
-        # name: the answer names the field and the rule only.
-        detail = [
-            {"loc": field_path(e["loc"], e["type"]), "type": e["type"], "msg": e["msg"]}
-            for e in exc.errors()
-        ]
-        return JSONResponse({"error": "invalid_request", "detail": detail}, status_code=422)
-
     for unavailable in DATABASE_UNAVAILABLE:
         app.add_exception_handler(unavailable, database_unavailable)
 
@@ -233,9 +255,15 @@ def build_service(
         code = 404 if isinstance(exc, NotFound) else 409 if isinstance(exc, Conflict) else 422
         return JSONResponse({"error": exc.code, "detail": str(exc)}, status_code=code)
 
-    for router in routers:
+    errors.install(app)
+
+    for router in [*routers, audit_trail.router]:
         app.include_router(router)
+    if missing := uncovered(app, app.state.guard.policy):
+        log.error("routes_without_policy_are_refused", routes=missing)
     service.app = app
+    instrument_tracing(service)
+    instrument_metrics(service)
     return service
 
 
@@ -243,15 +271,8 @@ def get_service(request: Request) -> Service[Any]:
     return request.app.state.service
 
 
-async def current_actor(
-    x_actor_id: Annotated[str | None, Header()] = None,
-    x_actor_role: Annotated[str | None, Header()] = None,
-) -> Actor:
-    """Who is calling. A stand-in until bearer tokens (issue 8) replace it: it already refuses
-    a call that names no user, so that every audit row has one."""
-    if not x_actor_id or not x_actor_role:
-        raise HTTPException(401, "an authenticated user with a role is required")
-    return Actor(id=x_actor_id, role=x_actor_role)
+# Who is calling, authorised for the route by the service's policy (homeward_shared.policy).
+current_actor = authorise
 
 
 ServiceDep = Annotated[Service[Any], Depends(get_service)]
@@ -259,11 +280,12 @@ ActorDep = Annotated[Actor, Depends(current_actor)]
 
 
 def require_role(*allowed: str) -> Any:
-    """A dependency that lets only these roles through (403 otherwise). Issue 8 replaces the
-    header stand-in for the actor; the declared roles stay."""
+    """A dependency that lets only these roles through (403 otherwise). The service's policy
+    table decides first; this narrows a route further, and the access test fails if the two
+    disagree."""
 
     async def check(actor: ActorDep) -> Actor:
-        if actor.role not in allowed:
+        if not actor.roles & set(allowed):
             raise HTTPException(403, "this role may not do this")
         return actor
 

@@ -23,20 +23,37 @@ from typing import Any, Self
 import asyncpg
 
 from homeward_shared.contracts import Topics
-from homeward_shared.crypto import MasterKey, Vault
-from homeward_shared.domain import Aggregate, DomainEvent, StageEntered, utcnow
+from homeward_shared.crypto import Keyring, MasterKey, Vault
+from homeward_shared.domain import (
+    Aggregate,
+    DomainEvent,
+    EventTooLarge,
+    FigureRecorded,
+    StageEntered,
+    utcnow,
+)
 from homeward_shared.envelope import Envelope
+from homeward_shared.logging import bind_log_ids
 from homeward_shared.messages import Translator, envelopes_for
+from homeward_shared.telemetry import stamp_outgoing
 
 GENESIS = b"\x00" * 32
 
 
 @dataclass(frozen=True)
 class Actor:
-    """Who is acting: a person's user id and role, or a service reacting to an event."""
+    """Who is acting: a person's user id and role, or a service reacting to an event.
+    ``role`` is the one that authorised this call (the audit trail records it); ``roles``
+    and ``centres`` are all that her token grants."""
 
     id: str
     role: str
+    roles: frozenset[str] = field(default=frozenset(), compare=False)
+    centres: frozenset[str] = field(default=frozenset(), compare=False)
+
+    def __post_init__(self) -> None:
+        if not self.roles:
+            object.__setattr__(self, "roles", frozenset({self.role}))
 
     def __str__(self) -> str:
         return f"{self.role}:{self.id}"
@@ -98,6 +115,8 @@ def audit_of(event: DomainEvent) -> AuditEntry:
     detail: dict[str, Any] = {"event_id": str(event.event_id)}
     if isinstance(event, StageEntered):
         detail["stage"] = event.stage.value
+    elif isinstance(event, FigureRecorded):
+        detail["metric"] = event.metric
     return AuditEntry(type(event).__name__, event.case_id, detail)
 
 
@@ -162,10 +181,12 @@ class PostgresUnitOfWork(AbstractUnitOfWork):
         producer: str,
         topics: Topics,
         translate: Translator,
-        master_key: MasterKey,
+        master_key: MasterKey | Keyring,
         scope: Scope,
+        max_event_bytes: int | None = None,
     ) -> None:
         super().__init__()
+        self._max_event_bytes = max_event_bytes
         self._pool = pool
         self.schema = schema
         self._producer = producer
@@ -217,6 +238,7 @@ class PostgresUnitOfWork(AbstractUnitOfWork):
 
     async def commit(self) -> None:
         events = self._collect()
+        bind_log_ids((e.case_id for e, _ in events), (c for _, c in events))
         await self._write_outbox(events)
         await self._write_audit([*(audit_of(e) for e, _ in events), *self._audit])
         if events:
@@ -237,6 +259,14 @@ class PostgresUnitOfWork(AbstractUnitOfWork):
                 correlation_id=correlation,
                 causation_id=self.scope.causation_id,
             ):
+                payload = env.model_dump_json()
+                size = len(payload.encode())
+                if self._max_event_bytes is not None and size > self._max_event_bytes:
+                    # Refused here, with the change, rather than found unpublishable later.
+                    raise EventTooLarge(
+                        f"{env.event_type} would be {size} bytes; the limit is"
+                        f" {self._max_event_bytes}"
+                    )
                 rows.append(
                     (
                         env.event_id,
@@ -244,8 +274,9 @@ class PostgresUnitOfWork(AbstractUnitOfWork):
                         env.case_id,
                         env.event_type,
                         topic,
-                        env.model_dump_json(),
-                        json.dumps(env.headers()),
+                        payload,
+                        # The trace context goes with the row, so the trace survives the hop.
+                        json.dumps(stamp_outgoing(env.headers())),
                     )
                 )
         if rows:

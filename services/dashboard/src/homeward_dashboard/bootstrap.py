@@ -13,6 +13,7 @@ from homeward_dashboard.adapters.messages import translate
 from homeward_dashboard.adapters.uow import DashboardUnitOfWork
 from homeward_dashboard.entrypoints import consumers
 from homeward_dashboard.entrypoints.http import router
+from homeward_dashboard.entrypoints.policy import POLICY
 from homeward_dashboard.settings import DashboardSettings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -26,6 +27,7 @@ def bootstrap(settings: DashboardSettings | None = None) -> Service[DashboardUni
         translate=translate,
         migrations=MIGRATIONS,
         routers=[router],
+        policy=POLICY,
         subscribers=partial(consumers.register, live=live),
         title="Homeward dashboard",
     )

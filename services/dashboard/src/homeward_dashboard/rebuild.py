@@ -1,10 +1,12 @@
-"""Rebuild the live view from the start of the stage topic.
+"""Rebuild the live view and the impact report's facts from the start of their topics.
 
-``python -m homeward_dashboard.rebuild`` empties the read model, replays every stage event
+``python -m homeward_dashboard.rebuild`` empties the read model, replays every event of the
+stage topic and of the figure topics (``figure.recorded``, training and legal milestones)
 from the beginning of every partition up to the end it finds at the start, through the same
-handler as the live consumer (same inbox name, so the two never count an event twice while
-both run), prints progress, and ends with the exact counts by stage. Events that can never
-be processed are skipped and counted: the live consumer sent them to the dead-letter topic.
+handlers as the live consumers (same inbox names, so the two never count an event twice
+while both run), prints progress, and ends with the exact counts by stage and the exact
+number of facts per year and metric. Events that can never be processed are skipped and
+counted: the live consumer sent them to the dead-letter topic.
 """
 
 from __future__ import annotations
@@ -12,8 +14,9 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
@@ -22,13 +25,23 @@ from homeward_shared.db import create_pool, migrate
 from homeward_shared.dead_letters import PERMANENT
 from homeward_shared.envelope import parse_envelope
 from homeward_shared.runtime import Service
+from homeward_shared.transport import transport
 from homeward_shared.uow import Delivery
 
 from homeward_dashboard.adapters.uow import DashboardUnitOfWork
 from homeward_dashboard.bootstrap import bootstrap
-from homeward_dashboard.entrypoints.consumers import GROUP, command_of
+from homeward_dashboard.entrypoints.consumers import (
+    CONSUMERS,
+    FIGURE_FEEDS,
+    GROUP,
+    FigureFeed,
+    command_of,
+)
 from homeward_dashboard.service import handlers
 from homeward_dashboard.settings import DashboardSettings
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 @dataclass
@@ -38,6 +51,8 @@ class RebuildReport:
     duplicates: int = 0
     skipped: int = 0
     by_stage: dict[str, int] = field(default_factory=dict)
+    # Facts per year and metric: what the impact report of each year is counted from.
+    figures: dict[int, dict[str, int]] = field(default_factory=dict)
 
 
 Progress = Callable[[int, int], None]
@@ -54,9 +69,12 @@ async def rebuild(
     await migrate(settings.dsn, settings.db_schema, service.migrations)
     service.pool = await create_pool(settings.dsn, max_size=2)
     report = RebuildReport()
-    topic = service.topics.stage_changed
+    replays: dict[str, Replay] = {service.topics.stage_changed: _stage_replay(service, settings)}
+    for feed in FIGURE_FEEDS:
+        replays[feed.topic(service.topics)] = _figure_replay(service, settings, feed)
+    kafka = transport(settings).kafka
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap_servers,
+        **kafka,
         group_id=None,
         enable_auto_commit=False,
         auto_offset_reset="earliest",
@@ -64,9 +82,10 @@ async def rebuild(
     try:
         async with service.uow(service.system_actor) as uow:
             await uow.cases.reset(GROUP)
+            await uow.figures.reset(CONSUMERS)
             await uow.commit()
         await consumer.start()
-        partitions = await _partitions(settings.kafka_bootstrap_servers, topic)
+        partitions = await _partitions(kafka, list(replays))
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
         start = await consumer.beginning_offsets(partitions)
@@ -80,13 +99,21 @@ async def rebuild(
                 for record in records:
                     if record.offset >= end[tp]:
                         break
-                    await _replay(service, record, report)
+                    report.events += 1
+                    outcome = await replays[tp.topic](record)
+                    if outcome is None:
+                        report.skipped += 1
+                    elif outcome:
+                        report.applied += 1
+                    else:
+                        report.duplicates += 1
                     if report.events % every == 0:
                         progress(report.events, total)
                 if await consumer.position(tp) >= end[tp]:
                     remaining.discard(tp)
         progress(report.events, total)
         report.by_stage = await handlers.exact_counts(service.uow(service.system_actor))
+        report.figures = await handlers.exact_figures(service.uow(service.system_actor))
     finally:
         await consumer.stop()
         await service.pool.close()
@@ -94,49 +121,76 @@ async def rebuild(
     return report
 
 
-async def _partitions(bootstrap: str, topic: str) -> list[TopicPartition]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+# One record replayed: True taken in, False taken in already, None can never be processed.
+Replay = Callable[[ConsumerRecord], Awaitable[bool | None]]
+
+
+async def _partitions(kafka: dict[str, Any], topics: list[str]) -> list[TopicPartition]:
+    admin = AIOKafkaAdminClient(**kafka)
     await admin.start()
     try:
-        [described] = await admin.describe_topics([topic])
+        described = await admin.describe_topics(topics)
     finally:
         await admin.close()
-    if described["error_code"] or not described["partitions"]:
-        raise SystemExit(f"rebuild: topic {topic} cannot be read (error {described['error_code']})")
-    return sorted(TopicPartition(topic, p["partition"]) for p in described["partitions"])
+    out: list[TopicPartition] = []
+    for d in described:
+        if d["error_code"] or not d["partitions"]:
+            raise SystemExit(
+                f"rebuild: topic {d['topic']} cannot be read (error {d['error_code']})"
+            )
+        out.extend(TopicPartition(d["topic"], p["partition"]) for p in d["partitions"])
+    return sorted(out)
 
 
-async def _replay(
-    service: Service[DashboardUnitOfWork], record: ConsumerRecord, report: RebuildReport
-) -> None:
-    report.events += 1
-    try:
-        env = parse_envelope(record.value or b"", CaseStageChanged)
-    except PERMANENT:
-        report.skipped += 1
-        return
-    delivery = Delivery(GROUP, record.topic, record.partition, record.offset)
-    move = await handlers.when_stage_changed_update_live_view(
-        command_of(env, delivery), service.uow(service.system_actor)
-    )
-    if move is None:
-        report.duplicates += 1
-    else:
-        report.applied += 1
+def _stage_replay(service: Service[DashboardUnitOfWork], settings: DashboardSettings) -> Replay:
+    async def replay(record: ConsumerRecord) -> bool | None:
+        try:
+            env = parse_envelope(record.value or b"", CaseStageChanged)
+        except PERMANENT:
+            return None
+        delivery = Delivery(GROUP, record.topic, record.partition, record.offset)
+        move = await handlers.when_stage_changed_update_live_view(
+            command_of(env, delivery, settings.zone), service.uow(service.system_actor)
+        )
+        return move is not None
+
+    return replay
+
+
+def _figure_replay(
+    service: Service[DashboardUnitOfWork], settings: DashboardSettings, feed: FigureFeed
+) -> Replay:
+    async def replay(record: ConsumerRecord) -> bool | None:
+        try:
+            env = parse_envelope(record.value or b"", feed.contract)
+        except PERMANENT:
+            return None
+        delivery = Delivery(feed.group, record.topic, record.partition, record.offset)
+        return await handlers.when_figure_recorded_count_it(
+            feed.command(env, delivery, settings.zone), service.uow(service.system_actor)
+        )
+
+    return replay
+
+
+def rebuild_with_progress(settings: DashboardSettings, console: Console) -> RebuildReport:
+    """The rebuild with a rich progress bar (``homeward dashboard rebuild`` and ``main``)."""
+    from rich.progress import Progress as Bar
+
+    with Bar(console=console, transient=False) as bar:
+        task = bar.add_task("rebuilding the live view and the yearly figures", total=None)
+
+        def show(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total or None)
+
+        return asyncio.run(rebuild(settings, progress=show))
 
 
 def main() -> None:
     """Command line: a progress bar on stderr (rich), the final counts as JSON on stdout."""
     from rich.console import Console
-    from rich.progress import Progress as Bar
 
-    with Bar(console=Console(stderr=True), transient=False) as bar:
-        task = bar.add_task("rebuilding the live view from the stage feed", total=None)
-
-        def show(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total or None)
-
-        report = asyncio.run(rebuild(DashboardSettings(), progress=show))
+    report = rebuild_with_progress(DashboardSettings(), Console(stderr=True))
     sys.stdout.write(json.dumps(asdict(report), indent=2) + "\n")
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from homeward_shared.contracts import (
     CaseStageChanged,
+    FigureRecorded,
     LegalMilestoneRecorded,
     LegalReferralIssued,
     PersonRescued,
@@ -21,6 +22,7 @@ PUBLISHED = {
     "legal_referral_issued": LegalReferralIssued,
     "person_rescued": PersonRescued,
     "legal_milestone_recorded": LegalMilestoneRecorded,
+    "figure_recorded": FigureRecorded,
 }
 
 

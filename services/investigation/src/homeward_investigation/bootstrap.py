@@ -10,6 +10,7 @@ from homeward_investigation.adapters.messages import translate
 from homeward_investigation.adapters.uow import InvestigationUnitOfWork
 from homeward_investigation.entrypoints import consumers
 from homeward_investigation.entrypoints.http import router
+from homeward_investigation.entrypoints.policy import POLICY
 from homeward_investigation.settings import InvestigationSettings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -24,6 +25,7 @@ def bootstrap(
         translate=translate,
         migrations=MIGRATIONS,
         routers=[router],
+        policy=POLICY,
         subscribers=consumers.register,
         title="Homeward investigation",
     )

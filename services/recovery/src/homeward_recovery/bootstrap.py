@@ -10,6 +10,7 @@ from homeward_recovery.adapters.messages import translate
 from homeward_recovery.adapters.uow import RecoveryUnitOfWork
 from homeward_recovery.entrypoints import consumers
 from homeward_recovery.entrypoints.http import router
+from homeward_recovery.entrypoints.policy import POLICY
 from homeward_recovery.settings import RecoverySettings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -22,6 +23,7 @@ def bootstrap(settings: RecoverySettings | None = None) -> Service[RecoveryUnitO
         translate=translate,
         migrations=MIGRATIONS,
         routers=[router],
+        policy=POLICY,
         subscribers=consumers.register,
         title="Homeward recovery",
     )

@@ -1,5 +1,5 @@
-"""Wires reintegration: settings, clock, unit of work, HTTP routes, Kafka subscribers and the
-overdue-visit scheduler."""
+"""Wires reintegration: settings, clock, unit of work, HTTP routes, Kafka subscribers, the
+overdue-visit scheduler and its gauge."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ from homeward_reintegration.adapters.messages import translate
 from homeward_reintegration.adapters.uow import ReintegrationUnitOfWork
 from homeward_reintegration.clock import Clock, SystemClock
 from homeward_reintegration.entrypoints import consumers
+from homeward_reintegration.entrypoints import metrics as gauges
 from homeward_reintegration.entrypoints.http import router
+from homeward_reintegration.entrypoints.policy import POLICY
 from homeward_reintegration.entrypoints.scheduler import OverdueScheduler
 from homeward_reintegration.settings import ReintegrationSettings
 
@@ -29,6 +31,7 @@ def bootstrap(
         translate=translate,
         migrations=MIGRATIONS,
         routers=[router],
+        policy=POLICY,
         subscribers=consumers.register,
         title="Homeward reintegration",
     )
@@ -41,4 +44,5 @@ def bootstrap(
     )
     service.app.state.overdue_scheduler = scheduler
     service.background.append(scheduler.run)
+    gauges.register(service)
     return service

@@ -16,6 +16,8 @@ from faststream.kafka import KafkaBroker
 from faststream.specification import AsyncAPI
 
 from homeward_shared.contracts import handoffs
+from homeward_shared.contracts.erasure import CaseErasureApproved
+from homeward_shared.contracts.figures import FigureRecorded
 from homeward_shared.contracts.stage import CaseStageChanged
 from homeward_shared.contracts.topics import Topics
 from homeward_shared.envelope import Envelope, Payload
@@ -26,6 +28,7 @@ if TYPE_CHECKING:
 # (topic, contract, producing service). Keyed by case id; headers carry the event id.
 CATALOGUE: list[tuple[str, type[Payload], str]] = [
     (Topics().stage_changed, CaseStageChanged, "every service"),
+    (Topics().figure_recorded, FigureRecorded, "every service"),
     (Topics().placement_requested, handoffs.PlacementRequested, "intake"),
     (Topics().lead_reported, handoffs.LeadReported, "intake"),
     (Topics().legal_referral_issued, handoffs.LegalReferralIssued, "investigation"),
@@ -37,7 +40,9 @@ CATALOGUE: list[tuple[str, type[Payload], str]] = [
         "recovery",
     ),
     (Topics().training_recorded, handoffs.TrainingRecorded, "recovery"),
+    (Topics().legal_assistance_requested, handoffs.LegalAssistanceRequested, "recovery"),
     (Topics().follow_up_overdue, handoffs.FollowUpVisitOverdue, "reintegration"),
+    (Topics().erasure_approved, CaseErasureApproved, "intake (hosts the erasure workflow)"),
 ]
 
 

@@ -62,18 +62,23 @@ class PlacementRequested(Payload):
 
 
 class LegalReferralIssued(Payload):
-    """A report referred to legal workers. One event per identified person (keyed by her
-    case); ``report_id`` ties the persons of one report together."""
+    """A report referred to legal workers: one event per report (one legal case concerns the
+    establishment and every person the report identified). Keyed by the report id, which is
+    the envelope's ``case_id`` here; each person's own case enters ``referred_to_legal`` on
+    the stage feed. Version 2: version 1 was one event per person, keyed by her case, with
+    her case number."""
 
     event_type: ClassVar[str] = "investigation.legal_referral_issued"
+    schema_version: ClassVar[int] = 2
 
     referral_id: uuid.UUID
     report_id: uuid.UUID
     establishment_id: uuid.UUID
-    case_number: str = Field(max_length=32)
-    case_ids: list[uuid.UUID] = Field(min_length=1, description="all persons of the report")
+    case_ids: list[uuid.UUID] = Field(min_length=1, description="every person of the report")
     urgency: Urgency
-    indicators: list[str] = Field(default_factory=list, max_length=16)
+    indicators: list[Indicator] = Field(
+        default_factory=list, max_length=16, description="seen on any person of the report"
+    )
 
 
 class ResidentReadyForReintegration(Payload):
@@ -168,3 +173,23 @@ class LegalMilestoneRecorded(Payload):
     convicted: int = Field(default=0, ge=0)
     acquitted: int = Field(default=0, ge=0)
     dismissed: int = Field(default=0, ge=0)
+
+
+class LegalAssistanceKind(StrEnum):
+    TESTIFY_IN_COURT = "testify_in_court"
+    VICTIM_COMPENSATION = "victim_compensation"
+    IDENTITY_DOCUMENTS = "identity_documents"
+    IMMIGRATION = "immigration"
+    OTHER = "other"
+
+
+class LegalAssistanceRequested(Payload):
+    """recovery -> legal workers: centre staff asked legal assistance for a resident. Keyed
+    by her case. Codes only: what staff wrote about it stays sealed in recovery."""
+
+    event_type: ClassVar[str] = "recovery.legal_assistance_requested"
+
+    request_id: uuid.UUID
+    kind: LegalAssistanceKind
+    urgency: Urgency
+    centre: str = Field(max_length=32)

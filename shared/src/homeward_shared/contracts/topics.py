@@ -63,6 +63,22 @@ class Topics:
         """investigation -> dashboards: a step of a legal case's track."""
         return self._t("investigation.legal_milestone_recorded")
 
+    @property
+    def legal_assistance_requested(self) -> str:
+        """recovery -> investigation's legal workers: a resident needs legal assistance."""
+        return self._t("recovery.legal_assistance_requested")
+
+    @property
+    def erasure_approved(self) -> str:
+        """the erasure host -> every service: destroy this case's keys. Kept for ever
+        (retention.ms=-1) so that a restored or new service can replay every erasure."""
+        return self._t("case.erasure_approved")
+
+    @property
+    def figure_recorded(self) -> str:
+        """Every service -> dashboards: facts for the yearly impact report (no personal data)."""
+        return self._t("figure.recorded")
+
     def all(self) -> list[str]:
         return [
             self.stage_changed,
@@ -74,6 +90,9 @@ class Topics:
             self.follow_up_overdue,
             self.training_recorded,
             self.legal_milestone_recorded,
+            self.legal_assistance_requested,
+            self.erasure_approved,
+            self.figure_recorded,
         ]
 
     @staticmethod

@@ -1,12 +1,19 @@
 """pytest fixtures every service's tests share. The broker and the database start once per
-test session; each session gets a throwaway database, each test its own topics."""
+test session; each session gets a throwaway database, each test its own topics, and a
+token-signing key pair of its own: ``as_user`` signs with it, and every service the session
+makes (in this process through the environment and ``settings_for``, or as a child process
+that inherits the environment) verifies with its public half."""
 
 from __future__ import annotations
 
 import contextlib
+import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
@@ -16,10 +23,36 @@ from homeward_shared import provision
 from homeward_shared.contracts import Topics
 from homeward_shared.runtime import Service
 from homeward_shared.settings import ServiceSettings
+from homeward_shared.testing import auth
 from homeward_shared.testing.infra import Infra, infrastructure
 from homeward_shared.testing.kafka import create_topics, delete_topics
 
 S = TypeVar("S", bound=ServiceSettings)
+
+# Not the local issuer: a token minted for `make run` is no good in a test, nor the reverse.
+SESSION_ISSUER = "homeward-test-session"
+_AUTH_DIR = pytest.StashKey[tuple[Path, dict[str, str | None]]]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    directory = Path(tempfile.mkdtemp(prefix="homeward-auth-"))
+    auth.use_key(directory, issuer=SESSION_ISSUER)
+    # Tests send many refused calls from one client on purpose; the limiter's own tests set
+    # a small limit explicitly.
+    env = {**auth.service_env(), "AUTH_FAILURE_LIMIT": "1000000/minute"}
+    config.stash[_AUTH_DIR] = (directory, {k: os.environ.get(k) for k in env})
+    os.environ.update(env)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    directory, before = config.stash.get(_AUTH_DIR, (None, {}))
+    for key, value in before.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+    if directory is not None:
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 @dataclass(frozen=True)
@@ -76,6 +109,7 @@ def settings_for(cls: type[S], database: TestDatabase, topics: Topics, **overrid
         "relay_poll_interval_s": 0.2,
         "consumer_retry_backoff_s": 0.1,
         "log_json": True,
+        **{k.lower(): v for k, v in auth.service_env().items()},
     }
     values.update(overrides)
     return cls(**values)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import uuid
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 
 import asyncpg
 from homeward_shared.stages import Stage
 
+from homeward_dashboard.domain.figures import INTERVAL_METRICS, LATER_METRICS, Fact
 from homeward_dashboard.domain.model import CaseProgress, HandOffRule, LateCase
 
 
@@ -113,3 +116,81 @@ class CaseProgressRepository:
         """Empty the read model and forget which events it took in, for a replay."""
         await self._conn.execute("TRUNCATE dashboard.case_progress, dashboard.case_stage_entries")
         await self._conn.execute("DELETE FROM dashboard.inbox WHERE consumer = $1", consumer)
+
+
+class FigureRepository:
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self._conn = conn
+
+    async def add(self, facts: list[Fact]) -> int:
+        """Facts already taken in (same event, same metric) are left as they are."""
+        if not facts:
+            return 0
+        rows = await self._conn.fetch(
+            "INSERT INTO dashboard.figure_facts (event_id, metric, year, on_date, subject, dims,"
+            " amount, occurred_at, producer)"
+            " SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[], $4::date[], $5::uuid[],"
+            " $6::jsonb[], $7::numeric[], $8::timestamptz[], $9::text[])"
+            " ON CONFLICT (event_id, metric) DO NOTHING RETURNING 1",
+            [f.event_id for f in facts],
+            [f.metric for f in facts],
+            [f.on.year for f in facts],
+            [f.on for f in facts],
+            [f.subject for f in facts],
+            [json.dumps(dict(f.dims), sort_keys=True) for f in facts],
+            [f.amount for f in facts],
+            [f.occurred_at for f in facts],
+            [f.producer for f in facts],
+        )
+        return len(rows)
+
+    async def for_year(self, year: int) -> list[Fact]:
+        """The year's facts, the stays and trainings begun or ended before it (a resident
+        admitted last year was cared for this year too), and the reopenings after it."""
+        rows = await self._conn.fetch(
+            "SELECT event_id, metric, on_date, subject, dims, amount, occurred_at, producer"
+            " FROM dashboard.figure_facts"
+            " WHERE year = $1"
+            " OR (metric = ANY($2::text[]) AND on_date < $3)"
+            " OR (metric = ANY($4::text[]) AND year > $1)",
+            year,
+            list(INTERVAL_METRICS),
+            date(year + 1, 1, 1),
+            list(LATER_METRICS),
+        )
+        return [
+            Fact(
+                event_id=r["event_id"],
+                metric=r["metric"],
+                on=r["on_date"],
+                subject=r["subject"],
+                dims=json.loads(r["dims"]) if isinstance(r["dims"], str) else r["dims"],
+                amount=Decimal(r["amount"]),
+                occurred_at=r["occurred_at"],
+                producer=r["producer"],
+            )
+            for r in rows
+        ]
+
+    async def years(self) -> list[int]:
+        rows = await self._conn.fetch(
+            "SELECT DISTINCT year FROM dashboard.figure_facts ORDER BY year"
+        )
+        return [r["year"] for r in rows]
+
+    async def exact(self) -> dict[int, dict[str, int]]:
+        """Facts per year and metric, for the operator who rebuilds: never for a page."""
+        rows = await self._conn.fetch(
+            "SELECT year, metric, count(*) AS n FROM dashboard.figure_facts"
+            " GROUP BY year, metric ORDER BY year, metric"
+        )
+        out: dict[int, dict[str, int]] = {}
+        for r in rows:
+            out.setdefault(r["year"], {})[r["metric"]] = r["n"]
+        return out
+
+    async def reset(self, consumers: list[str]) -> None:
+        await self._conn.execute("TRUNCATE dashboard.figure_facts")
+        await self._conn.execute(
+            "DELETE FROM dashboard.inbox WHERE consumer = ANY($1::text[])", consumers
+        )

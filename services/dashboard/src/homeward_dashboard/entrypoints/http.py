@@ -5,11 +5,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from datetime import datetime, time
-from pathlib import Path
-from typing import Annotated
+from pathlib import Path as FilePath
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 from homeward_shared.domain import utcnow
 from homeward_shared.runtime import ServiceDep, require_role
@@ -18,6 +18,8 @@ from homeward_shared.uow import Actor
 from pydantic import BaseModel
 
 from homeward_dashboard.adapters.live import Broadcaster
+from homeward_dashboard.domain.figures import Suppressed
+from homeward_dashboard.entrypoints import report_views
 from homeward_dashboard.service import handlers
 from homeward_dashboard.settings import DashboardSettings
 
@@ -25,7 +27,7 @@ Manager = Annotated[Actor, require_role("manager")]
 
 router = APIRouter(tags=["dashboard"])
 
-PAGE = Path(__file__).parent.parent / "static" / "live.html"
+PAGE = FilePath(__file__).parent.parent / "static" / "live.html"
 
 Cell = int | str
 
@@ -103,6 +105,64 @@ async def stream(request: Request, actor: Manager) -> AsyncIterator[ServerSentEv
         yield ServerSentEvent(event="ready", data={"listening": True})
         while True:
             yield ServerSentEvent(event="stage", data=await queue.get())
+
+
+Year = Annotated[int, Path(ge=1990, le=2200, description="calendar year of the report")]
+
+
+async def _report(service: Any, actor: Actor, year: int) -> Suppressed:
+    settings: DashboardSettings = service.settings
+    return await handlers.impact_report(
+        year, service.uow(actor), threshold=settings.small_cell_threshold
+    )
+
+
+def _csv(report: Suppressed) -> Response:
+    return Response(
+        report_views.as_csv(report),
+        media_type="text/csv; charset=utf-8",
+        headers={"content-disposition": f'attachment; filename="impact-{report.year}.csv"'},
+    )
+
+
+@router.get("/impact/years", tags=["impact"])
+async def impact_years(service: ServiceDep, actor: Manager) -> list[int]:
+    """The years that have figures, oldest first."""
+    return await handlers.report_years(service.uow(actor))
+
+
+@router.get("/impact/{year}.csv", tags=["impact"], response_class=Response)
+async def impact_csv(year: Year, service: ServiceDep, actor: Manager) -> Response:
+    """The report as CSV: one row per cell; a suppressed cell has no value and a note."""
+    return _csv(await _report(service, actor, year))
+
+
+@router.get("/impact/{year}/print", tags=["impact"], response_class=HTMLResponse)
+async def impact_print(year: Year, service: ServiceDep, actor: Manager) -> HTMLResponse:
+    """The report as a printable page (no script): tables, and bars for breakdowns."""
+    settings: DashboardSettings = service.settings  # type: ignore[assignment]
+    report = await _report(service, actor, year)
+    return HTMLResponse(
+        report_views.as_html(report, generated_at=utcnow(), time_zone=settings.timezone)
+    )
+
+
+@router.get("/impact/{year}", tags=["impact"])
+async def impact(
+    year: Year,
+    service: ServiceDep,
+    actor: Manager,
+    format: Annotated[Literal["json", "csv"], Query()] = "json",
+) -> Any:
+    """The yearly impact report: investigation and legal action, outreach, recovery (also
+    per centre), reintegration and follow-up. Cells from 1 to threshold - 1 are null and
+    listed in ``suppressed`` with the reason, as are the cells hidden with them. A year
+    with no figures at all is 404."""
+    settings: DashboardSettings = service.settings  # type: ignore[assignment]
+    report = await _report(service, actor, year)
+    if format == "csv":
+        return _csv(report)
+    return report_views.as_json(report, generated_at=utcnow(), time_zone=settings.timezone)
 
 
 @router.get("/", include_in_schema=False)

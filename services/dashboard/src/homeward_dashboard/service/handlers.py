@@ -10,7 +10,14 @@ from typing import Protocol
 from homeward_shared.stages import Stage
 from homeward_shared.uow import AbstractUnitOfWork
 
-from homeward_dashboard.domain.commands import RecordStageChange
+from homeward_dashboard.domain.commands import RecordFigures, RecordStageChange
+from homeward_dashboard.domain.figures import (
+    Fact,
+    Suppressed,
+    count_year,
+    require_data,
+    suppress_cells,
+)
 from homeward_dashboard.domain.model import (
     CaseProgress,
     Cell,
@@ -34,8 +41,17 @@ class Cases(Protocol):
     async def reset(self, consumer: str) -> None: ...
 
 
+class Figures(Protocol):
+    async def add(self, facts: list[Fact]) -> int: ...
+    async def for_year(self, year: int) -> list[Fact]: ...
+    async def years(self) -> list[int]: ...
+    async def exact(self) -> dict[int, dict[str, int]]: ...
+    async def reset(self, consumers: list[str]) -> None: ...
+
+
 class DashboardUoW(AbstractUnitOfWork):
     cases: Cases
+    figures: Figures
 
 
 async def when_stage_changed_update_live_view(
@@ -59,6 +75,7 @@ async def when_stage_changed_update_live_view(
             moved = case.apply(cmd.stage, cmd.occurred_at, cmd.centre, cmd.previous_stage)
             await uow.cases.save(case)
         await uow.cases.entered(cmd.case_id, cmd.stage, cmd.occurred_at)
+        await uow.figures.add(list(cmd.facts))
         await uow.commit()
     return StageMove(stage=cmd.stage, moved=moved, occurred_at=cmd.occurred_at)
 
@@ -111,3 +128,33 @@ async def late_hand_offs(
         for rule in rules:
             late.extend(await uow.cases.waiting(rule, now - rule.within, limit))
     return sorted(late, key=lambda c: c.since)[:limit]
+
+
+async def when_figure_recorded_count_it(cmd: RecordFigures, uow: DashboardUoW) -> bool:
+    """Take one figure event in, once: False if it was taken in already."""
+    async with uow:
+        if not await uow.claim(cmd.received):
+            return False
+        await uow.figures.add(list(cmd.facts))
+        await uow.commit()
+    return True
+
+
+async def impact_report(year: int, uow: DashboardUoW, *, threshold: int) -> Suppressed:
+    """The year's impact report, small cells already hidden: the only form it leaves in."""
+    async with uow:
+        facts = await uow.figures.for_year(year)
+    figures = count_year(year, facts)
+    require_data(figures)
+    return suppress_cells(figures, threshold)
+
+
+async def report_years(uow: DashboardUoW) -> list[int]:
+    async with uow:
+        return await uow.figures.years()
+
+
+async def exact_figures(uow: DashboardUoW) -> dict[int, dict[str, int]]:
+    """For the operator who rebuilds the view, never for a web page."""
+    async with uow:
+        return await uow.figures.exact()

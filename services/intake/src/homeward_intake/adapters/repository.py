@@ -16,6 +16,7 @@ from homeward_intake.domain.model import (
     Establishment,
     Lead,
     LeadStatus,
+    OutreachActivity,
     PersonKnown,
     Signal,
     SignalStatus,
@@ -215,4 +216,58 @@ class LeadRepository:
             opened_at=r["opened_at"],
             opened_by=r["opened_by"],
             first_signal_id=r["first_signal_id"],
+        )
+
+
+class OutreachRepository:
+    """Outreach counts: no personal field, nothing to seal."""
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self._conn = conn
+
+    async def add(self, activity: OutreachActivity, idempotency_key: str) -> bool:
+        """False if a record with this idempotency key exists already."""
+        result = await self._conn.execute(
+            "INSERT INTO intake.outreach_activities (activity_id, idempotency_key, on_date,"
+            " province, district, entertainment_areas_visited, clinic_consultations,"
+            " educational_contacts, recorded_at, recorded_by)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+            " ON CONFLICT (idempotency_key) DO NOTHING",
+            activity.activity_id,
+            idempotency_key,
+            activity.on,
+            activity.province,
+            activity.district,
+            activity.entertainment_areas_visited,
+            activity.clinic_consultations,
+            activity.educational_contacts,
+            activity.recorded_at,
+            activity.recorded_by,
+        )
+        return result.endswith(" 1")
+
+    async def by_idempotency_key(self, key: str) -> OutreachActivity | None:
+        row = await self._conn.fetchrow(
+            "SELECT * FROM intake.outreach_activities WHERE idempotency_key = $1", key
+        )
+        return self._load(row) if row else None
+
+    async def get(self, activity_id: uuid.UUID) -> OutreachActivity | None:
+        row = await self._conn.fetchrow(
+            "SELECT * FROM intake.outreach_activities WHERE activity_id = $1", activity_id
+        )
+        return self._load(row) if row else None
+
+    @staticmethod
+    def _load(r: asyncpg.Record) -> OutreachActivity:
+        return OutreachActivity(
+            activity_id=r["activity_id"],
+            on=r["on_date"],
+            province=r["province"],
+            district=r["district"],
+            entertainment_areas_visited=r["entertainment_areas_visited"],
+            clinic_consultations=r["clinic_consultations"],
+            educational_contacts=r["educational_contacts"],
+            recorded_at=r["recorded_at"],
+            recorded_by=r["recorded_by"],
         )

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import date
 
 from homeward_shared.contracts.handoffs import EstablishmentKind, Indicator, SignalSource, Urgency
 from homeward_shared.personal import personal, register_personal
@@ -53,3 +54,14 @@ class CloseSignal:
 
 
 register_personal(RegisterSignal, RouteToInvestigation)
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordOutreach:
+    idempotency_key: str
+    on: date
+    province: str
+    district: str | None = None
+    entertainment_areas_visited: int = 0
+    clinic_consultations: int = 0
+    educational_contacts: int = 0

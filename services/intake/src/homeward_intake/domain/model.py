@@ -10,11 +10,19 @@ import re
 import unicodedata
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 from enum import StrEnum
 
 from homeward_shared.contracts.handoffs import EstablishmentKind, Indicator, SignalSource, Urgency
-from homeward_shared.domain import Aggregate, Conflict, StageEntered, utcnow
+from homeward_shared.domain import (
+    Aggregate,
+    Conflict,
+    DomainError,
+    FigureRecorded,
+    StageEntered,
+    utcnow,
+)
 from homeward_shared.personal import personal, register_personal
 from homeward_shared.stages import Stage
 
@@ -90,6 +98,13 @@ class Signal(Aggregate):
         signal = cls(**kwargs)  # type: ignore[arg-type]
         signal.record(
             StageEntered(case_id=signal.case_id, stage=Stage.REPORTED, previous_stage=None)
+        )
+        signal.record(
+            FigureRecorded(
+                case_id=signal.case_id,
+                metric="signal_received",
+                dimensions={"source": signal.source.value},
+            )
         )
         return signal
 
@@ -228,3 +243,66 @@ class Lead(Aggregate):
         self.signals += 1
         self.persons_reported = max(self.persons_reported, persons_reported)
         self.indicators = tuple(dict.fromkeys((*self.indicators, *indicators)))
+
+
+# Outreach days are local calendar dates (the teams work at UTC+7) and the clock is UTC.
+_CLOCK_SLACK = timedelta(days=1)
+OUTREACH_MAX = 10_000
+
+# What an outreach day counts, and the figure each count becomes.
+OUTREACH_FIGURES = {
+    "entertainment_areas_visited": "outreach_entertainment_areas_visited",
+    "clinic_consultations": "outreach_clinic_consultations",
+    "educational_contacts": "outreach_educational_contacts",
+}
+
+
+@dataclass(kw_only=True, eq=False)
+class OutreachActivity(Aggregate):
+    """A day (or session) of outreach in one area: entertainment areas visited, clinic
+    consultations given, people reached by an educational session. Counts and the area in
+    clear only: outreach meets people, but this record never says who. Its own id keys its
+    figures (it concerns no one case)."""
+
+    activity_id: uuid.UUID
+    on: date
+    province: str
+    district: str | None
+    entertainment_areas_visited: int
+    clinic_consultations: int
+    educational_contacts: int
+    recorded_at: datetime
+    recorded_by: str
+
+    def __post_init__(self) -> None:
+        Aggregate.__init__(self)
+
+    @property
+    def correlation_id(self) -> uuid.UUID:
+        return self.activity_id
+
+    @classmethod
+    def record_day(cls, **kwargs: object) -> OutreachActivity:
+        activity = cls(**kwargs)  # type: ignore[arg-type]
+        if activity.on > (activity.recorded_at + _CLOCK_SLACK).date():
+            raise DomainError("on: outreach is recorded after it happened")
+        counts = {name: getattr(activity, name) for name in OUTREACH_FIGURES}
+        for name, n in counts.items():
+            if not 0 <= n <= OUTREACH_MAX:
+                raise DomainError(f"{name}: between 0 and {OUTREACH_MAX}")
+        if not any(counts.values()):
+            raise DomainError(
+                "an outreach record counts at least one visit, consultation or contact"
+            )
+        for name, n in counts.items():
+            if n:
+                activity.record(
+                    FigureRecorded(
+                        case_id=activity.activity_id,
+                        metric=OUTREACH_FIGURES[name],
+                        on=activity.on,
+                        dimensions={"province": activity.province},
+                        amount=Decimal(n),
+                    )
+                )
+        return activity

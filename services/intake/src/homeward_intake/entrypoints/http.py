@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
@@ -15,11 +16,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from homeward_intake.domain.commands import (
     CloseSignal,
+    RecordOutreach,
     RegisterSignal,
     RequestPlacement,
     RouteToInvestigation,
 )
-from homeward_intake.domain.model import ClosureReason, Signal
+from homeward_intake.domain.model import OUTREACH_MAX, ClosureReason, OutreachActivity, Signal
 from homeward_intake.service import handlers
 
 Staff = Annotated[Actor, require_role("intake")]
@@ -186,3 +188,63 @@ async def read_person(
 ) -> PersonOut:
     person = await handlers.read_person(signal_id, purpose, service.uow(actor))
     return PersonOut(**vars(person))
+
+
+class OutreachIn(BaseModel):
+    """A day (or session) of outreach in one area, counted for the impact report. Counts and
+    the area only: never who was met."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    idempotency_key: str = Field(min_length=8, max_length=128)
+    on: date = Field(description="the local day of the outreach")
+    province: str = Field(min_length=1, max_length=64, pattern=r"^[\w][\w .'/-]*$")
+    district: str | None = Field(default=None, min_length=1, max_length=64)
+    entertainment_areas_visited: int = Field(default=0, ge=0, le=OUTREACH_MAX)
+    clinic_consultations: int = Field(default=0, ge=0, le=OUTREACH_MAX)
+    educational_contacts: int = Field(
+        default=0, ge=0, le=OUTREACH_MAX, description="people reached by educational sessions"
+    )
+
+
+class OutreachOut(BaseModel):
+    activity_id: uuid.UUID
+    on: date
+    province: str
+    district: str | None
+    entertainment_areas_visited: int
+    clinic_consultations: int
+    educational_contacts: int
+    recorded_at: datetime
+
+    @classmethod
+    def of(cls, a: OutreachActivity) -> OutreachOut:
+        return cls(
+            activity_id=a.activity_id,
+            on=a.on,
+            province=a.province,
+            district=a.district,
+            entertainment_areas_visited=a.entertainment_areas_visited,
+            clinic_consultations=a.clinic_consultations,
+            educational_contacts=a.educational_contacts,
+            recorded_at=a.recorded_at,
+        )
+
+
+@router.post("/outreach", status_code=201, tags=["outreach"])
+async def record_outreach(
+    body: OutreachIn, service: ServiceDep, actor: Staff, response: Response
+) -> OutreachOut:
+    """Record an outreach day's counts; they reach the impact report as figure events. The
+    same idempotency key again answers 200 with the first record."""
+    activity, created = await handlers.record_outreach(
+        RecordOutreach(**body.model_dump()), service.uow(actor)
+    )
+    if not created:
+        response.status_code = 200
+    return OutreachOut.of(activity)
+
+
+@router.get("/outreach/{activity_id}", tags=["outreach"])
+async def get_outreach(activity_id: uuid.UUID, service: ServiceDep, actor: Staff) -> OutreachOut:
+    return OutreachOut.of(await handlers.get_outreach(activity_id, service.uow(actor)))

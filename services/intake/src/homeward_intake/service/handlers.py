@@ -11,11 +11,18 @@ from homeward_shared.uow import AbstractUnitOfWork
 
 from homeward_intake.domain.commands import (
     CloseSignal,
+    RecordOutreach,
     RegisterSignal,
     RequestPlacement,
     RouteToInvestigation,
 )
-from homeward_intake.domain.model import Establishment, Lead, PersonKnown, Signal
+from homeward_intake.domain.model import (
+    Establishment,
+    Lead,
+    OutreachActivity,
+    PersonKnown,
+    Signal,
+)
 
 
 class Signals(Protocol):
@@ -34,9 +41,16 @@ class Leads(Protocol):
     async def save(self, lead: Lead) -> None: ...
 
 
+class Outreach(Protocol):
+    async def add(self, activity: OutreachActivity, idempotency_key: str) -> bool: ...
+    async def by_idempotency_key(self, key: str) -> OutreachActivity | None: ...
+    async def get(self, activity_id: uuid.UUID) -> OutreachActivity | None: ...
+
+
 class IntakeUoW(AbstractUnitOfWork):
     signals: Signals
     leads: Leads
+    outreach: Outreach
 
 
 async def register_signal(cmd: RegisterSignal, uow: IntakeUoW) -> tuple[Signal, bool]:
@@ -162,3 +176,38 @@ async def read_person(signal_id: uuid.UUID, purpose: ReadPurpose, uow: IntakeUoW
         uow.audit("personal_data_read", signal.case_id, purpose=purpose.value, record="signal")
         await uow.commit()
     return person
+
+
+async def record_outreach(cmd: RecordOutreach, uow: IntakeUoW) -> tuple[OutreachActivity, bool]:
+    """An outreach day's counts, for the impact report. A retried submit with the same
+    idempotency key returns the first record. Returns (activity, created)."""
+    async with uow:
+        existing = await uow.outreach.by_idempotency_key(cmd.idempotency_key)
+        if existing is not None:
+            return existing, False
+        activity = OutreachActivity.record_day(
+            activity_id=uuid.uuid4(),
+            on=cmd.on,
+            province=cmd.province,
+            district=cmd.district,
+            entertainment_areas_visited=cmd.entertainment_areas_visited,
+            clinic_consultations=cmd.clinic_consultations,
+            educational_contacts=cmd.educational_contacts,
+            recorded_at=utcnow(),
+            recorded_by=str(uow.scope.actor),
+        )
+        if not await uow.outreach.add(activity, cmd.idempotency_key):
+            raced = await uow.outreach.by_idempotency_key(cmd.idempotency_key)
+            assert raced is not None
+            return raced, False
+        uow.track(activity)
+        await uow.commit()
+    return activity, True
+
+
+async def get_outreach(activity_id: uuid.UUID, uow: IntakeUoW) -> OutreachActivity:
+    async with uow:
+        activity = await uow.outreach.get(activity_id)
+    if activity is None:
+        raise NotFound(f"outreach record {activity_id} does not exist")
+    return activity

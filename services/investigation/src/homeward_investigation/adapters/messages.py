@@ -23,7 +23,6 @@ def translate(event: DomainEvent, topics: Topics) -> list[Outgoing]:
                     referral_id=event.referral_id,
                     report_id=event.report_id,
                     establishment_id=event.establishment_id,
-                    case_number=event.case_number,
                     case_ids=list(event.case_ids),
                     urgency=event.urgency,
                     indicators=list(event.indicators),

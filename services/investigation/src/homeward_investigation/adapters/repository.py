@@ -11,12 +11,18 @@ import json
 import uuid
 
 import asyncpg
-from homeward_shared.contracts.handoffs import EstablishmentKind, Indicator, Urgency
+from homeward_shared.contracts.handoffs import (
+    EstablishmentKind,
+    Indicator,
+    LegalAssistanceKind,
+    Urgency,
+)
 from homeward_shared.crypto import Vault
 from homeward_shared.stages import Stage
 
 from homeward_investigation.domain.model import (
     AccusedVerdict,
+    CloseReason,
     Establishment,
     EstablishmentParticulars,
     EvidenceRef,
@@ -24,6 +30,7 @@ from homeward_investigation.domain.model import (
     Investigation,
     InvestigationOrigin,
     InvestigativeReport,
+    LegalAssistanceRequest,
     LegalMilestone,
     LegalReferral,
     LinkedLead,
@@ -376,6 +383,16 @@ class ReferralRepository:
             for row in rows
         ]
 
+    async def of_investigation(self, investigation_id: uuid.UUID) -> list[uuid.UUID]:
+        """The referrals of the reports filed under an investigation."""
+        rows = await self._conn.fetch(
+            "SELECT l.referral_id FROM investigation.legal_referrals l"
+            " JOIN investigation.reports r ON r.report_id = l.report_id"
+            " WHERE r.investigation_id = $1 ORDER BY l.referral_id",
+            investigation_id,
+        )
+        return [r["referral_id"] for r in rows]
+
     @staticmethod
     def _referral(row: asyncpg.Record, case_ids: tuple[uuid.UUID, ...]) -> LegalReferral:
         return LegalReferral(
@@ -580,11 +597,13 @@ class InvestigationRepository:
     async def save(self, investigation: Investigation) -> None:
         """Urgency, new leads and new visits; a lead or a visit, once written, never changes."""
         await self._conn.execute(
-            "UPDATE investigation.investigations SET urgency = $2, closed_at = $3"
-            " WHERE investigation_id = $1",
+            "UPDATE investigation.investigations SET urgency = $2, closed_at = $3,"
+            " closed_by = $4, close_reason = $5 WHERE investigation_id = $1",
             investigation.investigation_id,
             investigation.urgency.value,
             investigation.closed_at,
+            investigation.closed_by,
+            investigation.close_reason.value if investigation.close_reason else None,
         )
         await self._conn.executemany(
             "INSERT INTO investigation.investigation_leads (lead_id, investigation_id, urgency,"
@@ -673,6 +692,8 @@ class InvestigationRepository:
             opened_at=row["opened_at"],
             opened_by=row["opened_by"],
             closed_at=row["closed_at"],
+            closed_by=row["closed_by"],
+            close_reason=CloseReason(row["close_reason"]) if row["close_reason"] else None,
             leads=[
                 LinkedLead(
                     lead_id=x["lead_id"],
@@ -704,3 +725,86 @@ class InvestigationRepository:
             limit,
         )
         return [inv for r in ids if (inv := await self.get(r["investigation_id"])) is not None]
+
+    async def move_lead(self, lead_id: uuid.UUID, to: uuid.UUID) -> None:
+        """A split: the lead's row now names the investigation it belongs to."""
+        await self._conn.execute(
+            "UPDATE investigation.investigation_leads SET investigation_id = $2 WHERE lead_id = $1",
+            lead_id,
+            to,
+        )
+
+
+class AssistanceRequestRepository:
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self._conn = conn
+
+    async def add(self, request: LegalAssistanceRequest) -> bool:
+        """False if the request is known already (one request, however often it arrives)."""
+        result = await self._conn.execute(
+            "INSERT INTO investigation.legal_assistance_requests (request_id, case_id, kind,"
+            " urgency, centre, requested_at, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+            " ON CONFLICT (request_id) DO NOTHING",
+            request.request_id,
+            request.case_id,
+            request.kind.value,
+            request.urgency.value,
+            request.centre,
+            request.requested_at,
+            request.received_at,
+        )
+        return result.endswith(" 1")
+
+    async def get(
+        self, request_id: uuid.UUID, *, for_update: bool = False
+    ) -> LegalAssistanceRequest | None:
+        lock = " FOR UPDATE" if for_update else ""
+        row = await self._conn.fetchrow(
+            f"SELECT * FROM investigation.legal_assistance_requests WHERE request_id = $1{lock}",
+            request_id,
+        )
+        return self._request(row) if row else None
+
+    async def save(self, request: LegalAssistanceRequest) -> None:
+        await self._conn.execute(
+            "UPDATE investigation.legal_assistance_requests SET acknowledged_at = $2,"
+            " acknowledged_by = $3, assigned_to = $4, assigned_at = $5, assigned_by = $6"
+            " WHERE request_id = $1",
+            request.request_id,
+            request.acknowledged_at,
+            request.acknowledged_by,
+            request.assigned_to,
+            request.assigned_at,
+            request.assigned_by,
+        )
+
+    async def inbox(
+        self, *, acknowledged: bool | None, limit: int, assigned_to: str | None = None
+    ) -> list[LegalAssistanceRequest]:
+        rows = await self._conn.fetch(
+            "SELECT * FROM investigation.legal_assistance_requests l"
+            " WHERE ($1::boolean IS NULL OR (l.acknowledged_at IS NOT NULL) = $1::boolean)"
+            " AND ($3::text IS NULL OR l.assigned_to = $3::text)"
+            f" ORDER BY {_URGENCY_RANK}, l.received_at DESC, l.request_id LIMIT $2",
+            acknowledged,
+            limit,
+            assigned_to,
+        )
+        return [self._request(r) for r in rows]
+
+    @staticmethod
+    def _request(row: asyncpg.Record) -> LegalAssistanceRequest:
+        return LegalAssistanceRequest(
+            request_id=row["request_id"],
+            case_id=row["case_id"],
+            kind=LegalAssistanceKind(row["kind"]),
+            urgency=Urgency(row["urgency"]),
+            centre=row["centre"],
+            requested_at=row["requested_at"],
+            received_at=row["received_at"],
+            acknowledged_at=row["acknowledged_at"],
+            acknowledged_by=row["acknowledged_by"],
+            assigned_to=row["assigned_to"],
+            assigned_at=row["assigned_at"],
+            assigned_by=row["assigned_by"],
+        )

@@ -3,6 +3,7 @@ from __future__ import annotations
 from homeward_shared.uow import PostgresUnitOfWork
 
 from homeward_investigation.adapters.repository import (
+    AssistanceRequestRepository,
     InvestigationRepository,
     OperationRepository,
     ReferralRepository,
@@ -15,9 +16,11 @@ class InvestigationUnitOfWork(PostgresUnitOfWork):
     referrals: ReferralRepository
     operations: OperationRepository
     investigations: InvestigationRepository
+    assistance: AssistanceRequestRepository
 
     def open_repositories(self) -> None:
         self.reports = ReportRepository(self.conn, self.vault)
         self.referrals = ReferralRepository(self.conn)
         self.operations = OperationRepository(self.conn)
         self.investigations = InvestigationRepository(self.conn, self.vault)
+        self.assistance = AssistanceRequestRepository(self.conn)

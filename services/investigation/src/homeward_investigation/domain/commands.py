@@ -2,18 +2,25 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
-from homeward_shared.contracts.handoffs import EstablishmentKind, Indicator, Urgency
+from homeward_shared.contracts.handoffs import (
+    EstablishmentKind,
+    Indicator,
+    LegalAssistanceKind,
+    Urgency,
+)
 from homeward_shared.personal import personal, register_personal
 from homeward_shared.uow import Received
 
 from homeward_investigation.domain.model import (
     AccusedVerdict,
+    CloseReason,
     EvidenceRef,
     Milestone,
     RescueOutcome,
     Sex,
+    SplitReason,
 )
 
 
@@ -124,6 +131,47 @@ class RecordVisit:
     visited_on: date
     investigators: tuple[str, ...]
     observations: str | None = personal(default=None)
+
+
+@dataclass(frozen=True, kw_only=True)
+class CloseInvestigation:
+    investigation_id: uuid.UUID
+    reason: CloseReason
+
+
+@dataclass(frozen=True, kw_only=True)
+class SplitLead:
+    """Take a wrongly linked lead off an investigation: into an open one
+    (``into_investigation_id``), or into a new one on ``establishment`` (default: a new
+    establishment of the same kind in the same area)."""
+
+    investigation_id: uuid.UUID
+    lead_id: uuid.UUID
+    reason: SplitReason
+    into_investigation_id: uuid.UUID | None = None
+    establishment: EstablishmentSeen | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class OpenLegalAssistanceRequest:
+    received: Received
+    request_id: uuid.UUID
+    case_id: uuid.UUID
+    kind: LegalAssistanceKind
+    urgency: Urgency
+    centre: str
+    requested_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class AcknowledgeAssistanceRequest:
+    request_id: uuid.UUID
+
+
+@dataclass(frozen=True, kw_only=True)
+class AssignAssistanceRequest:
+    request_id: uuid.UUID
+    assignee: str
 
 
 register_personal(EstablishmentSeen, PersonSeen, RecordVisit)

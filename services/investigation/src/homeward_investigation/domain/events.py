@@ -4,22 +4,22 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 
-from homeward_shared.contracts.handoffs import Urgency
+from homeward_shared.contracts.handoffs import Indicator, Urgency
 from homeward_shared.domain import DomainEvent
 
 
 @dataclass(frozen=True, kw_only=True)
 class LegalReferralIssued(DomainEvent):
-    """The report was referred to legal workers. One per identified person (``case_id``);
-    ``case_ids`` names every person of the report so the legal side can see them as one."""
+    """The report was referred to legal workers: one per report. ``case_id`` is the report's
+    id (the event is about the legal case, which concerns every person of the report, and
+    it keys it); ``case_ids`` names the persons' own cases."""
 
     referral_id: uuid.UUID
     report_id: uuid.UUID
     establishment_id: uuid.UUID
-    case_number: str
     case_ids: tuple[uuid.UUID, ...]
     urgency: Urgency
-    indicators: tuple[str, ...]
+    indicators: tuple[Indicator, ...]
 
 
 @dataclass(frozen=True, kw_only=True)

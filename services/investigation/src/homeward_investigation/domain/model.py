@@ -15,8 +15,20 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-from homeward_shared.contracts.handoffs import EstablishmentKind, Indicator, Urgency
-from homeward_shared.domain import Aggregate, Conflict, DomainError, StageEntered
+from homeward_shared.contracts.handoffs import (
+    EstablishmentKind,
+    Indicator,
+    LegalAssistanceKind,
+    Urgency,
+)
+from homeward_shared.domain import (
+    Aggregate,
+    Conflict,
+    DomainError,
+    FigureRecorded,
+    NotFound,
+    StageEntered,
+)
 from homeward_shared.personal import personal, register_personal
 from homeward_shared.stages import Stage
 
@@ -57,6 +69,29 @@ _URGENCY_RANK = {Urgency.IMMEDIATE: 0, Urgency.HIGH: 1, Urgency.ROUTINE: 2}
 class InvestigationOrigin(StrEnum):
     LEAD = "lead"
     TEAM = "team"
+    SPLIT = "split"
+
+
+class CloseReason(StrEnum):
+    """Why the team stopped investigating a place. The legal track of its referrals goes on
+    (prosecution outlasts the investigation)."""
+
+    OPERATION_COMPLETED = "operation_completed"
+    NO_VICTIMS_IDENTIFIED = "no_victims_identified"
+    ESTABLISHMENT_CLOSED = "establishment_closed"
+    INSUFFICIENT_EVIDENCE = "insufficient_evidence"
+    HANDED_TO_PARTNER = "handed_to_partner"
+    DUPLICATE = "duplicate"
+    OTHER = "other"
+
+
+class SplitReason(StrEnum):
+    """Why a lead was linked to the wrong investigation: the area match (kind, province,
+    district) cannot tell two places of one kind in one district apart."""
+
+    DIFFERENT_ESTABLISHMENT = "different_establishment"
+    WRONG_AREA = "wrong_area"
+    OTHER = "other"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -100,9 +135,42 @@ class Investigation(Aggregate):
     leads: list[LinkedLead] = field(default_factory=list)
     visits: list[UndercoverVisit] = field(default_factory=list)
     closed_at: datetime | None = None
+    closed_by: str | None = None
+    close_reason: CloseReason | None = None
 
     def __post_init__(self) -> None:
         Aggregate.__init__(self)
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+    def require_open(self, to: str) -> None:
+        """A closed investigation takes no new visit or report: the reason says why."""
+        if self.closed_at is not None:
+            raise Conflict(
+                f"investigation {self.investigation_id} was closed"
+                f" ({self.close_reason}): cannot {to}"
+            )
+
+    @property
+    def correlation_id(self) -> uuid.UUID:
+        """An investigation is a line of work of its own, before any person's case."""
+        return self.investigation_id
+
+    @classmethod
+    def open(cls, **kwargs: object) -> Investigation:
+        """A new investigation, counted for the impact report (keyed by its own id)."""
+        investigation = cls(**kwargs)  # type: ignore[arg-type]
+        investigation.record(
+            FigureRecorded(
+                case_id=investigation.investigation_id,
+                metric="investigation_opened",
+                dimensions={"origin": investigation.origin.value},
+                occurred_at=investigation.opened_at,
+            )
+        )
+        return investigation
 
     def link(self, lead: LinkedLead) -> bool:
         """Link a lead; the investigation becomes as urgent as its most urgent lead. The same
@@ -114,9 +182,55 @@ class Investigation(Aggregate):
             self.urgency = lead.urgency
         return True
 
-    def record_visit(self, visit: UndercoverVisit) -> None:
+    def lead(self, lead_id: uuid.UUID) -> LinkedLead | None:
+        return next((x for x in self.leads if x.lead_id == lead_id), None)
+
+    def split_off(self, lead_id: uuid.UUID, *, into: Investigation | None) -> LinkedLead:
+        """Take a wrongly linked lead off this investigation, to join ``into`` (an open one)
+        or, with ``into`` None, to open one of its own. Invariants: the lead is this one's;
+        it joins an open investigation other than this; the only lead is not split into a
+        new investigation (that would be this one again). Urgency stays as it is: the team
+        set it, and a lead leaving does not make the place safer."""
+        lead = self.lead(lead_id)
+        if lead is None:
+            raise NotFound(f"investigation {self.investigation_id} has no lead {lead_id}")
+        if into is not None:
+            if into.investigation_id == self.investigation_id:
+                raise DomainError("into_investigation_id: the lead is linked to it already")
+            into.require_open("take a lead")
+        elif len(self.leads) == 1:
+            raise Conflict(
+                f"lead {lead_id} is the only lead of investigation {self.investigation_id}:"
+                " nothing to split it from"
+            )
+        self.leads.remove(lead)
+        return lead
+
+    def close(
+        self,
+        reason: CloseReason,
+        *,
+        by: str,
+        at: datetime,
+        referrals_in_operation: tuple[uuid.UUID, ...] = (),
+    ) -> None:
+        """Close it, with a reason. Refused while one of its referrals has an operation in
+        progress (police engaged and no operation yet, or an operation whose outcomes are
+        not all in): the team is still needed there. Closing twice is refused too."""
         if self.closed_at is not None:
-            raise Conflict(f"investigation {self.investigation_id} is closed")
+            raise Conflict(
+                f"investigation {self.investigation_id} was closed already ({self.close_reason})"
+            )
+        if referrals_in_operation:
+            ids = ", ".join(str(r) for r in referrals_in_operation)
+            raise Conflict(
+                f"investigation {self.investigation_id} has an operation in progress"
+                f" (referral {ids})"
+            )
+        self.closed_at, self.closed_by, self.close_reason = at, by, reason
+
+    def record_visit(self, visit: UndercoverVisit) -> None:
+        self.require_open("record a visit")
         if visit.visited_on > (visit.recorded_at + _CLOCK_SLACK).date():
             raise DomainError("visited_on: a visit cannot be in the future")
         if not visit.investigators:
@@ -275,7 +389,7 @@ class RescueOperation(Aggregate):
     ) -> RescueOperation:
         if carried_out_on > (recorded_at + _CLOCK_SLACK).date():
             raise DomainError("carried_out_on: an operation cannot be recorded before it happens")
-        return cls(
+        operation = cls(
             operation_id=operation_id,
             referral_id=referral.referral_id,
             report_id=referral.report_id,
@@ -284,6 +398,18 @@ class RescueOperation(Aggregate):
             recorded_at=recorded_at,
             recorded_by=recorded_by,
         )
+        # ``record`` here records a person's outcome; the aggregate's own is Aggregate.record.
+        Aggregate.record(
+            operation,
+            FigureRecorded(
+                case_id=operation_id,
+                metric="rescue_operation",
+                on=carried_out_on,
+                correlation_id=referral.report_id,
+                occurred_at=recorded_at,
+            ),
+        )
+        return operation
 
     def record(self, outcome: PersonOutcome) -> bool:
         """Invariant: one outcome per person per operation. The same outcome submitted again
@@ -301,7 +427,41 @@ class RescueOperation(Aggregate):
 
 
 @dataclass(kw_only=True, eq=False)
-class LegalReferral(Aggregate):
+class LegalWork:
+    """What a legal worker does with an item of her inbox (a referral, a request for legal
+    assistance): take it on (acknowledge), hand it to a colleague (assign)."""
+
+    acknowledged_at: datetime | None = None
+    acknowledged_by: str | None = None
+    assigned_to: str | None = None
+    assigned_at: datetime | None = None
+    assigned_by: str | None = None
+
+    @property
+    def acknowledged(self) -> bool:
+        return self.acknowledged_at is not None
+
+    def acknowledge(self, by: str, at: datetime) -> bool:
+        """A legal worker took it on. The first acknowledgement is the one that counts; a
+        later one changes nothing. Returns whether this call acknowledged."""
+        if self.acknowledged:
+            return False
+        self.acknowledged_at, self.acknowledged_by = at, by
+        return True
+
+    def assign(self, assignee: str, *, by: str, at: datetime) -> bool:
+        """Hand it to a colleague (a user id). Assigning takes it on, so an unacknowledged
+        item is acknowledged by whoever assigns it. Returns whether anything changed:
+        assigning it to the one who has it already is a no-op."""
+        if self.assigned_to == assignee:
+            return False
+        self.acknowledge(by, at)
+        self.assigned_to, self.assigned_at, self.assigned_by = assignee, at, by
+        return True
+
+
+@dataclass(kw_only=True, eq=False)
+class LegalReferral(LegalWork, Aggregate):
     """A report handed to legal workers. Its own aggregate: the legal track (police engaged,
     operation, charges, trial) grows here while the report stays what was seen."""
 
@@ -312,11 +472,6 @@ class LegalReferral(Aggregate):
     case_ids: tuple[uuid.UUID, ...]
     referred_at: datetime
     referred_by: str
-    acknowledged_at: datetime | None = None
-    acknowledged_by: str | None = None
-    assigned_to: str | None = None
-    assigned_at: datetime | None = None
-    assigned_by: str | None = None
     milestones: dict[Milestone, LegalMilestone] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -327,19 +482,19 @@ class LegalReferral(Aggregate):
         """A referral belongs to its report's pathway."""
         return self.report_id
 
-    @property
-    def acknowledged(self) -> bool:
-        return self.acknowledged_at is not None
-
-    def assign(self, assignee: str, *, by: str, at: datetime) -> bool:
-        """Hand the referral to a colleague (a user id). Assigning takes the referral on, so
-        an unacknowledged one is acknowledged by whoever assigns it. Returns whether anything
-        changed: assigning it to the one who has it already is a no-op."""
-        if self.assigned_to == assignee:
-            return False
-        self.acknowledge(by, at)
-        self.assigned_to, self.assigned_at, self.assigned_by = assignee, at, by
-        return True
+    def operation_in_progress(
+        self, operations: list[RescueOperation], report: InvestigativeReport
+    ) -> bool:
+        """An operation is being prepared (police engaged, none carried out yet), or the
+        latest one still waits for the outcome of someone who is not rescued. Earlier
+        operations are history: a later attempt is what looks for her now."""
+        if not operations:
+            return Milestone.POLICE_ENGAGED in self.milestones
+        latest = max(operations, key=lambda o: (o.carried_out_on, o.recorded_at))
+        return any(
+            p.stage is not Stage.RESCUED and p.case_id not in latest.outcomes
+            for p in report.persons
+        )
 
     def record_milestone(self, milestone: LegalMilestone, *, today: date) -> bool:
         """Record a step of the legal track. Invariants: the steps come in ``MILESTONE_ORDER``
@@ -404,14 +559,6 @@ class LegalReferral(Aggregate):
             today=today,
         )
 
-    def acknowledge(self, by: str, at: datetime) -> bool:
-        """A legal worker took the referral on. The first acknowledgement is the one that
-        counts; a later one changes nothing. Returns whether this call acknowledged."""
-        if self.acknowledged:
-            return False
-        self.acknowledged_at, self.acknowledged_by = at, by
-        return True
-
 
 @dataclass(frozen=True, kw_only=True)
 class ReferralSummary:
@@ -423,6 +570,34 @@ class ReferralSummary:
     district: str | None
     case_numbers: tuple[str, ...]
     indicators: frozenset[Indicator]
+
+
+@dataclass(kw_only=True, eq=False)
+class LegalAssistanceRequest(LegalWork, Aggregate):
+    """A resident of a recovery centre needs legal assistance (to testify, for compensation,
+    for identity documents, for immigration): her centre's staff asked, and it waits in the
+    legal workers' inbox beside the referrals. Codes only; what staff wrote stays sealed in
+    recovery."""
+
+    request_id: uuid.UUID
+    case_id: uuid.UUID
+    kind: LegalAssistanceKind
+    urgency: Urgency
+    centre: str
+    requested_at: datetime
+    received_at: datetime
+
+    def __post_init__(self) -> None:
+        Aggregate.__init__(self)
+
+
+def inbox_order(item: ReferralSummary | LegalAssistanceRequest) -> tuple[int, float]:
+    """The legal workers' inbox: most urgent first, then newest."""
+    if isinstance(item, ReferralSummary):
+        urgency, at = item.referral.urgency, item.referral.referred_at
+    else:
+        urgency, at = item.urgency, item.received_at
+    return _URGENCY_RANK[urgency], -at.timestamp()
 
 
 @dataclass(kw_only=True, eq=False)
@@ -486,6 +661,14 @@ class InvestigativeReport(Aggregate):
             filed_by=filed_by,
             investigation_id=investigation_id,
         )
+        report.record(
+            FigureRecorded(
+                case_id=report_id,
+                metric="report_filed",
+                dimensions={"establishment_kind": establishment.kind.value},
+                occurred_at=filed_at,
+            )
+        )
         for p in persons:
             p.stage = Stage.IDENTIFIED
             report.record(
@@ -501,8 +684,9 @@ class InvestigativeReport(Aggregate):
     def refer_to_legal(
         self, *, referral_id: uuid.UUID, referred_by: str, at: datetime
     ) -> LegalReferral:
-        """Hand the report to legal workers: one referral for the whole report (one legal
-        case concerns the establishment), and a referral event on each person's case."""
+        """Hand the report to legal workers: one referral, and one referral event, for the
+        whole report (one legal case concerns the establishment); each person's case enters
+        ``referred_to_legal``."""
         if self.referral_id is not None:
             raise Conflict(f"report {self.report_id} was referred already ({self.referral_id})")
         case_ids = tuple(p.case_id for p in self.persons)
@@ -516,6 +700,9 @@ class InvestigativeReport(Aggregate):
             referred_by=referred_by,
         )
         self.referral_id = referral_id
+        self.record(
+            FigureRecorded(case_id=referral_id, metric="legal_referral_issued", occurred_at=at)
+        )
         for p in self.persons:
             # A case that moved on (rescued in an earlier attempt, say) is never moved back.
             if p.stage.rank < Stage.REFERRED_TO_LEGAL.rank:
@@ -528,19 +715,18 @@ class InvestigativeReport(Aggregate):
                         occurred_at=at,
                     )
                 )
-            self.record(
-                events.LegalReferralIssued(
-                    case_id=p.case_id,
-                    referral_id=referral_id,
-                    report_id=self.report_id,
-                    establishment_id=self.establishment.establishment_id,
-                    case_number=p.case_number,
-                    case_ids=case_ids,
-                    urgency=self.urgency,
-                    indicators=tuple(sorted(i.value for i in p.indicators)),
-                    occurred_at=at,
-                )
+        self.record(
+            events.LegalReferralIssued(
+                case_id=self.report_id,
+                referral_id=referral_id,
+                report_id=self.report_id,
+                establishment_id=self.establishment.establishment_id,
+                case_ids=case_ids,
+                urgency=self.urgency,
+                indicators=tuple(sorted(frozenset().union(*(p.indicators for p in self.persons)))),
+                occurred_at=at,
             )
+        )
         return referral
 
     def record_rescue_outcome(self, outcome: PersonOutcome, *, operation_id: uuid.UUID) -> None:

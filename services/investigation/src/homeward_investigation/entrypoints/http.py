@@ -7,7 +7,12 @@ from datetime import date, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
-from homeward_shared.contracts.handoffs import EstablishmentKind, Indicator, Urgency
+from homeward_shared.contracts.handoffs import (
+    EstablishmentKind,
+    Indicator,
+    LegalAssistanceKind,
+    Urgency,
+)
 from homeward_shared.personal import PersonalField, ReadPurpose, register_personal
 from homeward_shared.runtime import ServiceDep, require_role
 from homeward_shared.stages import Stage
@@ -15,8 +20,11 @@ from homeward_shared.uow import Actor
 from pydantic import BaseModel, ConfigDict, Field
 
 from homeward_investigation.domain.commands import (
+    AcknowledgeAssistanceRequest,
     AcknowledgeReferral,
+    AssignAssistanceRequest,
     AssignReferral,
+    CloseInvestigation,
     EstablishmentSeen,
     FileReport,
     IssueLegalReferral,
@@ -27,14 +35,17 @@ from homeward_investigation.domain.commands import (
     RecordOutcomes,
     RecordRescueOperation,
     RecordVisit,
+    SplitLead,
 )
 from homeward_investigation.domain.model import (
     AccusedVerdict,
+    CloseReason,
     EvidenceRef,
     IdentifiedPerson,
     Investigation,
     InvestigationOrigin,
     InvestigativeReport,
+    LegalAssistanceRequest,
     LegalMilestone,
     LegalReferral,
     Milestone,
@@ -42,6 +53,7 @@ from homeward_investigation.domain.model import (
     RescueOperation,
     RescueOutcome,
     Sex,
+    SplitReason,
     Verdict,
 )
 from homeward_investigation.service import handlers
@@ -234,6 +246,7 @@ class InboxItemOut(ReferralOut):
     """A line of the legal workers' inbox: where (province, district), what kind of place,
     whose cases and what was seen. No personal data."""
 
+    item: Literal["referral"] = "referral"
     establishment_kind: EstablishmentKind
     province: str
     district: str | None
@@ -250,6 +263,45 @@ class InboxItemOut(ReferralOut):
             case_numbers=list(s.case_numbers),
             indicators=sorted(s.indicators),
         )
+
+
+class AssistanceRequestOut(BaseModel):
+    """A resident's request for legal assistance, as the legal workers see it: her case,
+    what kind of help, how urgent, which centre asked. No personal data."""
+
+    item: Literal["legal_assistance"] = "legal_assistance"
+    request_id: uuid.UUID
+    case_id: uuid.UUID
+    kind: LegalAssistanceKind
+    urgency: Urgency
+    centre: str
+    requested_at: datetime
+    received_at: datetime
+    acknowledged_at: datetime | None
+    acknowledged_by: str | None
+    assigned_to: str | None
+    assigned_at: datetime | None
+    assigned_by: str | None
+
+    @classmethod
+    def of(cls, r: LegalAssistanceRequest) -> AssistanceRequestOut:
+        return cls(
+            request_id=r.request_id,
+            case_id=r.case_id,
+            kind=r.kind,
+            urgency=r.urgency,
+            centre=r.centre,
+            requested_at=r.requested_at,
+            received_at=r.received_at,
+            acknowledged_at=r.acknowledged_at,
+            acknowledged_by=r.acknowledged_by,
+            assigned_to=r.assigned_to,
+            assigned_at=r.assigned_at,
+            assigned_by=r.assigned_by,
+        )
+
+
+LegalInboxItem = Annotated[InboxItemOut | AssistanceRequestOut, Field(discriminator="item")]
 
 
 class AssignIn(BaseModel):
@@ -402,6 +454,25 @@ class VisitIn(BaseModel):
     observations: str | None = PersonalField(None, max_length=10_000)
 
 
+class CloseIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: CloseReason
+
+
+class SplitIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: SplitReason
+    into_investigation_id: uuid.UUID | None = Field(
+        default=None, description="join this open investigation; omitted: open a new one"
+    )
+    establishment: EstablishmentIn | None = Field(
+        default=None,
+        description="the new investigation's establishment (default: same kind and area)",
+    )
+
+
 class LeadOut(BaseModel):
     lead_id: uuid.UUID
     urgency: Urgency
@@ -428,6 +499,8 @@ class InvestigationOut(BaseModel):
     opened_at: datetime
     opened_by: str
     closed_at: datetime | None
+    closed_by: str | None
+    close_reason: CloseReason | None
     leads: list[LeadOut]
     visits: list[VisitOut]
 
@@ -447,6 +520,8 @@ class InvestigationOut(BaseModel):
             opened_at=i.opened_at,
             opened_by=i.opened_by,
             closed_at=i.closed_at,
+            closed_by=i.closed_by,
+            close_reason=i.close_reason,
             leads=[
                 LeadOut(
                     lead_id=x.lead_id,
@@ -767,3 +842,117 @@ async def read_observations(
         investigation_id, visit_id, purpose, service.uow(actor)
     )
     return ObservationsOut(observations=observations)
+
+
+@router.post(
+    "/investigations/{investigation_id}/close",
+    responses={409: {"description": "closed already, or an operation is in progress"}},
+)
+async def close_investigation(
+    investigation_id: uuid.UUID, body: CloseIn, service: ServiceDep, actor: Investigator
+) -> InvestigationOut:
+    """Close an investigation with a reason code. 409 while one of its referrals has an
+    operation in progress (police engaged and no operation yet, or outcomes still to come),
+    or if it was closed already. A closed investigation takes no new visit or report (409
+    with the reason); its referrals' legal track goes on."""
+    investigation = await handlers.close_investigation(
+        CloseInvestigation(investigation_id=investigation_id, reason=body.reason),
+        service.uow(actor),
+    )
+    return InvestigationOut.of(investigation)
+
+
+@router.post(
+    "/investigations/{investigation_id}/leads/{lead_id}/split",
+    status_code=201,
+    responses={
+        404: {"description": "no such lead on this investigation"},
+        409: {"description": "the target is closed, or it is the only lead"},
+    },
+)
+async def split_lead(
+    investigation_id: uuid.UUID,
+    lead_id: uuid.UUID,
+    body: SplitIn,
+    service: ServiceDep,
+    actor: Investigator,
+    response: Response,
+) -> InvestigationOut:
+    """A lead linked to the wrong investigation (two places of one kind in one district) is
+    split off: it joins ``into_investigation_id``, or opens an investigation of its own.
+    Answers with the investigation it is linked to now: 201 moved; 200 for a retry (it was
+    moved already). Audited on both investigations."""
+    investigation, moved = await handlers.split_lead(
+        SplitLead(
+            investigation_id=investigation_id,
+            lead_id=lead_id,
+            reason=body.reason,
+            into_investigation_id=body.into_investigation_id,
+            establishment=(
+                EstablishmentSeen(**body.establishment.model_dump())
+                if body.establishment is not None
+                else None
+            ),
+        ),
+        service.uow(actor),
+    )
+    if not moved:
+        response.status_code = 200
+    return InvestigationOut.of(investigation)
+
+
+@router.get("/legal/inbox")
+async def legal_inbox(
+    service: ServiceDep,
+    actor: LegalWorker,
+    acknowledged: bool | None = None,
+    assigned_to: Annotated[
+        str | None, Query(max_length=64, description="a legal worker's user id")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> list[LegalInboxItem]:
+    """Everything waiting for legal workers: referrals (``item: referral``) and residents'
+    requests for legal assistance (``item: legal_assistance``), most urgent first, then
+    newest. No personal data."""
+    items = await handlers.legal_inbox(
+        service.uow(actor), acknowledged=acknowledged, limit=limit, assigned_to=assigned_to
+    )
+    return [
+        AssistanceRequestOut.of(i)
+        if isinstance(i, LegalAssistanceRequest)
+        else InboxItemOut.of_summary(i)
+        for i in items
+    ]
+
+
+@router.get("/legal/assistance-requests/{request_id}")
+async def get_assistance_request(
+    request_id: uuid.UUID, service: ServiceDep, actor: LegalWorker
+) -> AssistanceRequestOut:
+    return AssistanceRequestOut.of(
+        await handlers.get_assistance_request(request_id, service.uow(actor))
+    )
+
+
+@router.post("/legal/assistance-requests/{request_id}/acknowledge")
+async def acknowledge_assistance_request(
+    request_id: uuid.UUID, service: ServiceDep, actor: LegalWorker
+) -> AssistanceRequestOut:
+    """Idempotent: the first acknowledgement (who and when) stands."""
+    request = await handlers.acknowledge_assistance_request(
+        AcknowledgeAssistanceRequest(request_id=request_id), service.uow(actor)
+    )
+    return AssistanceRequestOut.of(request)
+
+
+@router.post("/legal/assistance-requests/{request_id}/assign")
+async def assign_assistance_request(
+    request_id: uuid.UUID, body: AssignIn, service: ServiceDep, actor: LegalWorker
+) -> AssistanceRequestOut:
+    """Hand the request to a colleague; acknowledges it if nobody had. The same assignee
+    again changes nothing."""
+    request = await handlers.assign_assistance_request(
+        AssignAssistanceRequest(request_id=request_id, assignee=body.assignee),
+        service.uow(actor),
+    )
+    return AssistanceRequestOut.of(request)

@@ -10,17 +10,22 @@ from homeward_shared.personal import ReadPurpose
 from homeward_shared.uow import AbstractUnitOfWork
 
 from homeward_investigation.domain.commands import (
+    AcknowledgeAssistanceRequest,
     AcknowledgeReferral,
+    AssignAssistanceRequest,
     AssignReferral,
+    CloseInvestigation,
     FileReport,
     IssueLegalReferral,
     OpenInvestigation,
     OpenInvestigationFromLead,
+    OpenLegalAssistanceRequest,
     OutcomeSeen,
     RecordMilestone,
     RecordOutcomes,
     RecordRescueOperation,
     RecordVisit,
+    SplitLead,
 )
 from homeward_investigation.domain.model import (
     Establishment,
@@ -29,6 +34,7 @@ from homeward_investigation.domain.model import (
     Investigation,
     InvestigationOrigin,
     InvestigativeReport,
+    LegalAssistanceRequest,
     LegalMilestone,
     LegalReferral,
     LinkedLead,
@@ -38,6 +44,7 @@ from homeward_investigation.domain.model import (
     ReferralSummary,
     RescueOperation,
     UndercoverVisit,
+    inbox_order,
 )
 
 
@@ -63,6 +70,18 @@ class Referrals(Protocol):
     async def inbox(
         self, *, acknowledged: bool | None, limit: int, assigned_to: str | None = None
     ) -> list[ReferralSummary]: ...
+    async def of_investigation(self, investigation_id: uuid.UUID) -> list[uuid.UUID]: ...
+
+
+class AssistanceRequests(Protocol):
+    async def add(self, request: LegalAssistanceRequest) -> bool: ...
+    async def get(
+        self, request_id: uuid.UUID, *, for_update: bool = False
+    ) -> LegalAssistanceRequest | None: ...
+    async def save(self, request: LegalAssistanceRequest) -> None: ...
+    async def inbox(
+        self, *, acknowledged: bool | None, limit: int, assigned_to: str | None = None
+    ) -> list[LegalAssistanceRequest]: ...
 
 
 class Operations(Protocol):
@@ -92,6 +111,7 @@ class Investigations(Protocol):
         self, investigation: Investigation, visit: UndercoverVisit
     ) -> str | None: ...
     async def open_ones(self, *, limit: int) -> list[Investigation]: ...
+    async def move_lead(self, lead_id: uuid.UUID, to: uuid.UUID) -> None: ...
 
 
 class InvestigationUoW(AbstractUnitOfWork):
@@ -99,6 +119,7 @@ class InvestigationUoW(AbstractUnitOfWork):
     reports: Reports
     referrals: Referrals
     operations: Operations
+    assistance: AssistanceRequests
 
 
 async def file_report(cmd: FileReport, uow: InvestigationUoW) -> tuple[InvestigativeReport, bool]:
@@ -152,9 +173,11 @@ async def _establishment_of(cmd: FileReport, uow: InvestigationUoW) -> Establish
             raise DomainError(
                 "establishment: a report under an investigation is about its establishment"
             )
-        investigation = await uow.investigations.get(cmd.investigation_id)
+        # Locked, so that a report and the investigation's closing never cross.
+        investigation = await uow.investigations.get(cmd.investigation_id, for_update=True)
         if investigation is None:
             raise NotFound(f"investigation {cmd.investigation_id} does not exist")
+        investigation.require_open("file a report")
         return investigation.establishment
     seen = cmd.establishment
     if seen is None:
@@ -251,7 +274,7 @@ async def when_lead_reported_open_investigation(
             await uow.investigations.save(investigation)
             action = "lead_linked"
         else:
-            investigation = Investigation(
+            investigation = Investigation.open(
                 investigation_id=uuid.uuid4(),
                 establishment=Establishment(
                     establishment_id=uuid.uuid4(),
@@ -266,6 +289,7 @@ async def when_lead_reported_open_investigation(
             )
             investigation.link(lead)
             await uow.investigations.add(investigation, f"lead:{cmd.lead_id}")
+            uow.track(investigation)
             action = "investigation_opened"
         uow.audit(
             action,
@@ -287,7 +311,7 @@ async def open_investigation(
             return existing, False
         seen = cmd.establishment
         now = utcnow()
-        investigation = Investigation(
+        investigation = Investigation.open(
             investigation_id=uuid.uuid4(),
             establishment=Establishment(
                 establishment_id=uuid.uuid4(),
@@ -307,6 +331,7 @@ async def open_investigation(
             raced = await uow.investigations.by_idempotency_key(cmd.idempotency_key)
             assert raced is not None
             return raced, False
+        uow.track(investigation)
         uow.audit(
             "investigation_opened", None, investigation_id=str(investigation.investigation_id)
         )
@@ -496,6 +521,7 @@ async def record_rescue_operation(
         uow.scope.correlation_id = report.correlation_id
         uow.track(referral)
         uow.track(report)
+        uow.track(operation)
         await uow.commit()
     return operation, True
 
@@ -651,3 +677,229 @@ async def read_establishment(
             )
         await uow.commit()
     return particulars
+
+
+async def close_investigation(cmd: CloseInvestigation, uow: InvestigationUoW) -> Investigation:
+    """Close an investigation with a reason code. Refused (409) while one of its referrals
+    has an operation in progress, or if it was closed already. Its referrals' legal track
+    goes on. Lock order: the investigation, then its referrals (by id), then their reports;
+    nothing locks a referral before an investigation."""
+    async with uow:
+        investigation = await uow.investigations.get(cmd.investigation_id, for_update=True)
+        if investigation is None:
+            raise NotFound(f"investigation {cmd.investigation_id} does not exist")
+        in_operation = []
+        if investigation.is_open:
+            for referral_id in sorted(await uow.referrals.of_investigation(cmd.investigation_id)):
+                referral = await uow.referrals.get(referral_id, for_update=True)
+                report = await uow.reports.get(referral.report_id) if referral else None
+                assert referral is not None and report is not None
+                operations = await uow.operations.of_referral(referral_id)
+                if referral.operation_in_progress(operations, report):
+                    in_operation.append(referral_id)
+        investigation.close(
+            cmd.reason,
+            by=str(uow.scope.actor),
+            at=utcnow(),
+            referrals_in_operation=tuple(in_operation),
+        )
+        await uow.investigations.save(investigation)
+        uow.audit(
+            "investigation_closed",
+            None,
+            investigation_id=str(investigation.investigation_id),
+            reason=cmd.reason.value,
+        )
+        await uow.commit()
+    return investigation
+
+
+def _split_key(lead_id: uuid.UUID, source_id: uuid.UUID) -> str:
+    return f"split:{lead_id}:{source_id}"
+
+
+async def split_lead(cmd: SplitLead, uow: InvestigationUoW) -> tuple[Investigation, bool]:
+    """An investigator takes a wrongly linked lead off an investigation: it joins the open
+    investigation named, or opens its own (on the establishment given, else a new one of the
+    same kind in the same area). Audited on both. A retry after success returns where the
+    lead went and changes nothing. Returns (the lead's investigation now, changed)."""
+    async with uow:
+        current = await uow.investigations.by_lead(cmd.lead_id)
+        if current is None:
+            raise NotFound(f"lead {cmd.lead_id} is linked to no investigation")
+        if current.investigation_id != cmd.investigation_id:
+            opened = await uow.investigations.by_idempotency_key(
+                _split_key(cmd.lead_id, cmd.investigation_id)
+            )
+            wanted = cmd.into_investigation_id or (opened.investigation_id if opened else None)
+            if wanted == current.investigation_id:
+                return current, False
+            raise NotFound(f"investigation {cmd.investigation_id} has no lead {cmd.lead_id}")
+        # Two investigations locked in id order: two opposite splits never deadlock.
+        ids = sorted({cmd.investigation_id, cmd.into_investigation_id} - {None})
+        locked = {i: await uow.investigations.get(i, for_update=True) for i in ids}
+        source = locked[cmd.investigation_id]
+        if source is None:
+            raise NotFound(f"investigation {cmd.investigation_id} does not exist")
+        into = None
+        if cmd.into_investigation_id is not None:
+            into = locked[cmd.into_investigation_id]
+            if into is None:
+                raise NotFound(f"investigation {cmd.into_investigation_id} does not exist")
+        lead = source.split_off(cmd.lead_id, into=into)
+        now, by = utcnow(), str(uow.scope.actor)
+        await uow.investigations.save(source)
+        if into is not None:
+            into.link(lead)
+            await uow.investigations.save(into)
+        else:
+            seen = cmd.establishment
+            into = Investigation.open(
+                investigation_id=uuid.uuid4(),
+                establishment=Establishment(
+                    establishment_id=uuid.uuid4(),
+                    kind=seen.kind if seen else source.establishment.kind,
+                    province=seen.province if seen else source.establishment.province,
+                    district=seen.district if seen else source.establishment.district,
+                    particulars=EstablishmentParticulars(
+                        address=seen.address if seen else None,
+                        operator_names=seen.operator_names if seen else None,
+                    ),
+                ),
+                origin=InvestigationOrigin.SPLIT,
+                urgency=lead.urgency,
+                opened_at=now,
+                opened_by=by,
+            )
+            into.link(lead)
+            added = await uow.investigations.add(
+                into, _split_key(cmd.lead_id, cmd.investigation_id)
+            )
+            assert added, "the source's lock serialises splits of its leads"
+            uow.track(into)
+            uow.audit(
+                "investigation_opened",
+                None,
+                investigation_id=str(into.investigation_id),
+                origin=InvestigationOrigin.SPLIT.value,
+            )
+        await uow.investigations.move_lead(cmd.lead_id, into.investigation_id)
+        uow.audit(
+            "lead_split",
+            None,
+            lead_id=str(cmd.lead_id),
+            from_investigation_id=str(source.investigation_id),
+            to_investigation_id=str(into.investigation_id),
+            reason=cmd.reason.value,
+        )
+        await uow.commit()
+    return into, True
+
+
+async def when_legal_assistance_requested_open_request(
+    cmd: OpenLegalAssistanceRequest, uow: InvestigationUoW
+) -> None:
+    """Centre staff asked legal assistance for a resident: the request waits in the legal
+    workers' inbox. A redelivery (the inbox) or a replay under another event id (the
+    request id) changes nothing."""
+    async with uow:
+        if not await uow.claim(cmd.received):
+            return
+        request = LegalAssistanceRequest(
+            request_id=cmd.request_id,
+            case_id=cmd.case_id,
+            kind=cmd.kind,
+            urgency=cmd.urgency,
+            centre=cmd.centre,
+            requested_at=cmd.requested_at,
+            received_at=utcnow(),
+        )
+        if await uow.assistance.add(request):
+            action = "legal_assistance_request_opened"
+        else:
+            action = "legal_assistance_request_duplicate_ignored"
+        uow.audit(action, cmd.case_id, request_id=str(cmd.request_id), kind=cmd.kind.value)
+        await uow.commit()
+
+
+async def _assistance_request(
+    uow: InvestigationUoW, request_id: uuid.UUID, *, for_update: bool = False
+) -> LegalAssistanceRequest:
+    request = await uow.assistance.get(request_id, for_update=for_update)
+    if request is None:
+        raise NotFound(f"legal assistance request {request_id} does not exist")
+    return request
+
+
+async def get_assistance_request(
+    request_id: uuid.UUID, uow: InvestigationUoW
+) -> LegalAssistanceRequest:
+    async with uow:
+        return await _assistance_request(uow, request_id)
+
+
+async def acknowledge_assistance_request(
+    cmd: AcknowledgeAssistanceRequest, uow: InvestigationUoW
+) -> LegalAssistanceRequest:
+    """A legal worker takes the request on, as she takes a referral on: the first
+    acknowledgement stands; audited on her case."""
+    async with uow:
+        request = await _assistance_request(uow, cmd.request_id, for_update=True)
+        if not request.acknowledge(by=str(uow.scope.actor), at=utcnow()):
+            return request
+        await uow.assistance.save(request)
+        _audit_taken_on(uow, request)
+        await uow.commit()
+    return request
+
+
+async def assign_assistance_request(
+    cmd: AssignAssistanceRequest, uow: InvestigationUoW
+) -> LegalAssistanceRequest:
+    """Hand the request to a colleague; acknowledges it if nobody had. Audited on her case;
+    assigning it to its holder again changes nothing."""
+    async with uow:
+        request = await _assistance_request(uow, cmd.request_id, for_update=True)
+        previous, was_acknowledged = request.assigned_to, request.acknowledged
+        if not request.assign(cmd.assignee, by=str(uow.scope.actor), at=utcnow()):
+            return request
+        await uow.assistance.save(request)
+        if not was_acknowledged:
+            _audit_taken_on(uow, request)
+        uow.audit(
+            "legal_assistance_request_assigned",
+            request.case_id,
+            request_id=str(request.request_id),
+            assignee=cmd.assignee,
+            previous_assignee=previous,
+        )
+        await uow.commit()
+    return request
+
+
+def _audit_taken_on(uow: InvestigationUoW, request: LegalAssistanceRequest) -> None:
+    uow.audit(
+        "legal_assistance_request_acknowledged",
+        request.case_id,
+        request_id=str(request.request_id),
+    )
+
+
+async def legal_inbox(
+    uow: InvestigationUoW,
+    *,
+    acknowledged: bool | None = None,
+    limit: int = 50,
+    assigned_to: str | None = None,
+) -> list[ReferralSummary | LegalAssistanceRequest]:
+    """The legal workers' whole inbox: referrals and requests for legal assistance
+    together, most urgent first, then newest."""
+    async with uow:
+        referrals = await uow.referrals.inbox(
+            acknowledged=acknowledged, limit=limit, assigned_to=assigned_to
+        )
+        requests = await uow.assistance.inbox(
+            acknowledged=acknowledged, limit=limit, assigned_to=assigned_to
+        )
+    items: list[ReferralSummary | LegalAssistanceRequest] = [*referrals, *requests]
+    return sorted(items, key=inbox_order)[:limit]

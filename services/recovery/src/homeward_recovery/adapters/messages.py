@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from homeward_shared.contracts import ResidentReadyForReintegration, Topics, TrainingRecorded
+from homeward_shared.contracts import (
+    LegalAssistanceRequested,
+    ResidentReadyForReintegration,
+    Topics,
+    TrainingRecorded,
+)
 from homeward_shared.contracts.handoffs import TrainingMilestone
 from homeward_shared.domain import DomainEvent
 from homeward_shared.messages import Outgoing
@@ -32,6 +37,18 @@ def translate(event: DomainEvent, topics: Topics) -> list[Outgoing]:
                     milestone=TrainingMilestone(event.milestone),
                     trade=event.trade,
                     on=event.on,
+                ),
+            )
+        ]
+    if isinstance(event, events.LegalAssistanceRequested):
+        return [
+            Outgoing(
+                topics.legal_assistance_requested,
+                LegalAssistanceRequested(
+                    request_id=event.request_id,
+                    kind=event.kind,
+                    urgency=event.urgency,
+                    centre=event.centre,
                 ),
             )
         ]

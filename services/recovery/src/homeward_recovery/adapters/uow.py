@@ -7,6 +7,7 @@ from homeward_recovery.adapters.care_training import (
     EducationRepository,
     TrainingRepository,
 )
+from homeward_recovery.adapters.legal import LegalAssistanceRepository
 from homeward_recovery.adapters.repository import (
     AdmissionRequestRepository,
     CentreRepository,
@@ -21,6 +22,7 @@ class RecoveryUnitOfWork(PostgresUnitOfWork):
     care: CareRepository
     training: TrainingRepository
     education: EducationRepository
+    legal: LegalAssistanceRepository
 
     def open_repositories(self) -> None:
         self.centres = CentreRepository(self.conn)
@@ -29,3 +31,4 @@ class RecoveryUnitOfWork(PostgresUnitOfWork):
         self.care = CareRepository(self.conn, self.vault)
         self.training = TrainingRepository(self.conn, self.vault)
         self.education = EducationRepository(self.conn)
+        self.legal = LegalAssistanceRepository(self.conn, self.vault)

@@ -4,7 +4,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 
-from homeward_shared.contracts.handoffs import SignalSource, Urgency
+from homeward_shared.contracts.handoffs import LegalAssistanceKind, SignalSource, Urgency
 from homeward_shared.personal import personal
 from homeward_shared.uow import Received
 
@@ -199,3 +199,13 @@ class RegisterChild:
     in_childcare: bool
     name: str | None = personal(default=None)
     birth_date: str | None = personal(default=None)
+
+
+@dataclass(frozen=True, kw_only=True)
+class RequestLegalAssistance:
+    case_id: uuid.UUID
+    acting_centre: str
+    kind: LegalAssistanceKind
+    urgency: Urgency
+    idempotency_key: str | None = None
+    note: str | None = personal(default=None)

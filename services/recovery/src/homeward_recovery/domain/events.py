@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import date
 from typing import ClassVar
 
+from homeward_shared.contracts.handoffs import LegalAssistanceKind, Urgency
 from homeward_shared.domain import DomainEvent
 
 
@@ -53,3 +55,13 @@ class InternshipStarted(TrainingEvent):
 @dataclass(frozen=True, kw_only=True)
 class StudyTourMade(TrainingEvent):
     milestone: ClassVar[str] = "study_tour"
+
+
+@dataclass(frozen=True, kw_only=True)
+class LegalAssistanceRequested(DomainEvent):
+    """Centre staff asked legal assistance for her; legal workers take it from here."""
+
+    request_id: uuid.UUID
+    kind: LegalAssistanceKind
+    urgency: Urgency
+    centre: str

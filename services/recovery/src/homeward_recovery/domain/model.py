@@ -21,6 +21,7 @@ from homeward_shared.domain import (
     Aggregate,
     Conflict,
     DomainError,
+    FigureRecorded,
     NotFound,
     StageEntered,
     utcnow,
@@ -233,6 +234,22 @@ def out_of_scope(case_id: uuid.UUID, centre: str) -> NotFound:
     return NotFound(f"case {case_id} is not a resident of centre {centre}")
 
 
+def admission_figure(case_id: uuid.UUID, centre: str, origin: str) -> FigureRecorded:
+    """A stay begins at a centre (admitted now: the moment dates it). With the exits, the
+    dashboard counts residents cared for in a year: every stay that overlaps it."""
+    return FigureRecorded(
+        case_id=case_id, metric="admission", dimensions={"centre": centre, "origin": origin}
+    )
+
+
+def exit_figure(
+    case_id: uuid.UUID, centre: str, kind: str, reason: str | None = None, on: date | None = None
+) -> FigureRecorded:
+    """A stay ends at a centre: she left, was handed to reintegration, or moved centre."""
+    dims = {"centre": centre, "kind": kind} | ({"reason": reason} if reason else {})
+    return FigureRecorded(case_id=case_id, metric="exit", on=on, dimensions=dims)
+
+
 @dataclass(kw_only=True, eq=False)
 class Resident(Aggregate):
     case_id: uuid.UUID
@@ -294,6 +311,7 @@ class Resident(Aggregate):
                 reason=request.origin.value,
             )
         )
+        resident.record(admission_figure(resident.case_id, centre.code, request.origin.value))
         return resident
 
     def readmit(
@@ -337,6 +355,7 @@ class Resident(Aggregate):
                 reason="readmission",
             )
         )
+        self.record(admission_figure(self.case_id, centre.code, "readmission"))
 
     def check_scope(self, centre: str) -> None:
         if self.centre != centre:
@@ -365,6 +384,7 @@ class Resident(Aggregate):
         request.status = RequestStatus.ADMITTED
         request.proposed_centre = centre.code
         request.waiting_reason = None
+        self.record(exit_figure(self.case_id, self.centre, "transferred_out"))
         self.centre = centre.code
         # Same stage, new centre: the feed carries it so that occupancy per centre is right.
         self.record(
@@ -376,6 +396,7 @@ class Resident(Aggregate):
                 reason=RequestOrigin.TRANSFER.value,
             )
         )
+        self.record(admission_figure(self.case_id, centre.code, RequestOrigin.TRANSFER.value))
 
     def start_internship(self, trade: Trade, started_on: date, ends_on: date) -> Internship:
         self.require_resident()
@@ -428,6 +449,7 @@ class Resident(Aggregate):
                 reason=reason.value,
             )
         )
+        self.record(exit_figure(self.case_id, self.centre, "left_centre", reason.value, left_on))
 
     def hand_to_reintegration(
         self, skills: tuple[str, ...], wishes_to_return_home: bool | None
@@ -448,6 +470,7 @@ class Resident(Aggregate):
                 occurred_at=now,
             )
         )
+        self.record(exit_figure(self.case_id, self.centre, "ready_for_reintegration"))
         self.record(
             events.ResidentReadyForReintegration(
                 case_id=self.case_id,

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query
-from homeward_shared.contracts.handoffs import Urgency
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response
+from homeward_shared.contracts.handoffs import LegalAssistanceKind, Urgency
 from homeward_shared.personal import PersonalField, ReadPurpose, register_personal
 from homeward_shared.runtime import ServiceDep, require_role
 from homeward_shared.stages import Stage
@@ -40,6 +40,7 @@ from homeward_recovery.domain.commands import (
     RecordInternship,
     RecordStudyTour,
     RegisterChild,
+    RequestLegalAssistance,
     RequestTransfer,
     ReviewCareGoal,
     SetCareGoal,
@@ -47,6 +48,7 @@ from homeward_recovery.domain.commands import (
     WithdrawTraining,
 )
 from homeward_recovery.domain.education import EducationClass, Subject
+from homeward_recovery.domain.legal import LegalAssistanceRequest
 from homeward_recovery.domain.model import (
     AdmissionRequest,
     Centre,
@@ -65,20 +67,45 @@ CENTRE_CODE = r"^[A-Z][A-Z0-9_]{0,31}$"
 
 @dataclass(frozen=True)
 class CentreStaff:
-    """A member of staff and the one centre she works for."""
+    """A member of staff, the centres her token names, and the one she acts for in this
+    call: the only one her token names, or the one she chose with ``acting_centre``."""
 
     actor: Actor
-    centre: str
+    chosen: str | None
+
+    @property
+    def centres(self) -> frozenset[str]:
+        return self.actor.centres
+
+    @property
+    def centre(self) -> str:
+        # Asked for only where the centre matters: listing the queue or the programmes does
+        # not make staff of several centres choose one.
+        if self.chosen is None:
+            raise HTTPException(
+                422, "the token names several centres: choose one with ?acting_centre="
+            )
+        return self.chosen
 
 
 async def centre_staff(
-    actor: Staff, x_actor_centre: Annotated[str | None, Header()] = None
+    actor: Staff,
+    acting_centre: Annotated[
+        str | None,
+        Query(
+            pattern=CENTRE_CODE,
+            description="for staff of several centres: the one of them this call is for",
+        ),
+    ] = None,
 ) -> CentreStaff:
-    """The centre claim. A stand-in, as the actor headers are: issue 8's bearer tokens carry
-    the claim and replace this one function; handlers only ever see ``CentreStaff.centre``."""
-    if not x_actor_centre:
-        raise HTTPException(403, "centre staff act for a centre: the centre claim is missing")
-    return CentreStaff(actor, x_actor_centre)
+    """The centre claim of her token (the kernel has refused centre staff whose token names
+    no centre). Handlers only ever see ``CentreStaff.centre``."""
+    if acting_centre is None:
+        only = next(iter(actor.centres)) if len(actor.centres) == 1 else None
+        return CentreStaff(actor, only)
+    if acting_centre not in actor.centres:
+        raise HTTPException(403, "the token does not name this centre")
+    return CentreStaff(actor, acting_centre)
 
 
 AtCentre = Annotated[CentreStaff, Depends(centre_staff)]
@@ -539,8 +566,8 @@ async def admission_queue(
 
 @router.post("/admissions", status_code=201, tags=["admissions"])
 async def admit(body: AdmissionIn, service: ServiceDep, staff: AtCentre) -> ResidentOut:
-    if body.centre != staff.centre:
-        raise HTTPException(403, "staff admit to their own centre only")
+    if body.centre not in staff.centres:
+        raise HTTPException(403, "staff admit to their own centres only")
     resident = await handlers.admit_resident(
         AdmitResident(
             case_id=body.case_id,
@@ -970,3 +997,84 @@ async def children(
 ) -> list[ChildOut]:
     found = await handlers.children(case_id, staff.centre, purpose, service.uow(staff.actor))
     return [ChildOut.of(c) for c in found]
+
+
+class LegalAssistanceIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: LegalAssistanceKind
+    urgency: Urgency = Urgency.ROUTINE
+    idempotency_key: str | None = Field(
+        default=None, min_length=8, max_length=128, description="a retry returns the first"
+    )
+    note: str | None = PersonalField(None, max_length=5_000)
+
+
+class LegalAssistanceOut(BaseModel):
+    request_id: uuid.UUID
+    case_id: uuid.UUID
+    centre: str
+    kind: LegalAssistanceKind
+    urgency: Urgency
+    requested_at: datetime
+    requested_by: str
+    note: str | None = PersonalField(None)
+
+    @classmethod
+    def of(cls, r: LegalAssistanceRequest) -> LegalAssistanceOut:
+        return cls(
+            request_id=r.request_id,
+            case_id=r.case_id,
+            centre=r.centre,
+            kind=r.kind,
+            urgency=r.urgency,
+            requested_at=r.requested_at,
+            requested_by=r.requested_by,
+            note=r.note,
+        )
+
+
+register_personal(LegalAssistanceIn, LegalAssistanceOut)
+
+
+@router.post("/residents/{case_id}/legal-assistance", status_code=201, tags=["care"])
+async def request_legal_assistance(
+    case_id: uuid.UUID,
+    body: LegalAssistanceIn,
+    service: ServiceDep,
+    staff: AtCentre,
+    response: Response,
+) -> LegalAssistanceOut:
+    """Ask legal workers to help her (testify in court, victim compensation, identity
+    documents, immigration, other). The note is sealed; legal workers get the kind, urgency
+    and centre (``recovery.legal_assistance_requested``). 409 if she is no longer resident;
+    201 new, 200 for a retried ``idempotency_key``."""
+    request, created = await handlers.request_legal_assistance_for(
+        RequestLegalAssistance(
+            case_id=case_id,
+            acting_centre=staff.centre,
+            kind=body.kind,
+            urgency=body.urgency,
+            idempotency_key=body.idempotency_key,
+            note=body.note,
+        ),
+        service.uow(staff.actor),
+    )
+    if not created:
+        response.status_code = 200
+    return LegalAssistanceOut.of(request).model_copy(update={"note": None})
+
+
+@router.get("/residents/{case_id}/legal-assistance", tags=["care"])
+async def legal_assistance_requests(
+    case_id: uuid.UUID,
+    service: ServiceDep,
+    staff: AtCentre,
+    purpose: Annotated[
+        ReadPurpose | None, Query(description="give one to read the notes (audited)")
+    ] = None,
+) -> list[LegalAssistanceOut]:
+    found = await handlers.legal_assistance_requests(
+        case_id, staff.centre, purpose, service.uow(staff.actor)
+    )
+    return [LegalAssistanceOut.of(r) for r in found]

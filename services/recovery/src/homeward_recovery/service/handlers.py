@@ -31,6 +31,7 @@ from homeward_recovery.domain.commands import (
     RecordInternship,
     RecordStudyTour,
     RegisterChild,
+    RequestLegalAssistance,
     RequestTransfer,
     ReviewCareGoal,
     SetCareGoal,
@@ -38,6 +39,7 @@ from homeward_recovery.domain.commands import (
     WithdrawTraining,
 )
 from homeward_recovery.domain.education import EducationClass, MonthAttended
+from homeward_recovery.domain.legal import LegalAssistanceRequest, request_legal_assistance
 from homeward_recovery.domain.model import (
     AdmissionRequest,
     Centre,
@@ -109,6 +111,16 @@ class Education(Protocol):
     async def save(self, c: EducationClass, month: MonthAttended | None) -> None: ...
 
 
+class LegalAssistance(Protocol):
+    async def add(self, r: LegalAssistanceRequest, idempotency_key: str | None) -> None: ...
+    async def by_idempotency_key(
+        self, case_id: uuid.UUID, key: str
+    ) -> LegalAssistanceRequest | None: ...
+    async def of_case(
+        self, case_id: uuid.UUID, *, with_notes: bool
+    ) -> list[LegalAssistanceRequest]: ...
+
+
 class RecoveryUoW(AbstractUnitOfWork):
     centres: Centres
     requests: Requests
@@ -116,6 +128,7 @@ class RecoveryUoW(AbstractUnitOfWork):
     care: Care
     training: Training
     education: Education
+    legal: LegalAssistance
 
 
 async def _open_admission_request(cmd: OpenAdmissionRequest, uow: RecoveryUoW) -> None:
@@ -323,6 +336,8 @@ async def _withdraw_pending(request: AdmissionRequest | None, uow: RecoveryUoW) 
 async def _end_open_training(uow: RecoveryUoW, resident: Resident, on: date) -> None:
     """Her stay is over: a programme still in progress ends as withdrawn and a class as
     ended, so that open enrolments and classes are always residents' ones."""
+    # An enrolment has no pathway of its own: its withdrawal belongs to hers.
+    uow.scope.correlation_id = uow.scope.correlation_id or resident.correlation_id
     for e in await uow.training.of_case(resident.case_id):
         if e.status is EnrolmentStatus.ENROLLED:
             e.withdraw(max(on, e.started_on))
@@ -709,5 +724,53 @@ async def children(
         found = await uow.care.children(case_id, with_identity=purpose is not None)
         if purpose is not None:
             uow.audit("personal_data_read", case_id, purpose=purpose.value, record="children")
+            await uow.commit()
+    return found
+
+
+async def request_legal_assistance_for(
+    cmd: RequestLegalAssistance, uow: RecoveryUoW
+) -> tuple[LegalAssistanceRequest, bool]:
+    """Centre staff ask legal assistance for a resident of their centre: recorded with the
+    note sealed, audited, and handed to legal workers through the outbox. A retried submit
+    (same idempotency key) returns the first request and sends nothing. Returns (request,
+    created)."""
+    async with uow:
+        resident = await _resident_in_scope(uow, cmd.case_id, cmd.acting_centre, for_update=True)
+        if cmd.idempotency_key is not None:
+            known = await uow.legal.by_idempotency_key(cmd.case_id, cmd.idempotency_key)
+            if known is not None:
+                return known, False
+        request = request_legal_assistance(
+            resident,
+            kind=cmd.kind,
+            urgency=cmd.urgency,
+            note=cmd.note,
+            by=str(uow.scope.actor),
+            at=utcnow(),
+        )
+        await uow.legal.add(request, cmd.idempotency_key)
+        uow.audit(
+            "legal_assistance_requested",
+            cmd.case_id,
+            request_id=str(request.request_id),
+            kind=cmd.kind.value,
+        )
+        uow.track(resident)
+        await uow.commit()
+    return request, True
+
+
+async def legal_assistance_requests(
+    case_id: uuid.UUID, centre: str, purpose: ReadPurpose | None, uow: RecoveryUoW
+) -> list[LegalAssistanceRequest]:
+    """Her requests; the notes only with a purpose, and that read is in the audit trail."""
+    async with uow:
+        await _resident_in_scope(uow, case_id, centre)
+        found = await uow.legal.of_case(case_id, with_notes=purpose is not None)
+        if purpose is not None:
+            uow.audit(
+                "personal_data_read", case_id, purpose=purpose.value, record="legal_assistance"
+            )
             await uow.commit()
     return found

@@ -387,6 +387,16 @@ class AlertRepository:
         )
         return [OpenAlert(**dict(r)) for r in rows]
 
+    async def count_open(self) -> int:
+        """As many as ``open_alerts`` lists; one count, cheap enough for every scrape."""
+        return await self._conn.fetchval(
+            "SELECT count(*) FROM reintegration.overdue_alerts a"
+            " JOIN reintegration.cases c ON c.case_id = a.case_id"
+            " JOIN reintegration.follow_up_visits v"
+            "   ON v.case_id = a.case_id AND v.visit_no = a.visit_no"
+            " WHERE v.visited_on IS NULL AND c.status = 'resettled'"
+        )
+
 
 class FigureRepository:
     """Counts over one calendar year. Aggregates only: no row, id or personal field."""

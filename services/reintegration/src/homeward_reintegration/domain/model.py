@@ -25,6 +25,7 @@ from homeward_shared.domain import (
     Aggregate,
     Conflict,
     DomainError,
+    FigureRecorded,
     NotFound,
     StageEntered,
     add_months,
@@ -447,6 +448,11 @@ class ReintegrationCase(Aggregate):
                 occurred_at=utcnow(),
             )
         )
+        self.record(
+            FigureRecorded(
+                case_id=self.case_id, metric="reintegrated", on=on, dimensions={"plan": plan.value}
+            )
+        )
 
     def visit(self, visit_no: int) -> FollowUpVisit:
         for v in self.visits:
@@ -490,6 +496,14 @@ class ReintegrationCase(Aggregate):
                 outcomes=tuple(o.value for o in visit.outcomes),
             )
         )
+        self.record(
+            FigureRecorded(
+                case_id=self.case_id,
+                metric="follow_up_visit",
+                on=visited_on,
+                dimensions={"by_role": by_role.value},
+            )
+        )
         return visit
 
     def close(self, reason: ClosureReason, on: date) -> None:
@@ -518,6 +532,14 @@ class ReintegrationCase(Aggregate):
                 previous_stage=previous,
                 reason=reason.value,
                 occurred_at=utcnow(),
+            )
+        )
+        self.record(
+            FigureRecorded(
+                case_id=self.case_id,
+                metric="case_closed",
+                on=on,
+                dimensions={"reason": reason.value},
             )
         )
 
@@ -556,6 +578,18 @@ class ReintegrationCase(Aggregate):
                 approved_by=d.approved_by,
             )
         )
+        dims = {"kind": d.kind.value, "currency": d.currency}
+        if d.form is not None:
+            dims["form"] = d.form.value
+        self.record(
+            FigureRecorded(
+                case_id=self.case_id,
+                metric="support_disbursed",
+                on=d.disbursed_on,
+                dimensions=dims,
+                amount=d.value,
+            )
+        )
 
     def reopen(self, reason: ReopenReason, on: date) -> None:
         """A closed case taken up again: back to follow-up if she was resettled, else to
@@ -579,5 +613,13 @@ class ReintegrationCase(Aggregate):
                 previous_stage=previous,
                 reason=f"reopened_{reason.value}",
                 occurred_at=utcnow(),
+            )
+        )
+        self.record(
+            FigureRecorded(
+                case_id=self.case_id,
+                metric="case_reopened",
+                on=on,
+                dimensions={"reason": reason.value},
             )
         )

@@ -7,7 +7,7 @@ import json
 import sys
 from typing import Any
 
-from homeward_shared.contracts import CaseStageChanged, FollowUpVisitOverdue
+from homeward_shared.contracts import CaseStageChanged, FigureRecorded, FollowUpVisitOverdue
 from homeward_shared.contracts.asyncapi import service_document
 from homeward_shared.runtime import Service
 
@@ -18,6 +18,7 @@ def asyncapi_document(service: Service[Any]) -> dict[str, Any]:
         [
             (service.topics.stage_changed, CaseStageChanged),
             (service.topics.follow_up_overdue, FollowUpVisitOverdue),
+            (service.topics.figure_recorded, FigureRecorded),
         ],
     )
 

@@ -65,6 +65,7 @@ class Alerts(Protocol):
     async def overdue_candidates(self, due_before: date, limit: int) -> list[OverdueCandidate]: ...
     async def add(self, alert: OverdueAlert) -> bool: ...
     async def open_alerts(self) -> list[OpenAlert]: ...
+    async def count_open(self) -> int: ...
 
 
 class Figures(Protocol):
@@ -301,6 +302,12 @@ async def get_case(case_id: uuid.UUID, uow: ReintegrationUoW) -> ReintegrationCa
 async def overdue_list(uow: ReintegrationUoW) -> list[OpenAlert]:
     async with uow:
         return await uow.alerts.open_alerts()
+
+
+async def count_overdue(uow: ReintegrationUoW) -> int:
+    """Visits alerted as overdue and still not recorded: what the overdue gauge shows."""
+    async with uow:
+        return await uow.alerts.count_open()
 
 
 async def read_visit_notes(

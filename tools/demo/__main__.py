@@ -1,0 +1,3 @@
+from tools.demo.demo import main
+
+main()
