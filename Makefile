@@ -54,8 +54,9 @@ docs: setup ## regenerate docs/: AsyncAPI documents, event catalogue (events.md)
 demo: setup ## a year of synthetic cases through every service's HTTP API (needs `make run`), then the impact report
 	$(UV) run --frozen python -m tools.demo
 
-faults: infra-up ## the fault harness at full size: 1,000 cases while service processes are killed
-	$(UV) run --frozen python -m tests.faults.harness --cases 1000 --kills 30 --seed 7
+faults: infra-up ## the fault harness at full size: 1,000 cases; processes killed, broker and database restarted
+	$(UV) run --frozen python -m tests.faults.harness --cases 1000 --seed 7 --concurrency 32 \
+		--kills-per-service 3 --terms-per-service 1 --broker-restarts 3 --postgres-restarts 3
 
 .PHONY: bench bench-kafka-raw bench-handwritten bench-handoff bench-profile-handoff bench-dashboard-rebuild bench-pathway bench-profile-http-front
 

@@ -9,8 +9,10 @@
 #
 # Environment (all optional):
 #   KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9093), KAFKA_HEAP_OPTS ("-Xmx2g -Xms1g"),
-#   HOMEWARD_CACHE (~/.cache/homeward: jars shared by every clone), HOMEWARD_WAIT_SECONDS (90).
-# State (config, data, logs, pid) lives in <repo>/.local/kafka/, which git ignores.
+#   HOMEWARD_CACHE (~/.cache/homeward: jars shared by every clone), HOMEWARD_WAIT_SECONDS (90),
+#   KAFKA_STATE (<repo>/.local/kafka): config, data, logs and pid of this broker. Another
+#   KAFKA_STATE with other ports is another broker (the fault harness runs its own that way).
+# State lives under <repo>/.local/, which git ignores.
 set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -27,7 +29,7 @@ KAFKA_VERSION="$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$POM
 CACHE_ROOT="${HOMEWARD_CACHE:-${HOME:?HOME is not set; set HOMEWARD_CACHE}/.cache/homeward}"
 LIBS="$CACHE_ROOT/kafka-$KAFKA_VERSION/libs"
 
-STATE="$REPO_ROOT/.local/kafka"
+STATE="${KAFKA_STATE:-$REPO_ROOT/.local/kafka}"
 DATA="$STATE/data"
 LOGS="$STATE/logs"
 PIDFILE="$STATE/kafka.pid"

@@ -73,6 +73,33 @@ def test_unique_case_ids_per_call():
     assert a.case_id != b.case_id and isinstance(a.case_id, uuid.UUID)
 
 
+async def test_transient_failures_in_a_row_back_off_doubling_to_a_bound_and_reset_on_success():
+    dead = DeadLetters("test", retry_backoff_s=0.5, retry_backoff_max_s=4)
+    pauses = []
+    for failures in range(6):
+        dead.failures_in_a_row = failures
+        pauses.append(dead.backoff())
+    bounds = [0.5, 1, 2, 4, 4, 4]
+    assert all(b / 2 <= p <= b for p, b in zip(pauses, bounds, strict=True)), pauses
+
+    calls = 0
+
+    async def react(env, delivery):
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise ConnectionError("database is down")
+
+    broker, topics, _, dead = make(react)
+    env = utc_now_envelope(CaseStageChanged(stage=Stage.ADMITTED))
+    async with TestKafkaBroker(broker) as br:
+        with pytest.raises(ConnectionError):
+            await br.publish(env.model_dump_json().encode(), topic=topics.stage_changed)
+        assert dead.failures_in_a_row == 1 and dead.retries == 1
+        await br.publish(env.model_dump_json().encode(), topic=topics.stage_changed)
+    assert dead.failures_in_a_row == 0 and calls == 2
+
+
 async def test_an_event_over_the_size_limit_is_dead_lettered_before_it_is_parsed():
     handled: list[Envelope] = []
 

@@ -18,6 +18,20 @@ from homeward_shared.logging import get_logger
 
 log = get_logger(__name__)
 
+# What a database that is down, restarting or full looks like to a client: the connection
+# was refused, reset or closed under us, the server is shutting down or starting up
+# (class 57), or it has no connection slot left. None of these is the request's fault, so
+# HTTP answers 503 with Retry-After and a consumer retries the event later (never
+# dead-letters it).
+DATABASE_UNAVAILABLE: tuple[type[BaseException], ...] = (
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,
+    asyncpg.exceptions.TooManyConnectionsError,
+    asyncpg.InterfaceError,
+    OSError,
+    TimeoutError,
+)
+
 _IDENT = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 

@@ -20,7 +20,8 @@ echo input, and input may be personal.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import random
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -58,10 +59,19 @@ H_SERVICE = "dlq.service"
 H_FAILED_AT = "dlq.failed_at"
 
 
+def _location(loc: Sequence[int | str], kind: str) -> str:
+    """A validation error's path. The name of a field the contract does not declare is
+    input too: it is not repeated."""
+    parts = [str(p) for p in loc]
+    if kind == "extra_forbidden" and parts:
+        parts[-1] = "<undeclared field>"
+    return ".".join(parts) or "<root>"
+
+
 def describe(exc: BaseException) -> str:
     if isinstance(exc, ValidationError):
         parts = [
-            f"{'.'.join(str(p) for p in e['loc']) or '<root>'}: {e['type']}"
+            f"{_location(e['loc'], e['type'])}: {e['type']}"
             for e in exc.errors(include_input=False, include_url=False)
         ]
         return f"contract invalid ({exc.title}): " + "; ".join(parts[:10])
@@ -74,10 +84,20 @@ class DeadLetters:
     """The middleware factory given to ``KafkaBroker(middlewares=[...])``."""
 
     def __init__(
-        self, service: str, *, retry_backoff_s: float = 0.5, max_event_bytes: int | None = None
+        self,
+        service: str,
+        *,
+        retry_backoff_s: float = 0.5,
+        retry_backoff_max_s: float = 10.0,
+        max_event_bytes: int | None = None,
     ) -> None:
         self.service = service
         self.retry_backoff_s = retry_backoff_s
+        self.retry_backoff_max_s = max(retry_backoff_max_s, retry_backoff_s)
+        # Transient failures in a row, across this service's subscribers: a database that is
+        # down fails them all alike. Reset by the next event that is handled.
+        self.failures_in_a_row = 0
+        self.retries = 0
         self.max_event_bytes = max_event_bytes
         self.broker: KafkaBroker | None = None
         self.dead_lettered = 0
@@ -149,6 +169,12 @@ class DeadLetters:
         if limit is not None and size > limit and not raw.topic.endswith(DLQ_SUFFIX):
             raise EventTooLarge(f"the event is {size} bytes; the limit is {limit}")
 
+    def backoff(self) -> float:
+        """The pause before the next retry: doubling per failure in a row up to the bound,
+        with jitter so that many consumers do not come back at the same instant."""
+        pause = min(self.retry_backoff_max_s, self.retry_backoff_s * 2**self.failures_in_a_row)
+        return pause * random.uniform(0.5, 1.0)
+
     def consumer_group(self, topic: str, group: str) -> None:
         """Remember which group consumes a topic, for the dead letter's headers."""
         self._group_of[topic] = group
@@ -168,7 +194,7 @@ class _DeadLetterMiddleware(BaseMiddleware):
                 await self._factory.send(msg, exc)
                 return None
         try:
-            return await call_next(msg)
+            result = await call_next(msg)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -176,6 +202,7 @@ class _DeadLetterMiddleware(BaseMiddleware):
             # permanent error escaping a whole batch names no record, so it is retried.
             if isinstance(exc, PERMANENT) and not isinstance(msg.raw_message, tuple | list):
                 await self._factory.send(msg, exc)
+                self._factory.failures_in_a_row = 0
                 return None
             raw = msg.raw_message
             if isinstance(raw, tuple | list):
@@ -185,6 +212,12 @@ class _DeadLetterMiddleware(BaseMiddleware):
                 topic=getattr(raw, "topic", None),
                 offset=getattr(raw, "offset", None),
                 error=type(exc).__name__,
+                failures_in_a_row=self._factory.failures_in_a_row + 1,
             )
-            await asyncio.sleep(self._factory.retry_backoff_s)
+            pause = self._factory.backoff()
+            self._factory.failures_in_a_row += 1
+            self._factory.retries += 1
+            await asyncio.sleep(pause)
             raise
+        self._factory.failures_in_a_row = 0
+        return result

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 import uuid
 from datetime import datetime
 from typing import Any, ClassVar, Generic, TypeVar
@@ -16,6 +17,8 @@ P = TypeVar("P", bound="Payload")
 
 # Kafka header names. The event id travels as a header (Debezium's outbox convention) so a
 # consumer or an operator can see it without parsing the body.
+_TYPE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,40}\.[a-z][a-z0-9_]{0,60}$")
+
 H_EVENT_ID = "event_id"
 H_EVENT_TYPE = "event_type"
 H_SCHEMA_VERSION = "schema_version"
@@ -119,13 +122,18 @@ def parse_envelope(raw: bytes | str, payload_type: type[P]) -> Envelope[P]:
     if not isinstance(data, dict):
         raise ContractInvalid("contract invalid: the envelope is not a JSON object")
     event_type, version = data.get("event_type"), data.get("schema_version")
+    # Only a well-formed type name or version number is repeated in the reason: anything
+    # else is input, and input may be personal.
+    shown_type = event_type if isinstance(event_type, str) and _TYPE_NAME.match(event_type) else "?"
     if event_type != payload_type.event_type:
         raise UnsupportedSchemaVersion(
-            f"expected event_type {payload_type.event_type}, got {str(event_type)[:64]}"
+            f"expected event_type {payload_type.event_type}, got {shown_type}"
         )
-    if version != payload_type.schema_version:
+    # ``true`` and ``1.0`` equal 1 in Python but are no version number.
+    if type(version) is not int or version != payload_type.schema_version:
+        shown = version if type(version) is int else f"of type {type(version).__name__}"
         raise UnsupportedSchemaVersion(
-            f"{event_type} schema_version {str(version)[:8]} is not supported "
+            f"{event_type} schema_version {shown} is not supported "
             f"(this consumer reads {payload_type.schema_version})"
         )
     return envelope_of(payload_type).model_validate(data)

@@ -23,7 +23,7 @@ from homeward_shared import audit_trail, errors
 from homeward_shared.auth import Authenticator, FailureLimiter
 from homeward_shared.contracts import Topics
 from homeward_shared.crypto import Keyring
-from homeward_shared.db import create_pool, migrate
+from homeward_shared.db import DATABASE_UNAVAILABLE, create_pool, migrate
 from homeward_shared.dead_letters import DeadLetters
 from homeward_shared.domain import Conflict, DomainError, NotFound
 from homeward_shared.erasure import consumer as erasure_consumer
@@ -125,6 +125,9 @@ class Service(Generic[U]):
             self.pool = None
 
     async def health(self) -> dict[str, str]:
+        """``status`` is ``ok``; ``degraded`` when only the broker is unreachable (people's
+        work is still accepted: it waits in the outbox); ``unavailable`` without the
+        database (nothing can be accepted)."""
         status = {"service": self.settings.service_name}
         try:
             assert self.pool is not None
@@ -139,6 +142,13 @@ class Service(Generic[U]):
         except Exception:
             status["kafka"] = "unavailable"
         status["outbox_relay"] = "leading" if self.relay.is_leader else "standby"
+        status["status"] = (
+            "unavailable"
+            if status["postgres"] != "connected"
+            else "degraded"
+            if status["kafka"] != "connected"
+            else "ok"
+        )
         return status
 
 
@@ -158,6 +168,7 @@ def build_service(
     dead_letters = DeadLetters(
         settings.service_name,
         retry_backoff_s=settings.consumer_retry_backoff_s,
+        retry_backoff_max_s=settings.consumer_retry_backoff_max_s,
         max_event_bytes=settings.event_max_bytes,
     )
     wire = transport(settings)
@@ -169,6 +180,8 @@ def build_service(
         middlewares=[dead_letters],
         client_id=settings.service_name,
         logger=logging.getLogger(BROKER_LOGGER),
+        # On stop, events being handled finish (and commit their offsets) first.
+        graceful_timeout=settings.shutdown_grace_s,
     )
     dead_letters.bind(broker)
     relay = OutboxRelay(
@@ -223,8 +236,19 @@ def build_service(
     @app.get("/health", tags=["operations"])
     async def health() -> JSONResponse:
         status = await service.health()
-        ok = status["postgres"] == "connected" and status["kafka"] == "connected"
-        return JSONResponse(status, status_code=200 if ok else 503)
+        return JSONResponse(status, status_code=503 if status["status"] == "unavailable" else 200)
+
+    async def database_unavailable(_: Request, exc: Exception) -> JSONResponse:
+        # The exception's text can carry a host or a statement: only its class is logged.
+        log.warning("http_database_unavailable", error=type(exc).__name__)
+        return JSONResponse(
+            {"error": "database_unavailable", "detail": "the database is unavailable; retry"},
+            status_code=503,
+            headers={"Retry-After": str(settings.http_retry_after_s)},
+        )
+
+    for unavailable in DATABASE_UNAVAILABLE:
+        app.add_exception_handler(unavailable, database_unavailable)
 
     @app.exception_handler(DomainError)
     async def domain_error(_: Request, exc: DomainError) -> JSONResponse:

@@ -11,4 +11,12 @@ from homeward_shared.runtime import Service
 
 def serve(service: Service[Any]) -> None:
     s = service.settings
-    uvicorn.run(service.app, host=s.http_host, port=s.http_port, log_level="warning")
+    # SIGTERM: requests in flight get the grace period, then the lifespan stops the consumers
+    # (events in flight finish and commit), the relay and the pool.
+    uvicorn.run(
+        service.app,
+        host=s.http_host,
+        port=s.http_port,
+        log_level="warning",
+        timeout_graceful_shutdown=int(s.shutdown_grace_s),
+    )

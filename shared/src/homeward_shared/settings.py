@@ -53,6 +53,13 @@ class ServiceSettings(TransportSettings):
     relay_batch_size: int = Field(default=500, ge=1, le=10_000)
     db_pool_max: int = Field(default=10, ge=2)
     consumer_retry_backoff_s: float = Field(default=0.5, ge=0)
+    # Consecutive transient failures double the pause up to this bound: never a hot loop,
+    # and a database that comes back is noticed within this many seconds.
+    consumer_retry_backoff_max_s: float = Field(default=10.0, ge=0)
+    # What a 503 tells a client to wait before retrying while the database is unavailable.
+    http_retry_after_s: int = Field(default=2, ge=1)
+    # SIGTERM: in-flight events finish and commit within this bound, then the process exits.
+    shutdown_grace_s: float = Field(default=10.0, gt=0)
     erasure_request_ttl_hours: float = Field(
         default=72, gt=0, le=24 * 30, description="an erasure request not approved in time expires"
     )

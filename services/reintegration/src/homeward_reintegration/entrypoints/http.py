@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import Path as FastApiPath
 from homeward_shared.personal import PersonalField, ReadPurpose, register_personal
 from homeward_shared.runtime import ServiceDep, require_role
 from homeward_shared.stages import Stage
@@ -506,7 +507,12 @@ class FiguresOut(BaseModel):
 
 
 @router.get("/figures/{year}", tags=["figures"])
-async def year_figures(year: int, service: ServiceDep, actor: Figures) -> FiguresOut:
+async def year_figures(
+    # Bounded: a year out of the calendar's range overflowed the date arithmetic (a 500).
+    year: Annotated[int, FastApiPath(ge=1990, le=2200)],
+    service: ServiceDep,
+    actor: Figures,
+) -> FiguresOut:
     """Reintegrated by plan, start-up kits and their value, visits done, women followed up,
     overdue alerts and closures by reason, for one year."""
     s: Any = service.settings
