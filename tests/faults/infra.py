@@ -13,7 +13,9 @@ import asyncio
 import glob
 import os
 import shutil
-from dataclasses import dataclass
+import stat
+import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import asyncpg
@@ -83,10 +85,27 @@ def _pg_bin() -> Path:
     return Path(found[-1]).parent
 
 
+def _reachable_by_others(path: Path) -> bool:
+    return all(p.stat().st_mode & stat.S_IXOTH for p in [path, *path.parents] if p.exists())
+
+
+def _pg_state() -> Path:
+    """The cluster's directory. The server runs as Debian's ``postgres`` user, which must reach
+    it: a clone under a private directory (``mktemp -d`` makes one 0700, as CI may) is out of
+    its reach, so the cluster then lives in a fresh temporary directory, root's and 0755 (no
+    other user can replace it), removed by ``down``."""
+    local = LOCAL / "faults-postgres"
+    if os.geteuid() != 0 or _reachable_by_others(REPO):
+        return local
+    parent = Path(tempfile.mkdtemp(prefix="homeward-faults-"))
+    parent.chmod(0o755)
+    return parent / "faults-postgres"
+
+
 @dataclass
 class OwnPostgres:
     port: int = 15433
-    state: Path = LOCAL / "faults-postgres"
+    state: Path = field(default_factory=_pg_state)
 
     @property
     def data(self) -> Path:
@@ -158,6 +177,8 @@ class OwnPostgres:
     async def down(self) -> None:
         if "server is running" in await self._status():
             await self._ctl("-w", "-t", "60", "-m", "fast", "stop")
+        if not self.state.is_relative_to(LOCAL):
+            shutil.rmtree(self.state.parent, ignore_errors=True)
 
 
 async def provision_database(admin_dsn: str, database: str) -> None:
