@@ -37,6 +37,7 @@ from homeward_shared import provision
 from homeward_shared.runtime import Service
 from homeward_shared.testing import auth
 from homeward_shared.testing.auth import as_user
+from homeward_shared.testing.journeys import reunite_with_family
 
 from bench.common import (
     admin_dsn,
@@ -184,38 +185,7 @@ async def one_case(urls: dict[str, str], waits: Waits) -> dict[str, float]:
         t = time.perf_counter()
         await waits.until("SELECT true FROM reintegration.cases WHERE case_id = $1", case_id)
         to_reintegration = time.perf_counter() - t
-        for path, body in (
-            (
-                "family-contacts",
-                {"kind": "tracing_attempt", "happened_on": "2026-11-20", "result": "found"},
-            ),
-            (
-                "assessments",
-                {
-                    "assessed_on": "2026-11-21",
-                    "her_wish": "reunification",
-                    "market_opportunities": "good",
-                    "family_conditions": "good",
-                    "skills_fit": True,
-                    "wants_business": True,
-                    "business_kind": "sewing_shop",
-                    "business_market": "good",
-                },
-            ),
-        ):
-            r = await gc.post(
-                f"/cases/{case_id}/{path}",
-                headers=REINTEGRATION,
-                json={"idempotency_key": uuid.uuid4().hex, **body},
-            )
-            assert r.status_code == 201, r.text
-        r = await gc.post(
-            f"/cases/{case_id}/resettlement",
-            headers=REINTEGRATION,
-            json={"plan": "reunification", "resettled_on": "2027-06-01"},
-        )
-        assert r.status_code == 201, r.text
-        assert r.json()["stage"] == "resettled"
+        await reunite_with_family(gc, case_id, REINTEGRATION)
         return {
             "total": time.perf_counter() - started,
             "to_recovery": to_recovery,

@@ -13,6 +13,7 @@ from homeward_recovery.settings import RecoverySettings
 from homeward_reintegration.bootstrap import bootstrap as reintegration_app
 from homeward_reintegration.settings import ReintegrationSettings
 from homeward_shared.testing.infra import wait_until
+from homeward_shared.testing.journeys import reunite_with_family
 from homeward_shared.testing.kafka import TopicReader
 from homeward_shared.testing.plugin import running, settings_for
 from homeward_shared.uow import verify_audit_chain
@@ -74,39 +75,7 @@ async def test_a_walk_in_reaches_resettlement_and_each_stage_is_on_the_feed_once
 
         await wait_until(handed_on, what="the hand-off reaches reintegration")
         # Her family traced and assessed with her: the plan follows her wish.
-        for path, body in (
-            (
-                "family-contacts",
-                {"kind": "tracing_attempt", "happened_on": "2026-11-20", "result": "found"},
-            ),
-            (
-                "assessments",
-                {
-                    "assessed_on": "2026-11-21",
-                    "her_wish": "reunification",
-                    "market_opportunities": "good",
-                    "family_conditions": "good",
-                    "skills_fit": True,
-                    "wants_business": True,
-                    "business_kind": "sewing_shop",
-                    "business_market": "good",
-                },
-            ),
-        ):
-            r = await gc.post(
-                f"/cases/{case_id}/{path}",
-                headers=REINTEGRATION,
-                json={"idempotency_key": uuid.uuid4().hex, **body},
-            )
-            assert r.status_code == 201, r.text
-        r = await gc.post(
-            f"/cases/{case_id}/resettlement",
-            headers=REINTEGRATION,
-            json={"plan": "reunification", "resettled_on": "2027-06-01"},
-        )
-        assert r.status_code == 201, r.text
-        case = r.json()
-        assert case["stage"] == "resettled"
+        case = await reunite_with_family(gc, case_id, REINTEGRATION)
         assert len(case["follow_up"]) == 12
         assert case["follow_up"][0]["due_on"] == "2027-09-01"
         assert case["follow_up"][-1]["due_on"] == "2030-06-01"

@@ -21,6 +21,7 @@ from homeward_reintegration.bootstrap import bootstrap as reintegration_app
 from homeward_reintegration.settings import ReintegrationSettings
 from homeward_shared.telemetry import PROPAGATOR
 from homeward_shared.testing.infra import wait_until
+from homeward_shared.testing.journeys import reunite_with_family
 from homeward_shared.testing.plugin import running, settings_for
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
@@ -116,35 +117,7 @@ async def walk_in_to_reintegration(
 
     await wait_until(handed_on, what="the hand-off reaches reintegration")
     if resettle:
-        for path, body in (
-            (
-                "family-contacts",
-                {"kind": "tracing_attempt", "happened_on": "2026-11-20", "result": "found"},
-            ),
-            (
-                "assessments",
-                {
-                    "assessed_on": "2026-11-21",
-                    "her_wish": "reunification",
-                    "market_opportunities": "good",
-                    "family_conditions": "good",
-                    "skills_fit": True,
-                    "wants_business": False,
-                },
-            ),
-        ):
-            r = await gc.post(
-                f"/cases/{case_id}/{path}",
-                headers=traced(REINTEGRATION),
-                json={"idempotency_key": uuid.uuid4().hex, **body},
-            )
-            assert r.status_code == 201, r.text
-        r = await gc.post(
-            f"/cases/{case_id}/resettlement",
-            headers=traced(REINTEGRATION),
-            json={"plan": "reunification", "resettled_on": "2027-06-01"},
-        )
-        assert r.status_code == 201, r.text
+        await reunite_with_family(gc, case_id, traced(REINTEGRATION), wants_business=False)
     return signal
 
 

@@ -1,0 +1,58 @@
+"""Steps of a survivor's pathway that several tests and benchmarks walk through the public
+HTTP APIs, written once so that a change to an API changes one place."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import httpx
+
+
+async def reunite_with_family(
+    reintegration: httpx.AsyncClient,
+    case_id: str,
+    headers: dict[str, str],
+    *,
+    wants_business: bool = True,
+    resettled_on: str = "2027-06-01",
+) -> dict[str, Any]:
+    """Reintegration traces her family, assesses with her (her wish: to go home), and
+    resettles her with them: the case reaches ``resettled``. Returns the resettled case."""
+    business = (
+        {"wants_business": True, "business_kind": "sewing_shop", "business_market": "good"}
+        if wants_business
+        else {"wants_business": False}
+    )
+    for path, body in (
+        (
+            "family-contacts",
+            {"kind": "tracing_attempt", "happened_on": "2026-11-20", "result": "found"},
+        ),
+        (
+            "assessments",
+            {
+                "assessed_on": "2026-11-21",
+                "her_wish": "reunification",
+                "market_opportunities": "good",
+                "family_conditions": "good",
+                "skills_fit": True,
+                **business,
+            },
+        ),
+    ):
+        r = await reintegration.post(
+            f"/cases/{case_id}/{path}",
+            headers=headers,
+            json={"idempotency_key": uuid.uuid4().hex, **body},
+        )
+        assert r.status_code == 201, r.text
+    r = await reintegration.post(
+        f"/cases/{case_id}/resettlement",
+        headers=headers,
+        json={"plan": "reunification", "resettled_on": resettled_on},
+    )
+    assert r.status_code == 201, r.text
+    case = r.json()
+    assert case["stage"] == "resettled", case
+    return case
