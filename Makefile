@@ -58,7 +58,7 @@ faults: infra-up ## the fault harness at full size: 1,000 cases; processes kille
 	$(UV) run --frozen python -m tests.faults.harness --cases 1000 --seed 7 --concurrency 32 \
 		--kills-per-service 3 --terms-per-service 1 --broker-restarts 3 --postgres-restarts 3
 
-.PHONY: bench bench-kafka-raw bench-handwritten bench-handoff bench-profile-handoff bench-dashboard-rebuild bench-pathway bench-profile-http-front
+.PHONY: bench bench-kafka-raw bench-handwritten bench-handoff bench-profile-handoff bench-latency-legs bench-dashboard-rebuild bench-pathway bench-profile-http-front
 
 bench: infra-up ## every benchmark against its raw baseline measured in the same run; one table
 	$(UV) run --frozen python -m bench
@@ -83,3 +83,6 @@ bench-profile-http-front: infra-up ## statements and their time per HTTP call wh
 
 bench-profile-handoff: infra-up ## pyinstrument profile of the hand-off path, into bench/results/
 	$(UV) run --frozen python -m bench.profile_handoff
+
+bench-latency-legs: infra-up ## hand-off latency at 100/s leg by leg (relay, broker, consumer)
+	$(UV) run --frozen python -m bench.latency_legs

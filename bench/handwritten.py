@@ -79,7 +79,7 @@ class HandWritten:
     async def start(self) -> None:
         self.conn = await asyncpg.connect(self.dsn)
         self.producer = AIOKafkaProducer(
-            bootstrap_servers=kafka(), acks="all", enable_idempotence=True, linger_ms=5
+            bootstrap_servers=kafka(), acks="all", enable_idempotence=True, linger_ms=0
         )
         await self.producer.start()
         self.consumer = AIOKafkaConsumer(
@@ -212,7 +212,7 @@ class Upstream:
     async def run(self, per_second: int, seconds: float) -> None:
         conn = await asyncpg.connect(self.dsn)
         producer = AIOKafkaProducer(
-            bootstrap_servers=kafka(), acks="all", enable_idempotence=True, linger_ms=5
+            bootstrap_servers=kafka(), acks="all", enable_idempotence=True, linger_ms=0
         )
         await producer.start()
         outbox = OUTBOX.format(schema="upstream")

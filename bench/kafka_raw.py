@@ -1,4 +1,4 @@
-"""Raw baseline: Kafka alone. An aiokafka producer (``acks=all``, idempotent, linger 5 ms:
+"""Raw baseline: Kafka alone. An aiokafka producer (``acks=all``, idempotent, linger 0:
 the relay's settings) and an aiokafka consumer on the same broker, with messages of the size
 of a real hand-off envelope.
 
@@ -33,7 +33,7 @@ NAME = "kafka_raw"
 
 def producer() -> AIOKafkaProducer:
     return AIOKafkaProducer(
-        bootstrap_servers=kafka(), acks="all", enable_idempotence=True, linger_ms=5
+        bootstrap_servers=kafka(), acks="all", enable_idempotence=True, linger_ms=0
     )
 
 

@@ -25,6 +25,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
+import time
+import types
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, TypeVar
 
@@ -56,9 +59,26 @@ log = get_logger(__name__)
 # Up to this many records per transaction. The poll returns at once when records are waiting,
 # so a batch is only as large as the backlog: at a trickle each batch is one event.
 MAX_RECORDS = 100
-# How long an empty poll waits for a record (faststream then also sleeps this long before
-# the next poll, so it bounds the latency added to an event arriving at an idle consumer).
-POLL_TIMEOUT_MS = 10
+# How long an empty poll waits for a record. The poll returns as soon as one arrives, so this
+# adds no latency; faststream's own batch poll then sleeps as long again, during which an
+# arriving event waited (10 ms at worst), so ``_poll`` replaces it.
+POLL_TIMEOUT_MS = 100
+
+
+async def _poll(self: Any, consumer: Any) -> tuple[ConsumerRecord[Any, Any], ...]:
+    """faststream's ``BatchSubscriber.get_msg`` without the sleep after an empty poll. An
+    empty poll that returned early (no partitions assigned yet) still waits out the timeout,
+    so the loop never spins."""
+    started = time.monotonic()
+    messages = await consumer.getmany(
+        timeout_ms=self.batch_timeout_ms, max_records=self.max_records
+    )
+    if not messages:
+        rest = self.batch_timeout_ms / 1000 - (time.monotonic() - started)
+        if rest > 0:
+            await asyncio.sleep(rest)
+        return ()
+    return tuple(itertools.chain(*messages.values()))
 
 
 class _Offsets:
@@ -197,7 +217,7 @@ def subscribe(
         offsets.done(message.consumer, records)
 
     consume.__name__ = name
-    broker.subscriber(
+    subscriber = broker.subscriber(
         topic,
         group_id=group_id,
         batch=True,
@@ -207,4 +227,6 @@ def subscribe(
         auto_offset_reset="earliest",
         title=name,
         description=contract.__doc__,
-    )(consume)
+    )
+    subscriber(consume)
+    subscriber.get_msg = types.MethodType(_poll, subscriber)  # type: ignore[method-assign]

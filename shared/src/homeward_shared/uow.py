@@ -191,13 +191,23 @@ class ConsumedBatch:
             raise BatchBroken("a unit of work of this batch failed")
         if self.conn is None:
             return
-        for channel in sorted(self.notify):
-            await self.conn.execute("SELECT pg_notify($1, '')", channel)
         by_schema: dict[str, list[tuple[str, AuditEntry]]] = {}
         for schema, actor, entries in self.audit:
             by_schema.setdefault(schema, []).extend((actor, e) for e in entries)
+        # A schema's outbox notice goes in its audit append's round trip (sent on commit
+        # either way); the others on their own.
+        joined = {f"{schema}_outbox" for schema in by_schema}
+        for channel in sorted(self.notify):
+            if channel not in joined:
+                await self.conn.execute("SELECT pg_notify($1, '')", channel)
         for schema in sorted(by_schema):
-            await write_audit(self.conn, schema, by_schema[schema])
+            channel = f"{schema}_outbox"
+            await write_audit(
+                self.conn,
+                schema,
+                by_schema[schema],
+                notify=channel if channel in self.notify else None,
+            )
         await self._tx.commit()
         await self._release()
         for fn in self._after_commit:
@@ -405,11 +415,14 @@ class PostgresUnitOfWork(AbstractUnitOfWork):
         events = self._collect()
         bind_log_ids((e.case_id for e, _ in events), (c for _, c in events))
         await self._write_outbox(events)
-        if self._batch is None and events:
-            # Sent on commit only, so a rollback wakes nobody. Queued before the audit rows,
-            # whose lock is held from there to the commit.
-            await self.conn.execute("SELECT pg_notify($1, '')", f"{self.schema}_outbox")
-        await self._write_audit([*(audit_of(e) for e, _ in events), *self._audit])
+        entries = [*(audit_of(e) for e, _ in events), *self._audit]
+        # Sent on commit only, so a rollback wakes nobody; queued in the audit append's round
+        # trip (the chain's lock is held from there to the commit either way).
+        notify = f"{self.schema}_outbox" if self._batch is None and events else None
+        if notify is not None and not entries:
+            await self.conn.execute("SELECT pg_notify($1, '')", notify)
+            notify = None
+        await self._write_audit(entries, notify=notify)
         self._finished = True
         if self._batch is not None:
             if events:
@@ -462,7 +475,7 @@ class PostgresUnitOfWork(AbstractUnitOfWork):
                 rows,
             )
 
-    async def _write_audit(self, entries: list[AuditEntry]) -> None:
+    async def _write_audit(self, entries: list[AuditEntry], *, notify: str | None = None) -> None:
         if not entries:
             return
         actor = str(self.scope.actor)
@@ -472,16 +485,21 @@ class PostgresUnitOfWork(AbstractUnitOfWork):
             # outside one, so a batch and an HTTP request never wait for each other in turn.
             self._batch.audit.append((self.schema, actor, entries))
             return
-        await write_audit(self.conn, self.schema, [(actor, e) for e in entries])
+        await write_audit(self.conn, self.schema, [(actor, e) for e in entries], notify=notify)
 
 
 async def write_audit(
-    conn: asyncpg.Connection, schema: str, entries: list[tuple[str, AuditEntry]]
+    conn: asyncpg.Connection,
+    schema: str,
+    entries: list[tuple[str, AuditEntry]],
+    *,
+    notify: str | None = None,
 ) -> None:
     """Extend ``schema``'s audit chain with ``(actor, entry)`` rows, in this transaction, in
     one round trip: the chain's lock is held from here to the commit, so the less the
     transaction does after this, the more transactions per second the schema takes (every
-    writing transaction of a service queues on this lock)."""
+    writing transaction of a service queues on this lock). ``notify``: a channel to notify
+    on commit, in the same round trip."""
     ats, actors, actions, cases, details, bodies = [], [], [], [], [], []
     for actor, entry in entries:
         at = utcnow()
@@ -491,14 +509,13 @@ async def write_audit(
         cases.append(entry.case_id)
         details.append(json.dumps(entry.detail))
         bodies.append(audit_body(at, actor, entry))
+    args: list[object] = [ats, actors, actions, cases, details, bodies]
+    notice = ""
+    if notify is not None:
+        notice = "pg_notify($7, ''), "
+        args.append(notify)
     await conn.execute(
-        f"SELECT {schema}.audit_append($1, $2, $3, $4, $5::jsonb[], $6)",
-        ats,
-        actors,
-        actions,
-        cases,
-        details,
-        bodies,
+        f"SELECT {notice}{schema}.audit_append($1, $2, $3, $4, $5::jsonb[], $6)", *args
     )
 
 

@@ -46,6 +46,8 @@ if TYPE_CHECKING:
 
 # Stage records per transaction (the figure topics are replayed one event at a time).
 BATCH = 500
+# Stage partitions replayed at once, a connection each.
+PARTITIONS_AT_ONCE = 4
 
 log = get_logger(__name__)
 
@@ -73,7 +75,7 @@ async def rebuild(
 ) -> RebuildReport:
     service = bootstrap(settings)
     await migrate(settings.dsn, settings.db_schema, service.migrations)
-    service.pool = await create_pool(settings.dsn, max_size=2)
+    service.pool = await create_pool(settings.dsn, max_size=PARTITIONS_AT_ONCE)
     report = RebuildReport()
     replays: dict[str, Replay] = {service.topics.stage_changed: _stage_replay(service, settings)}
     for feed in FIGURE_FEEDS:
@@ -102,17 +104,27 @@ async def rebuild(
         stages = service.topics.stage_changed
         shown = 0
         while remaining:
-            batches = await consumer.getmany(*remaining, timeout_ms=1000, max_records=BATCH)
+            batches = await consumer.getmany(
+                *remaining, timeout_ms=1000, max_records=BATCH * len(remaining)
+            )
+            # A case's events are all in one partition (keyed by case), so the stage batches
+            # of different partitions touch different cases: their transactions run at once
+            # (one connection each), and PostgreSQL works on one while Python parses another.
+            stage_batches = []
             for tp, records in batches.items():
                 mine = [r for r in records if r.offset < end[tp]]
                 if tp.topic == stages and len(mine) > 1:
-                    await _stage_batch(service, settings, mine, report, replays[stages])
+                    stage_batches.append(
+                        _stage_batch(service, settings, mine, report, replays[stages])
+                    )
                 else:
                     for record in mine:
                         _count(report, await replays[tp.topic](record))
-                if report.events - shown >= every:
-                    shown = report.events
-                    progress(report.events, total)
+            await asyncio.gather(*stage_batches)
+            if report.events - shown >= every:
+                shown = report.events
+                progress(report.events, total)
+            for tp in batches:
                 if await consumer.position(tp) >= end[tp]:
                     remaining.discard(tp)
         progress(report.events, total)
