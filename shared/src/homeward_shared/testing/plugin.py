@@ -7,7 +7,6 @@ that inherits the environment) verifies with its public half."""
 from __future__ import annotations
 
 import contextlib
-import os
 import shutil
 import tempfile
 import uuid
@@ -31,27 +30,27 @@ S = TypeVar("S", bound=ServiceSettings)
 
 # Not the local issuer: a token minted for `make run` is no good in a test, nor the reverse.
 SESSION_ISSUER = "homeward-test-session"
-_AUTH_DIR = pytest.StashKey[tuple[Path, dict[str, str | None]]]()
+_AUTH = pytest.StashKey[tuple[Path, pytest.MonkeyPatch]]()
 
 
 def pytest_configure(config: pytest.Config) -> None:
     directory = Path(tempfile.mkdtemp(prefix="homeward-auth-"))
     auth.use_key(directory, issuer=SESSION_ISSUER)
     # Tests send many refused calls from one client on purpose; the limiter's own tests set
-    # a small limit explicitly.
-    env = {**auth.service_env(), "AUTH_FAILURE_LIMIT": "1000000/minute"}
-    config.stash[_AUTH_DIR] = (directory, {k: os.environ.get(k) for k in env})
-    os.environ.update(env)
+    # a small limit explicitly. Exported for the session, so that every service settings
+    # object (and every service process a test starts) verifies the session's tokens;
+    # MonkeyPatch puts the environment back afterwards.
+    env = pytest.MonkeyPatch()
+    for key, value in {**auth.service_env(), "AUTH_FAILURE_LIMIT": "1000000/minute"}.items():
+        env.setenv(key, value)
+    config.stash[_AUTH] = (directory, env)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    directory, before = config.stash.get(_AUTH_DIR, (None, {}))
-    for key, value in before.items():
-        if value is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = value
-    if directory is not None:
+    stashed = config.stash.get(_AUTH, None)
+    if stashed is not None:
+        directory, env = stashed
+        env.undo()
         shutil.rmtree(directory, ignore_errors=True)
 
 
