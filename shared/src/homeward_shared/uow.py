@@ -32,6 +32,7 @@ import asyncpg
 
 from homeward_shared.contracts import Topics
 from homeward_shared.crypto import Keyring, MasterKey, Vault
+from homeward_shared.db import json_rows
 from homeward_shared.domain import (
     Aggregate,
     DomainEvent,
@@ -399,15 +400,20 @@ class PostgresUnitOfWork(AbstractUnitOfWork):
         rows = await self.conn.fetch(
             f"INSERT INTO {self.schema}.inbox"
             " (consumer, event_id, event_type, topic, kafka_partition, kafka_offset)"
-            " SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[], $4::text[],"
-            " $5::int[], $6::bigint[])"
+            " SELECT * FROM json_to_recordset($1::json) AS r (consumer text, event_id uuid,"
+            " event_type text, topic text, kafka_partition int, kafka_offset bigint)"
             " ON CONFLICT DO NOTHING RETURNING event_id",
-            [r.delivery.consumer for r in received],
-            [r.event_id for r in received],
-            [r.event_type for r in received],
-            [r.delivery.topic for r in received],
-            [r.delivery.partition for r in received],
-            [r.delivery.offset for r in received],
+            json_rows(
+                {
+                    "consumer": r.delivery.consumer,
+                    "event_id": r.event_id,
+                    "event_type": r.event_type,
+                    "topic": r.delivery.topic,
+                    "kafka_partition": r.delivery.partition,
+                    "kafka_offset": r.delivery.offset,
+                }
+                for r in received
+            ),
         )
         return {r["event_id"] for r in rows}
 

@@ -45,9 +45,14 @@ if TYPE_CHECKING:
     from rich.console import Console
 
 # Stage records per transaction (the figure topics are replayed one event at a time).
-BATCH = 500
-# Stage partitions replayed at once, a connection each.
+BATCH = 1000
+# Stage partitions written at once, a connection each.
 PARTITIONS_AT_ONCE = 4
+# Batches read ahead of the writer, per stage partition: bounded, so memory stays flat.
+AHEAD = 2
+# Records parsed between two yields to the event loop, so that a parse never holds up the
+# round trips of another partition's transaction for long.
+PARSE_SLICE = 50
 
 log = get_logger(__name__)
 
@@ -102,31 +107,39 @@ async def rebuild(
         remaining = {tp for tp in partitions if end[tp] > start[tp]}
         progress(0, total)
         stages = service.topics.stage_changed
-        shown = 0
-        while remaining:
-            batches = await consumer.getmany(
-                *remaining, timeout_ms=1000, max_records=BATCH * len(remaining)
-            )
-            # A case's events are all in one partition (keyed by case), so the stage batches
-            # of different partitions touch different cases: their transactions run at once
-            # (one connection each), and PostgreSQL works on one while Python parses another.
-            stage_batches = []
-            for tp, records in batches.items():
-                mine = [r for r in records if r.offset < end[tp]]
-                if tp.topic == stages and len(mine) > 1:
-                    stage_batches.append(
-                        _stage_batch(service, settings, mine, report, replays[stages])
-                    )
-                else:
-                    for record in mine:
-                        _count(report, await replays[tp.topic](record))
-            await asyncio.gather(*stage_batches)
-            if report.events - shown >= every:
-                shown = report.events
-                progress(report.events, total)
-            for tp in batches:
-                if await consumer.position(tp) >= end[tp]:
-                    remaining.discard(tp)
+        # A case's events are all in one partition (keyed by case), so different stage
+        # partitions touch different cases: each has its own worker and connection, and
+        # PostgreSQL writes one partition's batch while Python parses another's. Within a
+        # partition, batches are written in offset order.
+        queues: dict[TopicPartition, asyncio.Queue[list[ConsumerRecord] | None]] = {
+            tp: asyncio.Queue(maxsize=AHEAD) for tp in remaining if tp.topic == stages
+        }
+        workers = [
+            asyncio.create_task(_stage_partition(service, settings, q, report, replays[stages]))
+            for q in queues.values()
+        ]
+        try:
+            shown = 0
+            while remaining:
+                batches = await consumer.getmany(*remaining, timeout_ms=1000, max_records=BATCH)
+                for tp, records in batches.items():
+                    mine = [r for r in records if r.offset < end[tp]]
+                    if tp in queues:
+                        await queues[tp].put(mine)
+                    else:
+                        for record in mine:
+                            _count(report, await replays[tp.topic](record))
+                    if await consumer.position(tp) >= end[tp]:
+                        remaining.discard(tp)
+                if report.events - shown >= every:
+                    shown = report.events
+                    progress(report.events, total)
+            for q in queues.values():
+                await q.put(None)
+            await asyncio.gather(*workers)
+        finally:
+            for w in workers:
+                w.cancel()
         progress(report.events, total)
         report.by_stage = await handlers.exact_counts(service.uow(service.system_actor))
         report.figures = await handlers.exact_figures(service.uow(service.system_actor))
@@ -173,6 +186,21 @@ def _stage_replay(service: Service[DashboardUnitOfWork], settings: DashboardSett
     return replay
 
 
+async def _stage_partition(
+    service: Service[DashboardUnitOfWork],
+    settings: DashboardSettings,
+    queue: asyncio.Queue[list[ConsumerRecord] | None],
+    report: RebuildReport,
+    one: Replay,
+) -> None:
+    """One stage partition's batches, in offset order, until the reader says it is done."""
+    while (records := await queue.get()) is not None:
+        if len(records) == 1:
+            _count(report, await one(records[0]))
+        elif records:
+            await _stage_batch(service, settings, records, report, one)
+
+
 async def _stage_batch(
     service: Service[DashboardUnitOfWork],
     settings: DashboardSettings,
@@ -180,11 +208,13 @@ async def _stage_batch(
     report: RebuildReport,
     one: Replay,
 ) -> None:
-    """A poll's stage records in one transaction, folded case by case and written set-wise
+    """A batch of stage records in one transaction, folded case by case and written set-wise
     (``handlers.replay_stage_changes``); if that fails, or races the live consumer on a new
     case, they are replayed one transaction each (``one``)."""
     cmds, skipped = [], 0
-    for record in records:
+    for i, record in enumerate(records):
+        if i and i % PARSE_SLICE == 0:
+            await asyncio.sleep(0)
         try:
             env = parse_envelope(record.value or b"", CaseStageChanged)
         except PERMANENT:

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import asyncpg
+from homeward_shared.db import json_rows
 from homeward_shared.stages import Stage
 
 from homeward_dashboard.domain.figures import INTERVAL_METRICS, LATER_METRICS, Fact
@@ -93,9 +94,9 @@ class CaseProgressRepository:
         """The cases added; a case another transaction added first is left out."""
         rows = await self._conn.fetch(
             "INSERT INTO dashboard.case_progress (case_id, stage, stage_at, centre, first_seen_at)"
-            " SELECT * FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[],"
-            " $5::timestamptz[]) ON CONFLICT (case_id) DO NOTHING RETURNING case_id",
-            *_columns(cases),
+            f" SELECT * FROM json_to_recordset($1::json) AS r ({_PROGRESS})"
+            " ON CONFLICT (case_id) DO NOTHING RETURNING case_id",
+            _progress_rows(cases),
         )
         return {r["case_id"] for r in rows}
 
@@ -103,22 +104,23 @@ class CaseProgressRepository:
         await self._conn.execute(
             "UPDATE dashboard.case_progress p SET stage = u.stage, stage_at = u.stage_at,"
             " centre = u.centre, first_seen_at = u.first_seen_at"
-            " FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[],"
-            " $5::timestamptz[]) AS u (case_id, stage, stage_at, centre, first_seen_at)"
+            f" FROM json_to_recordset($1::json) AS u ({_PROGRESS})"
             " WHERE p.case_id = u.case_id",
-            *_columns(cases),
+            _progress_rows(cases),
         )
 
     async def entered_many(self, entries: dict[tuple[uuid.UUID, Stage], datetime]) -> None:
         """``entered`` for many (case, stage) pairs, each once."""
         await self._conn.execute(
             "INSERT INTO dashboard.case_stage_entries (case_id, stage, entered_at)"
-            " SELECT * FROM unnest($1::uuid[], $2::text[], $3::timestamptz[])"
+            " SELECT * FROM json_to_recordset($1::json)"
+            " AS r (case_id uuid, stage text, entered_at timestamptz)"
             " ON CONFLICT (case_id, stage) DO UPDATE"
             " SET entered_at = LEAST(dashboard.case_stage_entries.entered_at, EXCLUDED.entered_at)",
-            [c for c, _ in entries],
-            [s.value for _, s in entries],
-            list(entries.values()),
+            json_rows(
+                {"case_id": case_id, "stage": stage.value, "entered_at": at}
+                for (case_id, stage), at in entries.items()
+            ),
         )
 
     async def by_stage(self) -> dict[str, int]:
@@ -178,23 +180,29 @@ class FigureRepository:
         """Facts already taken in (same event, same metric) are left as they are."""
         if not facts:
             return 0
-        rows = await self._conn.fetch(
+        added = await self._conn.execute(
             "INSERT INTO dashboard.figure_facts (event_id, metric, year, on_date, subject, dims,"
             " amount, occurred_at, producer)"
-            " SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[], $4::date[], $5::uuid[],"
-            " $6::jsonb[], $7::numeric[], $8::timestamptz[], $9::text[])"
-            " ON CONFLICT (event_id, metric) DO NOTHING RETURNING 1",
-            [f.event_id for f in facts],
-            [f.metric for f in facts],
-            [f.on.year for f in facts],
-            [f.on for f in facts],
-            [f.subject for f in facts],
-            [json.dumps(dict(f.dims), sort_keys=True) for f in facts],
-            [f.amount for f in facts],
-            [f.occurred_at for f in facts],
-            [f.producer for f in facts],
+            " SELECT event_id, metric, extract(year FROM on_date)::int, on_date, subject, dims,"
+            " amount, occurred_at, producer FROM json_to_recordset($1::json) AS r (event_id uuid,"
+            " metric text, on_date date, subject uuid, dims jsonb, amount numeric,"
+            " occurred_at timestamptz, producer text)"
+            " ON CONFLICT (event_id, metric) DO NOTHING",
+            json_rows(
+                {
+                    "event_id": f.event_id,
+                    "metric": f.metric,
+                    "on_date": f.on,
+                    "subject": f.subject,
+                    "dims": dict(f.dims),
+                    "amount": f.amount,
+                    "occurred_at": f.occurred_at,
+                    "producer": f.producer,
+                }
+                for f in facts
+            ),
         )
-        return len(rows)
+        return int(added.rsplit(" ", 1)[1])
 
     async def for_year(self, year: int) -> list[Fact]:
         """The year's facts, the stays and trainings begun or ended before it (a resident
@@ -248,11 +256,17 @@ class FigureRepository:
         )
 
 
-def _columns(cases: list[CaseProgress]) -> tuple[list[object], ...]:
-    return (
-        [c.case_id for c in cases],
-        [c.stage.value for c in cases],
-        [c.stage_at for c in cases],
-        [c.centre for c in cases],
-        [c.first_seen_at for c in cases],
+_PROGRESS = "case_id uuid, stage text, stage_at timestamptz, centre text, first_seen_at timestamptz"
+
+
+def _progress_rows(cases: list[CaseProgress]) -> str:
+    return json_rows(
+        {
+            "case_id": c.case_id,
+            "stage": c.stage.value,
+            "stage_at": c.stage_at,
+            "centre": c.centre,
+            "first_seen_at": c.first_seen_at,
+        }
+        for c in cases
     )
