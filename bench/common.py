@@ -22,6 +22,7 @@ from homeward_shared import provision
 from homeward_shared.contracts import PlacementRequested, Topics
 from homeward_shared.contracts.handoffs import SignalSource, Urgency
 from homeward_shared.envelope import Envelope
+from homeward_shared.heap import tune_collector
 from homeward_shared.testing.infra import InfraSettings
 from homeward_shared.testing.kafka import create_topics
 
@@ -183,6 +184,10 @@ def child(module: str, *args: str, timeout: float = 120) -> dict[str, Any]:
 
 
 def arguments(description: str, **defaults: Any) -> argparse.Namespace:
+    # Every part runs in a process of its own, with the collector set as a service's own
+    # process sets it (``homeward_shared.serve``): the baselines too, so the ratios compare
+    # the code and not the interpreter's settings.
+    tune_collector()
     p = argparse.ArgumentParser(description=description)
     p.add_argument("--json", default=None, help="write the result here (default bench/results/)")
     for name, value in defaults.items():

@@ -1,5 +1,6 @@
 """Unit tier: the kernel's pure parts."""
 
+import gc
 import json
 import uuid
 from datetime import UTC, datetime
@@ -12,7 +13,14 @@ from homeward_shared.contracts.handoffs import SignalSource, Urgency
 from homeward_shared.crypto import MasterKey, open_with, seal_with
 from homeward_shared.dead_letters import describe
 from homeward_shared.domain import StageEntered
-from homeward_shared.envelope import Envelope, Payload, UnsupportedSchemaVersion, parse_envelope
+from homeward_shared.envelope import (
+    ContractInvalid,
+    Envelope,
+    Payload,
+    UnsupportedSchemaVersion,
+    parse_envelope,
+)
+from homeward_shared.heap import YOUNG_THRESHOLD, collector_tuned
 from homeward_shared.logging import REDACTED, redact_personal
 from homeward_shared.messages import Outgoing, envelopes_for
 from homeward_shared.personal import PersonalField, personal_field_names, register_personal
@@ -158,3 +166,20 @@ def test_a_dead_letter_reason_names_the_field_never_the_value():
     except ValidationError as exc:
         reason = describe(exc)
     assert "source" in reason and canary not in reason
+
+
+def test_a_wrong_payload_in_the_right_envelope_is_a_validation_error_not_a_version():
+    env = wrap(CaseStageChanged(stage=Stage.REPORTED)).model_dump(mode="json")
+    env["payload"]["stage"] = "promoted"
+    with pytest.raises(ValidationError):
+        parse_envelope(json.dumps(env), CaseStageChanged)
+    with pytest.raises(ContractInvalid):
+        parse_envelope(b"\xff not json", CaseStageChanged)
+
+
+def test_the_collector_is_tuned_for_a_stretch_of_work_and_put_back():
+    before = gc.get_threshold()
+    with collector_tuned():
+        assert gc.get_threshold()[0] >= YOUNG_THRESHOLD
+        assert gc.get_threshold()[1:] == before[1:]
+    assert gc.get_threshold() == before

@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import secrets
 import sys
+import time
 from collections.abc import Mapping
 from urllib.parse import urlsplit, urlunsplit
 
@@ -104,10 +105,23 @@ async def provision(
         await db.close()
 
 
-async def drop(admin_dsn: str, database: str) -> None:
+async def drop(admin_dsn: str, database: str, *, within_s: float = 10.0) -> None:
+    """Drop a throwaway database. FORCE ends the sessions still in it, but the admin role may
+    not end a service role's session: one whose client has just closed the connection can
+    linger a moment as its backend exits, and the drop is retried until it has gone."""
     conn = await asyncpg.connect(admin_dsn)
+    deadline = time.monotonic() + within_s
     try:
-        await conn.execute(f"DROP DATABASE IF EXISTS {checked_identifier(database)} WITH (FORCE)")
+        while True:
+            try:
+                await conn.execute(
+                    f"DROP DATABASE IF EXISTS {checked_identifier(database)} WITH (FORCE)"
+                )
+                return
+            except asyncpg.InsufficientPrivilegeError:
+                if time.monotonic() >= deadline:
+                    raise
+                await asyncio.sleep(0.05)
     finally:
         await conn.close()
 

@@ -24,6 +24,7 @@ from homeward_shared.contracts import CaseStageChanged
 from homeward_shared.db import create_pool, migrate
 from homeward_shared.dead_letters import PERMANENT
 from homeward_shared.envelope import parse_envelope
+from homeward_shared.heap import collector_tuned
 from homeward_shared.logging import get_logger
 from homeward_shared.runtime import Service
 from homeward_shared.transport import transport
@@ -78,6 +79,11 @@ def _no_progress(done: int, total: int) -> None:
 async def rebuild(
     settings: DashboardSettings, *, progress: Progress = _no_progress, every: int = 1000
 ) -> RebuildReport:
+    with collector_tuned():
+        return await _rebuild(settings, progress, every)
+
+
+async def _rebuild(settings: DashboardSettings, progress: Progress, every: int) -> RebuildReport:
     service = bootstrap(settings)
     await migrate(settings.dsn, settings.db_schema, service.migrations)
     service.pool = await create_pool(settings.dsn, max_size=PARTITIONS_AT_ONCE)
