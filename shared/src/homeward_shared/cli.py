@@ -95,7 +95,9 @@ class AdminSettings(TransportSettings):
 
     model_config = SettingsConfigDict(extra="ignore", frozen=True)
 
-    database_url: SecretStr = SecretStr("postgresql://homeward:homeward@127.0.0.1:5433/homeward")
+    database_url: SecretStr = SecretStr(
+        "postgresql://homeward:homeward@127.0.0.1:5433/homeward?sslmode=disable"
+    )
     topic_prefix: str = ""
     topic_partitions: int = Field(default=6, ge=1, le=1000)
     topic_replication_factor: int = Field(default=1, ge=1, le=7)
