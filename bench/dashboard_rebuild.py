@@ -1,6 +1,7 @@
 """The dashboard rebuild: ``homeward_dashboard.rebuild.rebuild`` replays N stage events from
-the stage topic into an emptied read model, through the live consumer's handler, one
-transaction per poll (the kernel's ``ConsumedBatch``). Events per second over the whole
+the stage topic into an emptied read model: a worker per partition, each batch folded case by
+case through the live view's domain and written in one transaction, each event claimed in the
+inbox as the live consumer claims it. Events per second over the whole
 replay (progress callbacks mark its start and end), against reading the same records with
 a bare aiokafka consumer (Kafka alone: the ceiling for any rebuild from the topic).
 
