@@ -216,6 +216,12 @@ async def prefill(topic: str, envelopes: list[Envelope[Any]]) -> None:
         await p.stop()
 
 
+# The steady rate of the "near saturation" phase, as a share of the saturation rate the same
+# path reached in the same run (at saturation itself a queue grows without bound, and its
+# latency is only how long the run lasted).
+NEAR_SATURATION = 0.8
+
+
 def rate(times: list[float]) -> float:
     """Events per second between the first and the last of these moments."""
     if len(times) < 2:

@@ -27,6 +27,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from homeward_shared.db import migrate
 
 from bench.common import (
+    NEAR_SATURATION,
     arguments,
     database_dsn,
     handed_off,
@@ -278,6 +279,14 @@ async def measure(
             await up.run(per_second, seconds)
             steady = await handed_off(up.committed, hw.committed, bound=drain_s)
             received = percentiles(latencies(up.committed, hw.received))
+            near_rate = max(per_second, int(saturated * NEAR_SATURATION))
+            up_near = Upstream(dsn, topic)
+            await up_near.run(near_rate, seconds)
+            near = {
+                "rate": near_rate,
+                "offered_per_s": rate(list(up_near.committed.values())),
+                "latency_ms": await handed_off(up_near.committed, hw.committed, bound=drain_s),
+            }
         finally:
             await hw.stop()
         rss_during = hw.rss
@@ -301,6 +310,7 @@ async def measure(
             "latency_ms": steady,
             "to_consumer_ms": received,
         },
+        "near_saturation": near,
         "rss_mb": {"first_batch": rss_during[0], "last_batch": rss_during[-1]},
         "peak_rss_mb": peak_rss_mb(),
     }
@@ -317,6 +327,12 @@ def show(r: dict[str, Any]) -> None:
     print(
         f"  {t['rate']}/s       latency p50 {lat['p50']} ms  p95 {lat['p95']} ms"
         f"  p99 {lat['p99']} ms  (n={lat['n']}, upstream commit -> downstream commit)"
+    )
+    n, near = r["near_saturation"], r["near_saturation"]["latency_ms"]
+    print(
+        f"  {n['rate']}/s      latency p50 {near['p50']} ms  p95 {near['p95']} ms"
+        f"  p99 {near['p99']} ms  (near saturation, offered {n['offered_per_s']}/s,"
+        f" {near['censored']} not committed within the bound)"
     )
     print(
         f"  memory      peak {r['peak_rss_mb']} MB; RSS first batch {r['rss_mb']['first_batch']}"
