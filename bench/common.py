@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import uvloop
 from homeward_shared import provision
 from homeward_shared.contracts import PlacementRequested, Topics
 from homeward_shared.contracts.handoffs import SignalSource, Urgency
@@ -184,10 +185,11 @@ def child(module: str, *args: str, timeout: float = 120) -> dict[str, Any]:
 
 
 def arguments(description: str, **defaults: Any) -> argparse.Namespace:
-    # Every part runs in a process of its own, with the collector set as a service's own
-    # process sets it (``homeward_shared.serve``): the baselines too, so the ratios compare
-    # the code and not the interpreter's settings.
+    # Every part runs in a process of its own, with the collector and the event loop a
+    # service's own process has (``homeward_shared.serve``): the baselines too, so the ratios
+    # compare the code and not the interpreter's settings.
     tune_collector()
+    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
     p = argparse.ArgumentParser(description=description)
     p.add_argument("--json", default=None, help="write the result here (default bench/results/)")
     for name, value in defaults.items():

@@ -20,5 +20,6 @@ def serve(service: Service[Any]) -> None:
         host=s.http_host,
         port=s.http_port,
         log_level="warning",
+        loop="uvloop",
         timeout_graceful_shutdown=int(s.shutdown_grace_s),
     )

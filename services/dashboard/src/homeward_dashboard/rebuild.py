@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import uvloop
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from homeward_shared.contracts import CaseStageChanged
@@ -277,7 +278,7 @@ def rebuild_with_progress(settings: DashboardSettings, console: Console) -> Rebu
         def show(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total or None)
 
-        return asyncio.run(rebuild(settings, progress=show))
+        return uvloop.run(rebuild(settings, progress=show))
 
 
 def main() -> None:
