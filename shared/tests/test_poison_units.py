@@ -4,6 +4,7 @@ it writes repeats no input value."""
 
 import json
 
+import asyncpg
 import pytest
 from homeward_shared.contracts import CaseStageChanged
 from homeward_shared.dead_letters import PERMANENT, describe
@@ -32,3 +33,12 @@ def test_every_damaged_event_is_refused_as_permanent_and_its_reason_repeats_no_v
 def test_a_version_that_only_equals_1_is_not_version_1(version):
     with pytest.raises(PERMANENT, match="schema_version"):
         parse_envelope(json.dumps({**VALID, "schema_version": version}), CaseStageChanged)
+
+
+def test_a_value_postgresql_refuses_is_permanent_and_its_reason_does_not_quote_it():
+    refused = asyncpg.exceptions.InvalidTextRepresentationError(
+        f'invalid input syntax for type uuid: "{CANARY}"'
+    )
+    assert isinstance(refused, PERMANENT)
+    reason = describe(refused)
+    assert CANARY not in reason and "SQLSTATE 22P02" in reason

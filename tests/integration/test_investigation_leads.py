@@ -195,3 +195,39 @@ async def test_the_team_opens_an_investigation_and_records_visits_with_sealed_ob
     finally:
         await conn.close()
     assert reads == 1
+
+
+async def test_text_the_database_cannot_store_is_refused_with_422_and_nothing_written(
+    database, topics
+):
+    # JSON and Python strings may hold NUL; PostgreSQL's text may not (found by the fuzzer).
+    investigation = bootstrap(settings_for(InvestigationSettings, database, topics))
+    key = f"{CANARY}\x00key"
+    async with (
+        running(investigation),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(investigation.app), base_url="http://t"
+        ) as c,
+    ):
+        r = await c.post(
+            "/investigations",
+            headers=INVESTIGATOR,
+            json={
+                "idempotency_key": key,
+                "establishment": {
+                    "kind": "beer_garden",
+                    "province": "Battambang",
+                    "district": "Sangkae",
+                    "address": "road 5",
+                },
+                "urgency": "routine",
+            },
+        )
+        assert r.status_code == 422 and r.json()["error"] == "unstorable_text", r.text
+        assert CANARY not in r.text
+    conn = await asyncpg.connect(database.admin_dsn)
+    try:
+        opened = await conn.fetchval("SELECT count(*) FROM investigation.investigations")
+    finally:
+        await conn.close()
+    assert opened == 0

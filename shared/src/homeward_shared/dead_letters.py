@@ -25,6 +25,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+import asyncpg
 from faststream import BaseMiddleware
 from pydantic import ValidationError
 
@@ -47,6 +48,9 @@ PERMANENT: tuple[type[BaseException], ...] = (
     UnsupportedSchemaVersion,
     PermanentEventError,
     DomainError,
+    # SQLSTATE class 22, "data exception" (a NUL in a text value, a number out of range):
+    # PostgreSQL refusing these values, which no retry changes.
+    asyncpg.exceptions.DataError,
 )
 
 H_REASON = "dlq.reason"
@@ -77,6 +81,10 @@ def describe(exc: BaseException) -> str:
         return f"contract invalid ({exc.title}): " + "; ".join(parts[:10])
     if isinstance(exc, ContractInvalid):
         return str(exc)
+    if isinstance(exc, asyncpg.PostgresError):
+        # The server's message can quote the refused value ("invalid input syntax for type
+        # ...: <value>"): the class and SQLSTATE say what kind of refusal it was.
+        return f"{type(exc).__name__} (SQLSTATE {exc.sqlstate})"
     return f"{type(exc).__name__}: {exc}"[:1000]
 
 
