@@ -203,6 +203,7 @@ async def test_text_the_database_cannot_store_is_refused_with_422_and_nothing_wr
     # JSON and Python strings may hold NUL; PostgreSQL's text may not (found by the fuzzer).
     investigation = bootstrap(settings_for(InvestigationSettings, database, topics))
     key = f"{CANARY}\x00key"
+    before = await _investigations(database)
     async with (
         running(investigation),
         httpx.AsyncClient(
@@ -225,9 +226,12 @@ async def test_text_the_database_cannot_store_is_refused_with_422_and_nothing_wr
         )
         assert r.status_code == 422 and r.json()["error"] == "unstorable_text", r.text
         assert CANARY not in r.text
+    assert await _investigations(database) == before
+
+
+async def _investigations(database) -> int:
     conn = await asyncpg.connect(database.admin_dsn)
     try:
-        opened = await conn.fetchval("SELECT count(*) FROM investigation.investigations")
+        return await conn.fetchval("SELECT count(*) FROM investigation.investigations")
     finally:
         await conn.close()
-    assert opened == 0
