@@ -99,6 +99,11 @@ class FakeFigures:
         self.rows.update({(f.event_id, f.metric): f for f in new})
         return len(new)
 
+    async def add_new(self, facts):
+        keys = [(f.event_id, f.metric) for f in facts]
+        assert not set(keys) & set(self.rows), "a fact of a fresh event already exists"
+        self.rows.update(dict(zip(keys, facts, strict=True)))
+
     async def for_year(self, year):
         return [
             f

@@ -181,28 +181,16 @@ class FigureRepository:
         if not facts:
             return 0
         added = await self._conn.execute(
-            "INSERT INTO dashboard.figure_facts (event_id, metric, year, on_date, subject, dims,"
-            " amount, occurred_at, producer)"
-            " SELECT event_id, metric, extract(year FROM on_date)::int, on_date, subject, dims,"
-            " amount, occurred_at, producer FROM json_to_recordset($1::json) AS r (event_id uuid,"
-            " metric text, on_date date, subject uuid, dims jsonb, amount numeric,"
-            " occurred_at timestamptz, producer text)"
-            " ON CONFLICT (event_id, metric) DO NOTHING",
-            json_rows(
-                {
-                    "event_id": f.event_id,
-                    "metric": f.metric,
-                    "on_date": f.on,
-                    "subject": f.subject,
-                    "dims": dict(f.dims),
-                    "amount": f.amount,
-                    "occurred_at": f.occurred_at,
-                    "producer": f.producer,
-                }
-                for f in facts
-            ),
+            f"{_INSERT_FACTS} ON CONFLICT (event_id, metric) DO NOTHING", _fact_rows(facts)
         )
         return int(added.rsplit(" ", 1)[1])
+
+    async def add_new(self, facts: list[Fact]) -> None:
+        """Facts of events this transaction has just claimed in the inbox: none can exist, so
+        no conflict check (PostgreSQL's speculative insertion cost the rebuild 8%, paired
+        runs). Should one exist all the same, the primary key fails the transaction."""
+        if facts:
+            await self._conn.execute(_INSERT_FACTS, _fact_rows(facts))
 
     async def for_year(self, year: int) -> list[Fact]:
         """The year's facts, the stays and trainings begun or ended before it (a resident
@@ -254,6 +242,32 @@ class FigureRepository:
         await self._conn.execute(
             "DELETE FROM dashboard.inbox WHERE consumer = ANY($1::text[])", consumers
         )
+
+
+_INSERT_FACTS = (
+    "INSERT INTO dashboard.figure_facts (event_id, metric, year, on_date, subject, dims,"
+    " amount, occurred_at, producer)"
+    " SELECT event_id, metric, extract(year FROM on_date)::int, on_date, subject, dims,"
+    " amount, occurred_at, producer FROM json_to_recordset($1::json) AS r (event_id uuid,"
+    " metric text, on_date date, subject uuid, dims jsonb, amount numeric,"
+    " occurred_at timestamptz, producer text)"
+)
+
+
+def _fact_rows(facts: list[Fact]) -> str:
+    return json_rows(
+        {
+            "event_id": f.event_id,
+            "metric": f.metric,
+            "on_date": f.on,
+            "subject": f.subject,
+            "dims": dict(f.dims),
+            "amount": f.amount,
+            "occurred_at": f.occurred_at,
+            "producer": f.producer,
+        }
+        for f in facts
+    )
 
 
 _PROGRESS = "case_id uuid, stage text, stage_at timestamptz, centre text, first_seen_at timestamptz"

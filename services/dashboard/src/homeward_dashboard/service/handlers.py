@@ -49,6 +49,7 @@ class Cases(Protocol):
 
 class Figures(Protocol):
     async def add(self, facts: list[Fact]) -> int: ...
+    async def add_new(self, facts: list[Fact]) -> None: ...
     async def for_year(self, year: int) -> list[Fact]: ...
     async def years(self) -> list[int]: ...
     async def exact(self) -> dict[int, dict[str, int]]: ...
@@ -125,7 +126,8 @@ async def replay_stage_changes(cmds: list[RecordStageChange], uow: DashboardUoW)
             await uow.cases.save_many(list(known.values()))
         if entries:
             await uow.cases.entered_many(entries)
-        await uow.figures.add([f for c in fresh for f in c.facts])
+        # Facts of fresh events only, claimed above in this transaction: none can exist yet.
+        await uow.figures.add_new([f for c in fresh for f in c.facts])
         await uow.commit()
     return Replayed(applied=len(fresh), duplicates=len(cmds) - len(fresh))
 
