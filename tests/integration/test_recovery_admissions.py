@@ -246,14 +246,14 @@ async def test_a_full_centre_keeps_the_transfer_waiting_and_takes_her_when_a_pla
         r = await c.post(
             f"/residents/{first}/departure",
             headers=staff(small),
-            json={"reason": "wished_to_return_home", "left_on": "2026-11-24"},
+            json={"reason": "wished_to_return_home", "left_on": str(datetime.now(UTC).date())},
         )
         assert r.status_code == 201, r.text
         assert r.json()["stage"] == "left_centre"
         r = await c.post(
             f"/residents/{first}/departure",
             headers=staff(small),
-            json={"reason": "wished_to_return_home", "left_on": "2026-11-24"},
+            json={"reason": "wished_to_return_home", "left_on": str(datetime.now(UTC).date())},
         )
         assert r.status_code == 409, r.text
         waiting = await queued(c, second, small)

@@ -3,7 +3,7 @@ and is handed on again is readmitted under the same case; her outbox tells the w
 
 import json
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from homeward_recovery.bootstrap import MIGRATIONS
@@ -22,7 +22,11 @@ from homeward_shared.uow import Actor, Delivery, Received
 pytestmark = pytest.mark.integration
 
 STAFF = Actor("u-staff-sr", "centre_staff")
-TODAY = date(2026, 11, 24)
+
+
+def today() -> date:
+    """The admission stamps the UTC day it happens: a fixed date here would fall behind it."""
+    return datetime.now(UTC).date()
 
 
 def handed_on(case_id: uuid.UUID, origin: RequestOrigin) -> OpenAdmissionRequest:
@@ -46,7 +50,7 @@ def admission(case_id: uuid.UUID, name: str | None) -> AdmitResident:
         centre="SR",
         informed_consent=True,
         house_rules_accepted=True,
-        consent_given_on=TODAY,
+        consent_given_on=today(),
         identity=Identity(name=name, village="first-village" if name else None),
     )
 
@@ -68,7 +72,7 @@ async def test_she_leaves_comes_back_and_is_readmitted_under_the_same_case(datab
                 case_id=case_id,
                 acting_centre="SR",
                 reason=LeaveReason.WISHED_TO_RETURN_HOME,
-                left_on=TODAY,
+                left_on=today(),
             ),
             service.uow(STAFF),
         )

@@ -2,7 +2,7 @@
 unit of work."""
 
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from homeward_recovery.domain.commands import (
@@ -32,7 +32,11 @@ from homeward_shared.uow import Delivery, Received
 from .fakes import FakeRecoveryUoW
 
 TOPICS = Topics()
-TODAY = date(2026, 11, 24)
+
+
+def today() -> date:
+    """The admission stamps the UTC day it happens: a fixed date here would fall behind it."""
+    return datetime.now(UTC).date()
 
 
 def rescued(case_id: uuid.UUID | None = None, event_id: uuid.UUID | None = None, **kw):
@@ -61,7 +65,7 @@ def admission(case_id: uuid.UUID, centre: str, consent: bool = True) -> AdmitRes
         centre=centre,
         informed_consent=consent,
         house_rules_accepted=True,
-        consent_given_on=TODAY,
+        consent_given_on=today(),
         identity=Identity(name="Canary Name"),
     )
 
@@ -108,7 +112,7 @@ async def test_a_minor_waits_with_the_reason_while_the_centre_for_the_youngest_i
             case_id=first,
             acting_centre="KC",
             reason=LeaveReason.FAMILY_TOOK_HER_HOME,
-            left_on=TODAY,
+            left_on=today(),
         ),
         uow,
     )
@@ -157,7 +161,7 @@ async def test_leaving_frees_her_place_and_ends_her_stay():
     uow = FakeRecoveryUoW()
     case_id = await resident_at(uow, "SR")
     leave = RecordDeparture(
-        case_id=case_id, acting_centre="SR", reason=LeaveReason.WISHED_TO_WORK, left_on=TODAY
+        case_id=case_id, acting_centre="SR", reason=LeaveReason.WISHED_TO_WORK, left_on=today()
     )
     with pytest.raises(NotFound):  # another centre's staff
         await handlers.record_departure(
@@ -165,7 +169,7 @@ async def test_leaving_frees_her_place_and_ends_her_stay():
                 case_id=case_id,
                 acting_centre="TD",
                 reason=LeaveReason.WISHED_TO_WORK,
-                left_on=TODAY,
+                left_on=today(),
             ),
             uow,
         )
@@ -217,7 +221,7 @@ async def test_a_transfer_keeps_her_place_until_she_is_received_and_leaving_with
         )
     await handlers.record_departure(
         RecordDeparture(
-            case_id=case_id, acting_centre="TD", reason=LeaveReason.OTHER, left_on=TODAY
+            case_id=case_id, acting_centre="TD", reason=LeaveReason.OTHER, left_on=today()
         ),
         uow,
     )
@@ -236,14 +240,14 @@ async def test_leaving_withdraws_training_in_progress_and_the_dashboards_hear_of
             case_id=case_id,
             acting_centre="TD",
             trade=Trade.WEAVING,
-            started_on=TODAY,
+            started_on=today(),
             planned_end_on=None,
         ),
         uow,
     )
     await handlers.record_departure(
         RecordDeparture(
-            case_id=case_id, acting_centre="TD", reason=LeaveReason.WISHED_TO_WORK, left_on=TODAY
+            case_id=case_id, acting_centre="TD", reason=LeaveReason.WISHED_TO_WORK, left_on=today()
         ),
         uow,
     )
@@ -258,7 +262,7 @@ async def test_leaving_withdraws_training_in_progress_and_the_dashboards_hear_of
                 case_id=case_id,
                 acting_centre="TD",
                 trade=Trade.HAIRDRESSING,
-                started_on=TODAY,
+                started_on=today(),
                 planned_end_on=None,
             ),
             uow,
@@ -273,7 +277,7 @@ async def test_a_woman_who_left_and_is_handed_on_again_waits_again_and_is_readmi
             case_id=case_id,
             acting_centre="SR",
             reason=LeaveReason.LEFT_WITHOUT_NOTICE,
-            left_on=TODAY,
+            left_on=today(),
         ),
         uow,
     )

@@ -1,7 +1,7 @@
 """Unit tier: classes, monthly attendance and level, and their end with her stay."""
 
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from homeward_recovery.domain.commands import (
@@ -93,14 +93,15 @@ async def test_her_classes_end_when_she_leaves():
         ),
         uow,
     )
+    left_on = datetime.now(UTC).date()  # not before the admission, stamped with the UTC day
     await handlers.record_departure(
         RecordDeparture(
             case_id=case_id,
             acting_centre="TD",
             reason=LeaveReason.WISHED_TO_WORK,
-            left_on=date(2026, 11, 24),
+            left_on=left_on,
         ),
         uow,
     )
-    assert uow.education.rows[c.class_id].ended_on == date(2026, 11, 24)
+    assert uow.education.rows[c.class_id].ended_on == left_on
     assert len(uow.education.rows[c.class_id].months) == 1
