@@ -121,9 +121,9 @@ def parse_envelope(raw: bytes | str, payload_type: type[P]) -> Envelope[P]:
     # is read again to say why (reading every envelope twice cost 4 us of a rebuild's event).
     try:
         env = envelope_of(payload_type).model_validate_json(raw)
-    except ValueError as exc:
+    except ValueError:
         _refuse(raw, payload_type)
-        raise exc from None
+        raise
     if (
         env.event_type != payload_type.event_type
         or env.schema_version != payload_type.schema_version
