@@ -7,6 +7,7 @@ from what the route is, so they are added here, when the document is built, inst
 each decorator:
 
 - every route: 413 (the body limit, ``http_limits``);
+- a route that takes a body: 400 (a body that is not UTF-8 cannot even be parsed);
 - a route with a policy entry other than public: 401 and 429 (the bearer token and the
   failure limiter), 403 (the policy table, centre scoping), 503 (the database, the identity
   provider's keys);
@@ -40,6 +41,7 @@ UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 PROBLEM_REF = "#/components/schemas/Problem"
 
 DESCRIPTIONS: dict[int, str] = {
+    400: "The request body cannot be read (not UTF-8 text).",
     401: "No valid bearer token; `WWW-Authenticate` says why.",
     403: "The token's roles (or centres) may not do this.",
     404: "Something the request names does not exist, or is not this caller's to see.",
@@ -127,6 +129,8 @@ def answers(
         statuses |= {401, 403, 429, 503}
     if params or body or method in UNSAFE:
         statuses.add(422)
+    if body:
+        statuses.add(400)
     names_something = any(p.get("in") == "path" for p in params) or any(
         s.get("format") == "uuid" for s in _resolve(doc, body, set())
     )
@@ -152,6 +156,7 @@ def _own_content(declared: dict[str, Any]) -> dict[str, Any] | None:
 
 
 RESPONSE_NAMES: dict[int, str] = {
+    400: "BadRequest",
     401: "Unauthenticated",
     403: "Forbidden",
     404: "NotFound",

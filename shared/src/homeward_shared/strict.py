@@ -13,7 +13,8 @@ client's mistake then becomes a stored fact. Here:
   refuse a date given as a string.)
 - A path or query parameter arrives as text: ``strict_parameters`` (an app-wide dependency,
   after authentication) refuses a text that is not the canonical form of the parameter's
-  type: an integer is decimal digits with an optional minus sign, a boolean ``true`` or
+  type: an integer is decimal digits with an optional minus sign (within PostgreSQL's
+  bigint, so that no route passes the database a number it refuses), a boolean ``true`` or
   ``false``, a date ``YYYY-MM-DD``, a date-time an ISO 8601 date and time.
 
 The kernel refuses to build a service whose route takes a body that is not a
@@ -64,13 +65,14 @@ class RequestModel(BaseModel):
     model_config = ConfigDict(extra="forbid")
     __strict_validator__: ClassVar[SchemaValidator | None] = None
 
-    @model_validator(mode="wrap")
     @classmethod
-    def _as_strict_json(
-        cls, data: Any, handler: ModelWrapValidatorHandler[Any], info: ValidationInfo
-    ) -> Any:
-        if isinstance(data, cls):
-            return handler(data)
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        if cls.__pydantic_complete__:  # else (a forward reference) on first validation
+            cls._strict_validator()
+
+    @classmethod
+    def _strict_validator(cls) -> SchemaValidator:
         validator = cls.__dict__.get("__strict_validator__")
         if validator is None:
             validator = SchemaValidator(
@@ -78,6 +80,16 @@ class RequestModel(BaseModel):
                 cls.__pydantic_core_schema__.get("config"),  # type: ignore[arg-type]
             )
             cls.__strict_validator__ = validator
+        return validator
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _as_strict_json(
+        cls, data: Any, handler: ModelWrapValidatorHandler[Any], info: ValidationInfo
+    ) -> Any:
+        if isinstance(data, cls):
+            return handler(data)
+        validator = cls._strict_validator()
         # Python values (a dict FastAPI parsed, or keyword arguments in code) go back to JSON
         # text, losslessly for anything JSON can hold, and are checked as strict JSON. The
         # model is then built by the ordinary validation of the same values (which cannot
@@ -95,7 +107,7 @@ class RequestModel(BaseModel):
 
 _CANONICAL: dict[type, tuple[re.Pattern[str], str]] = {
     bool: (re.compile(r"true|false"), "a boolean is true or false"),
-    int: (re.compile(r"-?[0-9]+"), "an integer is decimal digits"),
+    int: (re.compile(r"-?[0-9]{1,19}"), "an integer is decimal digits, within 64 bits"),
     datetime: (
         re.compile(
             r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?"
@@ -105,6 +117,10 @@ _CANONICAL: dict[type, tuple[re.Pattern[str], str]] = {
     ),
     date: (re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}"), "a date is YYYY-MM-DD"),
 }
+
+
+# PostgreSQL's bigint, the widest integer a parameter can reach a query as.
+_INT64 = -(2**63)
 
 
 def _base_type(annotation: Any) -> type | None:
@@ -154,7 +170,9 @@ async def strict_parameters(request: Request) -> None:
         values = source.getlist(name) if where == "query" else [source.get(name)]  # type: ignore[attr-defined]
         pattern, rule = _CANONICAL[kind]
         for value in values:
-            if value is not None and not pattern.fullmatch(value):
+            if value is None:
+                continue
+            if not pattern.fullmatch(value) or (kind is int and not _INT64 <= int(value) < -_INT64):
                 errors.append({"loc": (where, name), "type": f"{kind.__name__}_form", "msg": rule})
     if errors:
         raise RequestValidationError(errors)
