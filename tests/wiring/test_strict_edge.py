@@ -195,12 +195,29 @@ def test_a_request_model_built_in_code_from_python_values_still_validates():
     assert refused.value.errors()[0]["loc"] == ("place", "rooms")
 
 
-def test_a_request_model_with_a_model_validator_of_its_own_is_refused_when_declared():
-    with pytest.raises(TypeError, match="model validators"):
+def test_a_request_model_keeps_its_after_validators_and_refuses_other_model_validators():
+    class Window(RequestModel):
+        start: date
+        end: date
+
+        @model_validator(mode="after")
+        def ordered(self):
+            if self.end < self.start:
+                raise ValueError("end before start")
+            return self
+
+    assert Window.model_validate({"start": "2026-01-01", "end": "2026-01-02"}).end.day == 2
+    with pytest.raises(ValidationError, match="end before start"):
+        Window.model_validate({"start": "2026-01-02", "end": "2026-01-01"})
+    with pytest.raises(ValidationError, match="date_type"):
+        Window.model_validate({"start": 0, "end": "2026-01-01"})
+
+    with pytest.raises(TypeError, match="mode 'after' only"):
 
         class Odd(RequestModel):
             n: int
 
-            @model_validator(mode="after")
-            def fine(self):
-                return self
+            @model_validator(mode="before")
+            @classmethod
+            def early(cls, data):
+                return data

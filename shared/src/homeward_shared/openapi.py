@@ -32,7 +32,6 @@ from collections.abc import Iterator
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.routing import APIRoute
 
 from homeward_shared.errors import Problem
 from homeward_shared.policy import PUBLIC, Policy, api_routes
@@ -118,9 +117,7 @@ def _success_schemas(operation: dict[str, Any]) -> list[Any]:
     ]
 
 
-def answers(
-    doc: dict[str, Any], method: str, operation: dict[str, Any], route: APIRoute, public: bool
-) -> set[int]:
+def answers(doc: dict[str, Any], method: str, operation: dict[str, Any], public: bool) -> set[int]:
     """The error statuses a route can answer, from what it is (see the module's doc)."""
     params = operation.get("parameters", [])
     body = _request_schemas(operation)
@@ -215,7 +212,7 @@ def complete(doc: dict[str, Any], app: FastAPI, policy: Policy) -> dict[str, Any
             continue
         responses = operation.setdefault("responses", {})
         declared = {int(s): r for s, r in responses.items() if s.isdigit() and int(s) >= 400}
-        statuses = answers(doc, method, operation, route, policy.get(key) == PUBLIC)
+        statuses = answers(doc, method, operation, policy.get(key) == PUBLIC)
         for status in sorted(statuses | set(declared)):
             responses[str(status)] = _problem_response(status, declared.get(status))
         success = str(route.status_code or 200)

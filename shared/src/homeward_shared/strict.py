@@ -44,18 +44,24 @@ from pydantic_core import SchemaValidator, core_schema
 
 def _own_check_removed(schema: core_schema.CoreSchema, cls: type) -> core_schema.CoreSchema:
     """The model's core schema without ``RequestModel``'s own wrap validator (the one
-    function-wrap around the model itself)."""
+    function-wrap right around the model itself). A subclass's own ``mode="after"`` model
+    validators stay (they see the built model); a before, wrap or plain one would be handed
+    Python objects in place of the JSON input and so defeat strict JSON: refused."""
     kind = schema["type"]
+    inner: Any = schema.get("schema", {})
     if kind == "definitions":
-        inner = _own_check_removed(schema["schema"], cls)  # type: ignore[typeddict-item]
-        return {**schema, "schema": inner}  # type: ignore[return-value,typeddict-item]
-    wrapped: Any = schema.get("schema", {})
-    if kind == "function-wrap" and wrapped.get("type") == "model" and wrapped.get("cls") is cls:
-        inner = dict(wrapped)
+        return {**schema, "schema": _own_check_removed(inner, cls)}  # type: ignore[return-value,typeddict-item]
+    own = kind == "function-wrap" and inner.get("type") == "model" and inner.get("cls") is cls
+    if own and inner["schema"]["type"] == "model-fields":  # before/wrap ones sit in between
+        bare = dict(inner)
         if "ref" in schema:
-            inner["ref"] = schema["ref"]
-        return inner  # type: ignore[return-value]
-    raise TypeError("a RequestModel may not declare model validators of its own")
+            bare["ref"] = schema["ref"]
+        return bare  # type: ignore[return-value]
+    if kind == "function-after":
+        return {**schema, "schema": _own_check_removed(inner, cls)}  # type: ignore[return-value,typeddict-item]
+    raise TypeError(
+        f"{cls.__name__}: a RequestModel may declare model validators of mode 'after' only"
+    )
 
 
 class RequestModel(BaseModel):
