@@ -8,6 +8,7 @@ errors have the one documented shape.
 
 Nothing is started: validation answers before a handler would need the database."""
 
+import functools
 import uuid
 from datetime import date
 
@@ -19,9 +20,13 @@ from homeward_shared.strict import RequestModel, lax_bodies
 from homeward_shared.testing.auth import as_user
 from pydantic import BaseModel, ValidationError, model_validator
 
-from tests.wiring.test_access_policy import SERVICES, make
+from tests.wiring.test_access_policy import SERVICES
+from tests.wiring.test_access_policy import make as build
 
 CASE = "7eba55ce-2b33-4260-b2cb-6ffd3548ce67"
+
+# One app per service for the whole module: nothing here changes an app's state.
+make = functools.cache(build)
 
 
 def client(app) -> httpx.AsyncClient:
@@ -108,12 +113,18 @@ async def test_a_parameter_not_in_its_types_canonical_text_is_refused(query, rul
     problem_validator(app.openapi()).validate(r.json())
 
 
-async def test_a_path_integer_and_a_query_date_are_canonical_too():
+async def test_a_path_integer_a_query_boolean_and_a_query_date_are_canonical_too():
     async with client(make("dashboard").app) as c:
-        r = await c.get("/impact/2024.0", headers=as_user("u-1", "manager"))
-        assert r.status_code == 422 and (("path", "year"), "int_form") in rules(r), r.text
-        r = await c.get("/impact/+2024", headers=as_user("u-1", "manager"))
-        assert r.status_code == 422, r.text
+        for year in ("2024.0", "+2024"):
+            r = await c.get(f"/impact/{year}", headers=as_user("u-1", "manager"))
+            assert r.status_code == 422 and (("path", "year"), "int_form") in rules(r), r.text
+    async with client(make("investigation").app) as c:
+        r = await c.get("/reports?mine=yes", headers=as_user("u-1", "investigator"))
+        assert r.status_code == 422 and (("query", "mine"), "bool_form") in rules(r), r.text
+    async with client(make("recovery").app) as c:
+        staff = as_user("u-1", "centre_staff", centres=["TD"])
+        r = await c.get("/care-reviews-due?by=0", headers=staff)  # 0 was 1 January 1970
+        assert r.status_code == 422 and (("query", "by"), "date_form") in rules(r), r.text
 
 
 @pytest.mark.parametrize("service", SERVICES)
