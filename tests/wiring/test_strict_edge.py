@@ -9,12 +9,15 @@ errors have the one documented shape.
 Nothing is started: validation answers before a handler would need the database."""
 
 import functools
+import re
 import uuid
 from datetime import date
 
 import httpx
 import jsonschema
 import pytest
+from homeward_shared.domain import DomainError
+from homeward_shared.errors import ERROR_CODE, STATUS_CODES
 from homeward_shared.policy import PUBLIC, api_routes
 from homeward_shared.strict import RequestModel, lax_bodies
 from homeward_shared.testing.auth import as_user
@@ -232,3 +235,19 @@ def test_a_request_model_keeps_its_after_validators_and_refuses_other_model_vali
             @classmethod
             def early(cls, data):
                 return data
+
+
+def test_every_domain_error_names_itself_with_a_code():
+    """A domain error's ``code`` is the ``error`` of its answer: the pattern ``Problem``
+    documents."""
+    for service in SERVICES:
+        make(service)  # imports every service's domain
+    found, todo = [], [DomainError]
+    while todo:
+        cls = todo.pop()
+        found.append(cls)
+        todo += cls.__subclasses__()
+    assert len(found) > 5
+    for cls in found:
+        assert re.fullmatch(ERROR_CODE, cls.code), cls
+    assert all(re.fullmatch(ERROR_CODE, code) for code in STATUS_CODES.values())
