@@ -123,7 +123,7 @@ async def test_a_422_names_the_field_and_the_rule_but_never_repeats_the_value_se
         )
     assert r.status_code == 422
     assert canary not in r.text, r.text
-    fields = {tuple(e["loc"]) for e in r.json()["detail"]}
+    fields = {tuple(e["loc"]) for e in r.json()["errors"]}
     undeclared = "(a field this request does not take)"
     assert ("body", "source") in fields, fields
     assert any(undeclared in loc for loc in fields), fields

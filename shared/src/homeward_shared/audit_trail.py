@@ -46,7 +46,7 @@ class ChainOut(BaseModel):
 async def audit_trail(
     request: Request,
     _: Auditor,
-    after: Annotated[int, Query(ge=0, description="rows after this seq")] = 0,
+    after: Annotated[int, Query(ge=0, le=2**63 - 1, description="rows after this seq")] = 0,
     limit: Annotated[int, Query(ge=1, le=1_000)] = 100,
     case_id: Annotated[uuid.UUID | None, Query()] = None,
 ) -> list[AuditRowOut]:

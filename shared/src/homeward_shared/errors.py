@@ -8,16 +8,24 @@
   a 500; the non-personal parts of her case stay readable through the routes that show them.
 - Text PostgreSQL cannot store (a NUL character, which JSON and Python strings allow): 422
   naming the problem, not the field's value, instead of a 500. Found by the API fuzzing test.
+
+Every error answer has one shape, ``Problem``: ``error`` (a code), ``detail`` (the reason, in
+words that never repeat the input) and, for a request that does not match the route's
+schema, ``errors`` (each field's rule). The OpenAPI documents declare it on every route for
+every status the route can answer (``homeward_shared.openapi``).
 """
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from typing import Any
 
 import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from homeward_shared.crypto import KeyDestroyed
 
@@ -51,10 +59,69 @@ def safe_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+ERROR_CODE = r"^[a-z][a-z0-9_]{1,63}$"
+
+
+class Issue(BaseModel):
+    """One rule a request broke: where (``loc``), which rule (``type``), and its message."""
+
+    loc: list[str | int] = Field(description="where in the request: body, query, path ...")
+    type: str = Field(pattern=ERROR_CODE, description="the rule, as a code")
+    msg: str = Field(description="the rule in words; never the value sent")
+
+
+class Problem(BaseModel):
+    """Every error answer of every service."""
+
+    error: str = Field(pattern=ERROR_CODE, description="what went wrong, as a code")
+    detail: str = Field(description="the reason in words; never repeats the request's values")
+    errors: list[Issue] = Field(
+        default_factory=list, description="invalid_request only: each rule the request broke"
+    )
+
+
+# The code of an answer raised as a bare status (``HTTPException``), by status.
+STATUS_CODES: dict[int, str] = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    410: "erased",
+    413: "body_too_large",
+    422: "invalid_request",
+    429: "too_many_failures",
+    503: "unavailable",
+}
+
+
+def problem(status: int, detail: str, *, error: str | None = None, **extra: Any) -> dict[str, Any]:
+    code = error or STATUS_CODES.get(status) or HTTPStatus(status).phrase.lower().replace(" ", "_")
+    return {"error": code, "detail": detail, **extra}
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
-        return JSONResponse({"detail": safe_errors(list(exc.errors()))}, status_code=422)
+        return JSONResponse(
+            problem(
+                422,
+                "the request does not match this route's schema",
+                errors=safe_errors(list(exc.errors())),
+            ),
+            status_code=422,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def refused(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        # Also Starlette's own answers (an unknown path, a method a path does not take).
+        if exc.status_code < 200 or exc.status_code in (204, 304):
+            return Response(status_code=exc.status_code, headers=exc.headers)
+        detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
+        return JSONResponse(
+            problem(exc.status_code, detail), status_code=exc.status_code, headers=exc.headers
+        )
 
     async def unstorable(_: Request, __: Exception) -> JSONResponse:
         return JSONResponse(

@@ -13,6 +13,8 @@ import json
 from fastapi import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from homeward_shared.errors import problem
+
 
 def _reason(limit: int) -> str:
     return f"the request body is larger than this service accepts ({limit} bytes)"
@@ -47,7 +49,7 @@ class BodyLimit:
         await self.app(scope, counted, send)
 
     async def _refuse(self, send: Send) -> None:
-        body = json.dumps({"detail": _reason(self.limit)}).encode()
+        body = json.dumps(problem(413, _reason(self.limit))).encode()
         await send(
             {
                 "type": "http.response.start",

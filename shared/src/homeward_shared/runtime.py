@@ -12,14 +12,15 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mappin
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 import asyncpg
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
 from faststream.kafka import KafkaBroker
+from pydantic import BaseModel
 
-from homeward_shared import audit_trail, errors
+from homeward_shared import audit_trail, errors, openapi
 from homeward_shared.auth import Authenticator, FailureLimiter
 from homeward_shared.contracts import Topics
 from homeward_shared.crypto import Keyring
@@ -32,8 +33,9 @@ from homeward_shared.logging import BROKER_LOGGER, configure_logging, get_logger
 from homeward_shared.messages import Translator
 from homeward_shared.metrics import ServiceMetrics, instrument_metrics
 from homeward_shared.outbox import OutboxRelay, make_producer
-from homeward_shared.policy import Guard, Policy, authorise, uncovered
+from homeward_shared.policy import Guard, Policy, api_routes, authorise, uncovered
 from homeward_shared.settings import ServiceSettings
+from homeward_shared.strict import lax_bodies, strict_parameters
 from homeward_shared.telemetry import Telemetry, instrument_tracing
 from homeward_shared.transport import transport
 from homeward_shared.uow import Actor, PostgresUnitOfWork, Scope
@@ -217,12 +219,14 @@ def build_service(
             await service.stop()
 
     # Every route passes ``authorise`` (the service's policy table, then the bearer token)
-    # before its own code; a body over the limit is refused with 413 (http_limits).
+    # before its own code; a body over the limit is refused with 413 (http_limits); bodies
+    # and parameters are validated strictly (strict).
     docs = settings.http_docs
     app = FastAPI(
         title=title,
         lifespan=lifespan,
-        dependencies=[Depends(authorise)],
+        # Parameters in their types' canonical text, checked once the caller is known.
+        dependencies=[Depends(authorise), Depends(strict_parameters)],
         openapi_url="/openapi.json" if docs else None,
     )
     app.add_middleware(BodyLimit, max_body_size=settings.http_max_body_bytes)
@@ -232,8 +236,15 @@ def build_service(
         Authenticator(settings),
         FailureLimiter(settings.auth_failure_limit, settings.rate_limit_storage),
     )
+    # Every route's error answers and the one error shape, in the document (openapi).
+    openapi.install(app, app.state.guard.policy)
 
-    @app.get("/health", tags=["operations"])
+    @app.get(
+        "/health",
+        tags=["operations"],
+        response_model=Health,
+        responses={503: {"model": Health, "description": "PostgreSQL is unreachable"}},
+    )
     async def health() -> JSONResponse:
         status = await service.health()
         return JSONResponse(status, status_code=503 if status["status"] == "unavailable" else 200)
@@ -261,10 +272,22 @@ def build_service(
         app.include_router(router)
     if missing := uncovered(app, app.state.guard.policy):
         log.error("routes_without_policy_are_refused", routes=missing)
+    if lax := lax_bodies(api_routes(app)):
+        log.error("routes_with_a_body_not_a_request_model", routes=lax)
     service.app = app
     instrument_tracing(service)
     instrument_metrics(service)
     return service
+
+
+class Health(BaseModel):
+    """``status``: see ``Service.health``."""
+
+    service: str
+    postgres: Literal["connected", "unavailable"]
+    kafka: Literal["connected", "unavailable"]
+    outbox_relay: Literal["leading", "standby"]
+    status: Literal["ok", "degraded", "unavailable"]
 
 
 def get_service(request: Request) -> Service[Any]:

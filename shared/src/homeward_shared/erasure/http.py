@@ -19,6 +19,7 @@ from homeward_shared.erasure import handlers
 from homeward_shared.erasure.model import ErasureRequest, ErasureStatus, FourEyes
 from homeward_shared.erasure.store import erasures_of
 from homeward_shared.runtime import ServiceDep, require_role
+from homeward_shared.strict import RequestModel
 from homeward_shared.uow import Actor
 
 # (method, path) -> roles. Only admins act; auditors may see the requests and decisions.
@@ -38,14 +39,14 @@ router = APIRouter(tags=["erasure"])
 REASON_CODE = r"^[a-z][a-z0-9_]{1,63}$"
 
 
-class ErasureIn(BaseModel):
+class ErasureIn(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     case_id: uuid.UUID
     reason: ErasureReason
 
 
-class RejectionIn(BaseModel):
+class RejectionIn(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     reason: str = Field(pattern=REASON_CODE, description="reason code, never free text")

@@ -11,6 +11,7 @@ from homeward_shared.contracts.handoffs import EstablishmentKind, Indicator, Sig
 from homeward_shared.personal import PersonalField, ReadPurpose, register_personal
 from homeward_shared.runtime import ServiceDep, require_role
 from homeward_shared.stages import Stage
+from homeward_shared.strict import RequestModel
 from homeward_shared.uow import Actor
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -29,7 +30,7 @@ Staff = Annotated[Actor, require_role("intake")]
 router = APIRouter(tags=["signals"])
 
 
-class SignalIn(BaseModel):
+class SignalIn(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     idempotency_key: str = Field(min_length=8, max_length=128)
@@ -45,7 +46,7 @@ class SignalIn(BaseModel):
     notes: str | None = PersonalField(None, max_length=10_000)
 
 
-class PlacementIn(BaseModel):
+class PlacementIn(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     reason: str = Field(min_length=2, max_length=64, description="reason code")
@@ -64,7 +65,7 @@ class EstablishmentIn(BaseModel):
     address: str | None = PersonalField(None, max_length=500)
 
 
-class LeadIn(BaseModel):
+class LeadIn(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     reason: str = Field(pattern=REASON_CODE, description="reason code")
@@ -74,7 +75,7 @@ class LeadIn(BaseModel):
     indicators: list[Indicator] = Field(default_factory=list, max_length=16)
 
 
-class ClosureIn(BaseModel):
+class ClosureIn(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     reason: ClosureReason
@@ -190,7 +191,7 @@ async def read_person(
     return PersonOut(**vars(person))
 
 
-class OutreachIn(BaseModel):
+class OutreachIn(RequestModel):
     """A day (or session) of outreach in one area, counted for the impact report. Counts and
     the area only: never who was met."""
 

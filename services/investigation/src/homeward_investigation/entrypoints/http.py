@@ -16,6 +16,7 @@ from homeward_shared.contracts.handoffs import (
 from homeward_shared.personal import PersonalField, ReadPurpose, register_personal
 from homeward_shared.runtime import ServiceDep, require_role
 from homeward_shared.stages import Stage
+from homeward_shared.strict import RequestModel
 from homeward_shared.uow import Actor
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -100,7 +101,7 @@ class PersonIn(BaseModel):
     description: str | None = PersonalField(None, max_length=2_000)
 
 
-class ReportIn(BaseModel):
+class ReportIn(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     idempotency_key: str = Field(min_length=8, max_length=128)
@@ -304,7 +305,7 @@ class AssistanceRequestOut(BaseModel):
 LegalInboxItem = Annotated[InboxItemOut | AssistanceRequestOut, Field(discriminator="item")]
 
 
-class AssignIn(BaseModel):
+class AssignIn(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     assignee: str = Field(min_length=1, max_length=64, description="the colleague's user id")
@@ -317,7 +318,7 @@ class VerdictIn(BaseModel):
     sentence_months: int | None = Field(default=None, ge=0, le=1_200)
 
 
-class MilestoneIn(BaseModel):
+class MilestoneIn(RequestModel):
     """A step of the legal track. ``operation_carried_out`` is not posted here: recording
     the rescue operation records it."""
 
@@ -381,7 +382,7 @@ class OutcomeIn(BaseModel):
         return OutcomeSeen(**self.model_dump())
 
 
-class OperationIn(BaseModel):
+class OperationIn(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     idempotency_key: str = Field(min_length=8, max_length=128)
@@ -389,7 +390,7 @@ class OperationIn(BaseModel):
     outcomes: list[OutcomeIn] = Field(default_factory=list, max_length=500)
 
 
-class OutcomesIn(BaseModel):
+class OutcomesIn(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     outcomes: list[OutcomeIn] = Field(min_length=1, max_length=500)
@@ -435,7 +436,7 @@ class LegalCaseOut(ReferralOut):
     operations: list[OperationOut]
 
 
-class InvestigationIn(BaseModel):
+class InvestigationIn(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     idempotency_key: str = Field(min_length=8, max_length=128)
@@ -443,7 +444,7 @@ class InvestigationIn(BaseModel):
     urgency: Urgency
 
 
-class VisitIn(BaseModel):
+class VisitIn(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     idempotency_key: str = Field(min_length=8, max_length=128)
@@ -454,13 +455,13 @@ class VisitIn(BaseModel):
     observations: str | None = PersonalField(None, max_length=10_000)
 
 
-class CloseIn(BaseModel):
+class CloseIn(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     reason: CloseReason
 
 
-class SplitIn(BaseModel):
+class SplitIn(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     reason: SplitReason

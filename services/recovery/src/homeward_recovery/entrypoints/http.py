@@ -12,6 +12,7 @@ from homeward_shared.contracts.handoffs import LegalAssistanceKind, Urgency
 from homeward_shared.personal import PersonalField, ReadPurpose, register_personal
 from homeward_shared.runtime import ServiceDep, require_role
 from homeward_shared.stages import Stage
+from homeward_shared.strict import RequestModel
 from homeward_shared.uow import Actor
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -123,7 +124,7 @@ class IdentityIn(BaseModel):
     village: str | None = PersonalField(None, max_length=200)
 
 
-class AdmissionIn(BaseModel):
+class AdmissionIn(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     case_id: uuid.UUID
@@ -134,34 +135,34 @@ class AdmissionIn(BaseModel):
     identity: IdentityIn = Field(default_factory=IdentityIn)
 
 
-class TransferIn(BaseModel):
+class TransferIn(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     to_centre: str = Field(min_length=1, max_length=32)
     urgency: Urgency = Urgency.ROUTINE
 
 
-class TransferArrivalIn(BaseModel):
+class TransferArrivalIn(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     consent_given: bool = Field(description="she agreed to move to this centre")
 
 
-class DepartureIn(BaseModel):
+class DepartureIn(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     reason: LeaveReason
     left_on: date
 
 
-class HandoffIn(BaseModel):
+class HandoffIn(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     skills: list[str] = Field(default_factory=list, max_length=16)
     wishes_to_return_home: bool | None = None
 
 
-class CentreIn(BaseModel):
+class CentreIn(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=100)
@@ -256,7 +257,7 @@ class IdentityOut(IdentityIn):
     pass
 
 
-class AssessmentIn(BaseModel):
+class AssessmentIn(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: AssessmentKind
@@ -287,7 +288,7 @@ class AssessmentOut(BaseModel):
         )
 
 
-class GoalIn(BaseModel):
+class GoalIn(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     area: CareArea
@@ -295,7 +296,7 @@ class GoalIn(BaseModel):
     review_on: date
 
 
-class GoalReviewIn(BaseModel):
+class GoalReviewIn(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     reviewed_on: date
@@ -335,7 +336,7 @@ class ProgrammeOut(BaseModel):
     where: str
 
 
-class EnrolIn(BaseModel):
+class EnrolIn(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     trade: Trade
@@ -345,13 +346,13 @@ class EnrolIn(BaseModel):
     )
 
 
-class CompletionIn(BaseModel):
+class CompletionIn(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     completed_on: date
 
 
-class CertificationIn(BaseModel):
+class CertificationIn(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     certified_on: date
@@ -360,13 +361,13 @@ class CertificationIn(BaseModel):
     )
 
 
-class WithdrawalIn(BaseModel):
+class WithdrawalIn(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     on: date
 
 
-class InternshipIn(BaseModel):
+class InternshipIn(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     trade: Trade
@@ -377,7 +378,7 @@ class InternshipIn(BaseModel):
     )
 
 
-class StudyTourIn(BaseModel):
+class StudyTourIn(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     toured_on: date
@@ -432,7 +433,7 @@ class TrainingOut(BaseModel):
 LEVEL = Field(min_length=1, max_length=32, description="level code, e.g. a1 or grade_4")
 
 
-class ClassIn(BaseModel):
+class ClassIn(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     subject: Subject
@@ -440,7 +441,7 @@ class ClassIn(BaseModel):
     started_on: date
 
 
-class AttendanceIn(BaseModel):
+class AttendanceIn(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     month: date = Field(description="the first day of the month")
@@ -449,7 +450,7 @@ class AttendanceIn(BaseModel):
     level: str = LEVEL
 
 
-class ClassEndIn(BaseModel):
+class ClassEndIn(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     on: date
@@ -490,7 +491,7 @@ class ClassOut(BaseModel):
         )
 
 
-class ChildIn(BaseModel):
+class ChildIn(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     in_childcare: bool
@@ -999,7 +1000,7 @@ async def children(
     return [ChildOut.of(c) for c in found]
 
 
-class LegalAssistanceIn(BaseModel):
+class LegalAssistanceIn(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: LegalAssistanceKind

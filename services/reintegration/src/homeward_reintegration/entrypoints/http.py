@@ -12,6 +12,7 @@ from fastapi import Path as FastApiPath
 from homeward_shared.personal import PersonalField, ReadPurpose, register_personal
 from homeward_shared.runtime import ServiceDep, require_role
 from homeward_shared.stages import Stage
+from homeward_shared.strict import RequestModel
 from homeward_shared.uow import Actor
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -59,7 +60,7 @@ def get_clock(request: Request) -> Clock:
 ClockDep = Annotated[Clock, Depends(get_clock)]
 
 
-class ResettlementIn(BaseModel):
+class ResettlementIn(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     plan: Plan
@@ -72,7 +73,7 @@ class ResettlementIn(BaseModel):
     )
 
 
-class FamilyContactIn(BaseModel):
+class FamilyContactIn(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     idempotency_key: str = Field(min_length=8, max_length=128)
@@ -84,7 +85,7 @@ class FamilyContactIn(BaseModel):
     )
 
 
-class AssessmentIn(BaseModel):
+class AssessmentIn(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     idempotency_key: str = Field(min_length=8, max_length=128)
@@ -100,7 +101,7 @@ class AssessmentIn(BaseModel):
     notes: str | None = PersonalField(None, max_length=10_000)
 
 
-class DisbursementIn(BaseModel):
+class DisbursementIn(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     idempotency_key: str = Field(min_length=8, max_length=128)
@@ -114,7 +115,7 @@ class DisbursementIn(BaseModel):
     second_kit_approved_by: str | None = Field(None, min_length=1, max_length=128)
 
 
-class VisitIn(BaseModel):
+class VisitIn(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     idempotency_key: str = Field(min_length=8, max_length=128)
@@ -124,14 +125,14 @@ class VisitIn(BaseModel):
     notes: str | None = PersonalField(None, max_length=10_000)
 
 
-class ClosureIn(BaseModel):
+class ClosureIn(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     reason: ClosureReason
     closed_on: date
 
 
-class ReopenIn(BaseModel):
+class ReopenIn(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     reason: ReopenReason
