@@ -92,6 +92,25 @@ def _raise_for(errors: list[tuple[Any, ...]], what: str) -> None:
             raise for_code(code)(f"{what} {name}: {message}")
 
 
+async def _describe_settled(
+    admin: AIOKafkaAdminClient, names: list[str], *, within_s: float = 15.0
+) -> dict[str, Any]:
+    """Each topic as the broker describes it once its partitions are known.
+
+    A topic created a moment ago is listed before its partitions reach the broker's metadata
+    (seen under load: an error code and no partitions); read that as "not yet", not as a
+    topic drifted to zero partitions, and ask again within a bound."""
+    deadline = asyncio.get_running_loop().time() + within_s
+    while True:
+        described = {t["topic"]: t for t in await admin.describe_topics(names)}
+        unsettled = [
+            n for n in names if described[n].get("error_code") or not described[n]["partitions"]
+        ]
+        if not unsettled or asyncio.get_running_loop().time() >= deadline:
+            return described
+        await asyncio.sleep(0.2)
+
+
 async def apply(kafka: Mapping[str, Any], specs: list[TopicSpec]) -> list[Outcome]:
     """Create the missing topics, set the declared configs on existing ones, and report what
     cannot be changed safely (partition count, replication factor). Idempotent: a second run
@@ -130,7 +149,7 @@ async def apply(kafka: Mapping[str, Any], specs: list[TopicSpec]) -> list[Outcom
         present = [s for s in specs if s.name in existing]
         if present:
             names = [s.name for s in present]
-            described = {t["topic"]: t for t in await admin.describe_topics(names)}
+            described = await _describe_settled(admin, names)
             current = await _configs(admin, names)
             to_alter = []
             for s in present:
