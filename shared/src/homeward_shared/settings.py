@@ -111,6 +111,13 @@ class ServiceSettings(TransportSettings):
     rate_limit_storage: str = Field(
         default="async+memory://", description="limits' storage URI (async+redis://... shared)"
     )
+    forwarded_allow_ips: str = Field(
+        default="",
+        description="the reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are"
+        " believed: addresses or networks, comma-separated (uvicorn's syntax: '10.0.0.5,"
+        "10.1.0.0/16'). Empty (the default): no one's, the client is the TCP peer. Whoever is"
+        " trusted here decides which client the failed-authentication limit counts against",
+    )
     # Limits on what a caller or a producer can make a service swallow.
     http_max_body_bytes: int = Field(default=1_048_576, ge=1_024)
     http_docs: bool = Field(default=True, description="serve /docs and /openapi.json")
