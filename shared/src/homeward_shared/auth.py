@@ -216,9 +216,9 @@ class Unconfigured:
 # -- checking a token ------------------------------------------------------------------------
 
 
-# A real JOSE header (alg, kid, typ, perhaps x5t) is well under 1 KiB encoded; anything far
-# larger is not a header, and is refused before it is parsed.
-MAX_HEADER_SEGMENT = 4096
+# A real JOSE header (alg, kid, typ, x5t; even an x5c certificate) is a few KiB at most
+# encoded; anything larger is not a header, and is refused before it is parsed.
+MAX_HEADER_SEGMENT = 8192
 
 
 def _unverified_header(token: str) -> dict[str, Any]:
