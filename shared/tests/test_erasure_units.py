@@ -75,7 +75,14 @@ async def test_a_second_admin_approves_and_only_ids_and_a_code_cross_the_service
         "erasure_id": str(asked.erasure_id),
         "reason": "survivor_request",
     }
-    assert [a.action for a in uow.audit_trail] == ["ErasureApproved", "erasure_approved"]
+    # The host shreds her in the approving transaction, not when its consumer catches up.
+    assert store.destroyed == [case_id]
+    assert [a.action for a in uow.audit_trail] == [
+        "ErasureApproved",
+        "erasure_approved",
+        "case_keys_destroyed",
+    ]
+    assert uow.audit_trail[-1].detail["had_key"] is True
 
     # Decided once: neither a second approval nor a new request for her.
     with pytest.raises(Conflict):

@@ -211,3 +211,31 @@ async def test_an_erasure_reaches_a_service_that_was_down_and_is_replayed_after_
             ]
     finally:
         await conn.close()
+
+
+async def test_the_host_stops_serving_her_personal_fields_as_the_approval_is_answered(
+    database, topics
+):
+    # The relay is off: nothing reaches Kafka, so intake's own consumer of the approval can
+    # never be what shreds her. The approving transaction must.
+    intake = intake_app(settings_for(IntakeSettings, database, topics))
+    await intake.start(relay=False)
+    try:
+        async with client(intake) as c:
+            signal = await walk_in(c, name="Sophea", phone="+855 12 345 678")
+            person = f"/signals/{signal['signal_id']}/person"
+            r = await c.get(person, headers=INTAKE, params={"purpose": "care"})
+            assert r.status_code == 200 and r.json()["name"] == "Sophea"
+            r = await c.post(
+                "/erasures",
+                headers=ADMIN_A,
+                json={"case_id": signal["case_id"], "reason": "survivor_request"},
+            )
+            assert r.status_code == 201, r.text
+            r = await c.post(f"/erasures/{r.json()['erasure_id']}/approve", headers=ADMIN_B)
+            assert r.status_code == 200, r.text
+            r = await c.get(person, headers=INTAKE, params={"purpose": "care"})
+            assert r.status_code == 410, r.text
+            assert "Sophea" not in r.text
+    finally:
+        await intake.stop()

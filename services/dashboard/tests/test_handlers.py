@@ -12,7 +12,7 @@ from homeward_dashboard.domain.model import (
     HandOffRule,
     LateCase,
     advances,
-    suppress,
+    suppress_live,
 )
 from homeward_dashboard.service import handlers
 from homeward_shared.stages import Stage
@@ -211,14 +211,38 @@ def test_a_readmission_moves_her_back_but_a_stale_admission_does_not():
 
 
 def test_small_cells_are_hidden_and_a_lone_one_takes_a_complement_with_it():
-    assert suppress({"a": 0, "b": 3, "c": 20, "d": 40}, 11) == {
-        "a": 0,
-        "b": "<11",
-        "c": "<11",
-        "d": 40,
+    view = suppress_live({"reported": 3, "rescued": 20, "admitted": 40}, {}, {}, 11)
+    assert (view.by_stage["reported"], view.by_stage["rescued"]) == (None, None)
+    assert (view.by_stage["admitted"], view.by_stage["closed"], view.cases) == (40, 0, 63)
+    assert view.hidden == {
+        "by_stage.reported": "below_threshold",
+        "by_stage.rescued": "complementary",
     }
-    assert suppress({"a": 3, "b": 4, "c": 20}, 11) == {"a": "<11", "b": "<11", "c": 20}
-    assert suppress({"a": 11}, 11) == {"a": 11}
+    view = suppress_live({"reported": 3, "rescued": 4, "admitted": 20}, {}, {}, 11)
+    assert view.hidden == {
+        "by_stage.reported": "below_threshold",
+        "by_stage.rescued": "below_threshold",
+    }
+    assert suppress_live({"reported": 11}, {}, {}, 11).by_stage["reported"] == 11
+
+
+def test_no_centre_cell_can_be_worked_out_from_its_stage():
+    # The probe's numbers: 12 admitted, 11 of them at TD, so KK's hidden cell was 12 - 11.
+    view = suppress_live(
+        {"admitted": 12, "rescued": 30},
+        {"TD": {"admitted": 11}, "KK": {"admitted": 1}},
+        {"admitted": 12},
+        11,
+    )
+    assert view.by_centre["KK"]["admitted"] is None and view.by_centre["TD"]["admitted"] is None
+    assert view.hidden["by_centre.KK.admitted"] == "below_threshold"
+    # Labelled as what it is: hidden with the small one, not itself below the threshold.
+    assert view.hidden["by_centre.TD.admitted"] == "complementary"
+    assert view.by_stage["admitted"] == 12 and view.cases == 42
+    # Every group that adds up has none or at least two hidden cells.
+    for stage in ("admitted", "rescued"):
+        column = [view.by_stage[stage]] + [view.by_centre[c][stage] for c in ("TD", "KK")]
+        assert column.count(None) != 1
 
 
 async def test_the_live_view_never_shows_a_small_count():
@@ -227,13 +251,15 @@ async def test_the_live_view_never_shows_a_small_count():
         await feed(uow, change(uuid.uuid4(), Stage.REPORTED, T0 + timedelta(minutes=i)))
     await feed(uow, change(uuid.uuid4(), Stage.ADMITTED, T0, centre="KC"))
     view = await handlers.live_view(uow, threshold=11, today_starts=T0)
-    assert view.by_stage["admitted"] == "<11" and view.by_stage["reported"] == "<11"
+    # One admitted: hidden, and reported (12) with it, or 13 - 12 would give it back.
+    assert view.by_stage["admitted"] is None and view.by_stage["reported"] is None
+    assert view.hidden["by_stage.reported"] == "complementary"
     assert view.by_stage["closed"] == 0 and view.cases == 13
-    assert view.by_centre == {"KC": {s.value: 0 for s in Stage} | {"admitted": "<11"}}
+    assert view.by_centre == {"KC": {s.value: 0 for s in Stage} | {"admitted": None}}
     view = await handlers.live_view(uow, threshold=2, today_starts=T0 + timedelta(minutes=5))
     assert view.entered_today["reported"] == 7
     # The lone hidden "admitted" could be worked out from the total: its complement hides too.
-    assert view.by_stage["admitted"] == view.by_stage["reported"] == "<2"
+    assert view.by_stage["admitted"] is None and view.by_stage["reported"] is None
 
 
 async def test_a_case_waiting_past_its_hand_off_time_is_late():

@@ -576,25 +576,41 @@ def test_the_default_schedule_is_twelve_visits_over_three_years_clamped_to_month
 def test_small_cells_are_suppressed_and_their_money_with_them():
     f = YearFigures.of(
         year=2027,
-        min_cell=5,
-        reintegrated={"reunification": 12, "repatriation": 2},
-        kits=[("KHR", 3, Decimal(8_000_000)), ("USD", 9, Decimal(6300))],
+        threshold=11,
+        reintegrated={"reunification": 14, "repatriation": 2, "independent": 30},
+        kits=[("KHR", 3, Decimal(8_000_000)), ("USD", 19, Decimal(6300))],
         visits_done=0,
         followed_up=4,
-        overdue=5,
-        closures={"lost_contact": 1},
+        overdue=11,
+        closures={"lost_contact": 1, "completed": 0},
     )
-    assert f.reintegrated_by_plan == {"reunification": 12, "repatriation": None}
+    # The total of reintegrated (46) is published by the dashboard: with repatriation alone
+    # hidden, 46 - 14 - 30 would give it back, so the smallest other member goes too.
+    assert f.reintegrated_by_plan == {
+        "reunification": None,
+        "repatriation": None,
+        "independent": 30,
+    }
     assert [(k.currency, k.kits, k.total_value) for k in f.startup_kits] == [
         ("KHR", None, None),
-        ("USD", 9, Decimal(6300)),
+        ("USD", None, None),
     ]
     assert (f.follow_up_visits_done, f.survivors_followed_up, f.overdue_alerts_raised) == (
         0,
         None,
-        5,
+        11,
     )
-    assert f.closures_by_reason == {"lost_contact": None}
+    assert f.closures_by_reason == {"lost_contact": None, "completed": 0}
+    assert f.suppressed == {
+        "closures_by_reason.lost_contact": "below_threshold",
+        "reintegrated_by_plan.repatriation": "below_threshold",
+        "reintegrated_by_plan.reunification": "complementary",
+        "startup_kits.KHR.kits": "below_threshold",
+        "startup_kits.KHR.total_value": "with_its_count",
+        "startup_kits.USD.kits": "complementary",
+        "startup_kits.USD.total_value": "with_its_count",
+        "survivors_followed_up": "below_threshold",
+    }
 
 
 async def test_a_closed_case_is_reopened_with_a_reason_and_takes_visits_again():

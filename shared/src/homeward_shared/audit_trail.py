@@ -24,6 +24,10 @@ router = APIRouter(tags=["audit"])
 
 Auditor = Annotated[Actor, Depends(authorise)]
 
+# ``audit.seq`` is a bigint: a cursor beyond it is refused as input (422), not passed to
+# PostgreSQL, which cannot encode it (a 500).
+SEQ_MAX = 2**63 - 1
+
 
 class AuditRowOut(BaseModel):
     seq: int
@@ -46,7 +50,7 @@ class ChainOut(BaseModel):
 async def audit_trail(
     request: Request,
     _: Auditor,
-    after: Annotated[int, Query(ge=0, le=2**63 - 1, description="rows after this seq")] = 0,
+    after: Annotated[int, Query(ge=0, le=SEQ_MAX, description="rows after this seq")] = 0,
     limit: Annotated[int, Query(ge=1, le=1_000)] = 100,
     case_id: Annotated[uuid.UUID | None, Query()] = None,
 ) -> list[AuditRowOut]:

@@ -216,14 +216,24 @@ class Unconfigured:
 # -- checking a token ------------------------------------------------------------------------
 
 
+# A real JOSE header (alg, kid, typ, x5t; even an x5c certificate) is a few KiB at most
+# encoded; anything larger is not a header, and is refused before it is parsed.
+MAX_HEADER_SEGMENT = 8192
+
+
 def _unverified_header(token: str) -> dict[str, Any]:
     """The JOSE header, read only to pick the key; ``jwt.decode`` checks everything again.
     (PyJWT's own reader validates the base64 alphabet character by character in Python,
-    a third of the cost of a verification, and ``decode`` does that once more anyway.)"""
+    a third of the cost of a verification, and ``decode`` does that once more anyway.)
+    Whatever the caller sent, the outcome is an ``AuthError`` (401, counted by the failure
+    limiter), never an exception that escapes as a 500: deeply nested JSON makes the parser
+    recurse past Python's limit, so ``RecursionError`` is one of the refusals."""
+    segment = token.split(".", 1)[0]
+    if len(segment) > MAX_HEADER_SEGMENT:
+        raise AuthError("the token is not a well-formed JWT")
     try:
-        segment = token.split(".", 1)[0]
         header = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise AuthError("the token is not a well-formed JWT") from exc
     if not isinstance(header, dict) or token.count(".") != 2:
         raise AuthError("the token is not a well-formed JWT")

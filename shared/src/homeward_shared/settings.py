@@ -11,6 +11,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from homeward_shared.crypto import Keyring
+from homeward_shared.small_cells import DEFAULT_THRESHOLD
 from homeward_shared.transport import TransportSettings, database_dsn
 
 # A fixed key for local runs and tests only. Production sets MASTER_KEY from a KMS.
@@ -110,6 +111,20 @@ class ServiceSettings(TransportSettings):
     )
     rate_limit_storage: str = Field(
         default="async+memory://", description="limits' storage URI (async+redis://... shared)"
+    )
+    forwarded_allow_ips: str = Field(
+        default="",
+        description="the reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are"
+        " believed: addresses or networks, comma-separated (uvicorn's syntax: '10.0.0.5,"
+        "10.1.0.0/16'). Empty (the default): no one's, the client is the TCP peer. Whoever is"
+        " trusted here decides which client the failed-authentication limit counts against",
+    )
+    small_cell_threshold: int = Field(
+        default=DEFAULT_THRESHOLD,
+        ge=2,
+        description="every count a service publishes (live view, impact report, yearly figures)"
+        " hides values from 1 to this minus 1 (CTDC standard: 11), and the cells that would"
+        " give them away (homeward_shared.small_cells)",
     )
     # Limits on what a caller or a producer can make a service swallow.
     http_max_body_bytes: int = Field(default=1_048_576, ge=1_024)

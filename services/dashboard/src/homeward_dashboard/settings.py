@@ -33,9 +33,7 @@ class DashboardSettings(ServiceSettings):
     service_name: str = "dashboard"
     db_schema: str = "dashboard"
     http_port: int = 8005
-    small_cell_threshold: int = Field(
-        default=11, ge=2, description="counts below it are shown as '<N' (CTDC standard: 11)"
-    )
+    # small_cell_threshold: the kernel's one setting (ServiceSettings), as every service's.
     timezone: str = Field(default="Asia/Phnom_Penh", description="where 'today' is")
     # LATE_HAND_OFFS='[{"stage":"rescued","waiting_for":"admitted","within_hours":48}]'
     late_hand_offs: tuple[HandOffSetting, ...] = DEFAULT_HAND_OFFS

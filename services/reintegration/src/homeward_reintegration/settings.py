@@ -14,6 +14,5 @@ class ReintegrationSettings(ServiceSettings):
         default=14, ge=0, le=180, description="days past due before a visit raises an alert"
     )
     overdue_scan_interval_s: float = Field(default=300.0, gt=0)
-    figures_min_cell: int = Field(
-        default=5, ge=1, le=50, description="counts below this (but above 0) are suppressed"
-    )
+    # The yearly figures hide small cells with the kernel's SMALL_CELL_THRESHOLD (11), the
+    # dashboard's: one threshold for every figure that leaves a service.

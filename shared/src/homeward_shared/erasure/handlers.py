@@ -74,10 +74,15 @@ async def _decide(erasure_id: uuid.UUID, uow: AbstractUnitOfWork) -> ErasureRequ
 
 
 async def approve_erasure(cmd: ApproveErasure, uow: AbstractUnitOfWork) -> ErasureRequest:
+    """The second admin's approval. The hosting service shreds her in the same transaction:
+    from the moment the approval is answered, its own routes can no longer open her personal
+    fields, without waiting for its consumer of ``case.erasure_approved`` (which then finds
+    the key gone, ``had_key=False``). The other services shred her as the event reaches them."""
     async with uow:
         request = await _decide(cmd.erasure_id, uow)
         request.approve(uow.scope.actor.id)
-        await erasures_of(uow).save(request)
+        store = erasures_of(uow)
+        await store.save(request)
         uow.track(request)
         uow.audit(
             "erasure_approved",
@@ -85,6 +90,14 @@ async def approve_erasure(cmd: ApproveErasure, uow: AbstractUnitOfWork) -> Erasu
             erasure_id=str(request.erasure_id),
             reason=request.reason.value,
             requested_by=request.requested_by,
+        )
+        had_key = await store.destroy_case_key(request.case_id)
+        uow.audit(
+            "case_keys_destroyed",
+            request.case_id,
+            erasure_id=str(request.erasure_id),
+            reason=request.reason.value,
+            had_key=had_key,
         )
         await uow.commit()
     return request

@@ -18,7 +18,9 @@ from decimal import Decimal
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from homeward_shared import small_cells
 from homeward_shared.domain import NotFound
+from homeward_shared.small_cells import Hidden
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -455,11 +457,7 @@ def count_year(year: int, facts: list[Fact]) -> YearFigures:
 
 # --- suppression -------------------------------------------------------------------------
 
-
-class Hidden(StrEnum):
-    BELOW_THRESHOLD = "below_threshold"  # 1 to threshold - 1
-    COMPLEMENTARY = "complementary"  # hidden so that a small one cannot be worked out
-    WITH_ITS_COUNT = "with_its_count"  # a money value whose count is hidden
+# ``Hidden`` and the function are the kernel's: one for every figure that leaves a service.
 
 
 @dataclass(frozen=True)
@@ -473,42 +471,14 @@ class Suppressed:
 
 
 def suppress_cells(figures: YearFigures, threshold: int) -> Suppressed:
-    """The one place small cells are hidden, before any output (JSON, CSV or page).
-
-    - Every count from 1 to ``threshold - 1`` is hidden (CTDC: k = 11). Zero is shown.
-    - Where a total and its members would have exactly one hidden cell, it could be worked
-      out by subtraction: the smallest other non-zero member is hidden too (the total only
-      if no member is left). Repeated until no such group remains, across the rows and
-      columns of the per-centre tables.
-    - A money value is hidden with the count it is the value of.
-    """
-    cells = figures.cells
-    hidden: dict[Path, Hidden] = {
-        p: Hidden.BELOW_THRESHOLD
-        for p, v in cells.items()
-        if p not in figures.money and 0 < v < threshold
-    }
-    changed = True
-    while changed:
-        changed = False
-        for total, members in figures.relations:
-            group = [p for p in (total, *members) if p in cells]
-            if sum(1 for p in group if p in hidden) != 1:
-                continue
-            candidates = sorted(
-                (p == total, cells[p], p) for p in group if p not in hidden and cells[p] > 0
-            )
-            if candidates:
-                hidden[candidates[0][2]] = Hidden.COMPLEMENTARY
-                changed = True
-    for value, count in figures.money.items():
-        if count in hidden or count not in cells:
-            hidden[value] = Hidden.WITH_ITS_COUNT
+    """The report's cells through the kernel's ``small_cells.suppress_cells`` (small counts,
+    complementary cells across the rows and columns of the per-centre tables, money with its
+    count), before any output (JSON, CSV or page)."""
+    done = small_cells.suppress_cells(
+        figures.cells, threshold, relations=figures.relations, money=figures.money
+    )
     return Suppressed(
-        year=figures.year,
-        threshold=threshold,
-        values={p: (None if p in hidden else v) for p, v in cells.items()},
-        hidden=hidden,
+        year=figures.year, threshold=threshold, values=done.values, hidden=done.hidden
     )
 
 

@@ -7,10 +7,11 @@ codes and times, never anything about who she is.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from homeward_shared import small_cells
+from homeward_shared.small_cells import Hidden
 from homeward_shared.stages import Stage
 
 
@@ -98,28 +99,52 @@ class LateCase:
         return now - self.first_seen_at
 
 
-Cell = int | str
+@dataclass(frozen=True)
+class LiveView:
+    """The live view as it may leave: every count exact or None, and why each None is None
+    (by the cell's path: ``by_centre.TD.admitted``)."""
+
+    by_stage: dict[str, int | None]
+    by_centre: dict[str, dict[str, int | None]]
+    entered_today: dict[str, int | None]
+    cases: int | None
+    threshold: int
+    hidden: dict[str, Hidden]
 
 
-def suppressed(threshold: int) -> str:
-    return f"<{threshold}"
+def all_stages(counts: dict[str, int]) -> dict[str, int]:
+    return {s.value: counts.get(s.value, 0) for s in Stage}
 
 
-def suppress(counts: Mapping[str, int], threshold: int) -> dict[str, Cell]:
-    """Small cells hidden before anything leaves: a count from 1 to ``threshold - 1`` is
-    shown as "<threshold", never exactly. When a group would have one hidden cell only, the
-    next smallest is hidden too, so that no hidden count can be worked out from the group's
-    total."""
-    out: dict[str, Cell] = dict(counts)
-    small = [k for k, n in counts.items() if 0 < n < threshold]
-    for k in small:
-        out[k] = suppressed(threshold)
-    if len(small) == 1:
-        others = sorted((n, k) for k, n in counts.items() if n >= threshold)
-        if others:
-            out[others[0][1]] = suppressed(threshold)
-    return out
+def suppress_live(
+    by_stage: dict[str, int],
+    by_centre: dict[str, dict[str, int]],
+    today: dict[str, int],
+    threshold: int,
+) -> LiveView:
+    """The kernel's suppression over everything the live view shows, with how its cells add
+    up: the stages to the number of cases, each stage's centres to (at most: a case with no
+    centre counts in no column) the stage. A lone hidden centre cell would otherwise be the
+    stage's count minus the others (12 admitted, 11 at TD: KK's "<11" was 1)."""
+    stages = [s.value for s in Stage]
+    centres = sorted(by_centre)
+    cells: dict[tuple[str, ...], int] = {("cases",): sum(by_stage.values())}
+    cells |= {("by_stage", s): n for s, n in all_stages(by_stage).items()}
+    cells |= {("entered_today", s): n for s, n in all_stages(today).items()}
+    for c in centres:
+        cells |= {("by_centre", c, s): n for s, n in all_stages(by_centre[c]).items()}
+    relations = [(("cases",), [("by_stage", s) for s in stages])]
+    relations += [(("by_stage", s), [("by_centre", c, s) for c in centres]) for s in stages]
+    done = small_cells.suppress_cells(cells, threshold, relations=relations)
 
+    def n(*key: str) -> int | None:
+        return done.count(key)
 
-def suppress_one(n: int, threshold: int) -> Cell:
-    return suppressed(threshold) if 0 < n < threshold else n
+    return LiveView(
+        by_stage={s: n("by_stage", s) for s in stages},
+        by_centre={c: {s: n("by_centre", c, s) for s in stages} for c in centres},
+        entered_today={s: n("entered_today", s) for s in stages},
+        cases=n("cases"),
+        threshold=threshold,
+        hidden={".".join(k): why for k, why in sorted(done.hidden.items())},
+    )

@@ -13,6 +13,7 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 from homeward_shared.domain import utcnow
 from homeward_shared.runtime import ServiceDep, require_role
+from homeward_shared.small_cells import SuppressedCell
 from homeward_shared.stages import Stage
 from homeward_shared.uow import Actor
 from pydantic import BaseModel
@@ -20,6 +21,7 @@ from pydantic import BaseModel
 from homeward_dashboard.adapters.live import Broadcaster
 from homeward_dashboard.domain.figures import Suppressed
 from homeward_dashboard.entrypoints import report_views
+from homeward_dashboard.entrypoints.schemas import CSV, HTML, STREAM, ImpactReport, LiveOut
 from homeward_dashboard.service import handlers
 from homeward_dashboard.settings import DashboardSettings
 
@@ -28,19 +30,6 @@ Manager = Annotated[Actor, require_role("manager")]
 router = APIRouter(tags=["dashboard"])
 
 PAGE = FilePath(__file__).parent.parent / "static" / "live.html"
-
-Cell = int | str
-
-
-class LiveOut(BaseModel):
-    """Counts from 1 to threshold - 1 read "<threshold", never the exact number."""
-
-    as_of: datetime
-    threshold: int
-    cases: Cell
-    by_stage: dict[str, Cell]
-    by_centre: dict[str, dict[str, Cell]]
-    entered_today: dict[str, Cell]
 
 
 class LateOut(BaseModel):
@@ -59,6 +48,8 @@ def today_starts(settings: DashboardSettings, now: datetime) -> datetime:
 
 @router.get("/live")
 async def live(service: ServiceDep, actor: Manager) -> LiveOut:
+    """Cases by stage, by centre and stage, and stages entered today. Small cells, and the
+    cells that would give them away, are null and listed in ``suppressed``."""
     settings: DashboardSettings = service.settings  # type: ignore[assignment]
     now = utcnow()
     view = await handlers.live_view(
@@ -73,6 +64,7 @@ async def live(service: ServiceDep, actor: Manager) -> LiveOut:
         by_stage=view.by_stage,
         by_centre=view.by_centre,
         entered_today=view.entered_today,
+        suppressed=[SuppressedCell(cell=c, reason=r) for c, r in view.hidden.items()],
     )
 
 
@@ -96,9 +88,10 @@ async def late_hand_offs(service: ServiceDep, actor: Manager) -> list[LateOut]:
     ]
 
 
-@router.get("/live/stream", response_class=EventSourceResponse)
+@router.get("/live/stream", response_class=EventSourceResponse, responses={200: STREAM})
 async def stream(request: Request, actor: Manager) -> AsyncIterator[ServerSentEvent]:
-    """One ``stage`` event per stage event taken in; the page fetches /live again on it."""
+    """``ready`` once, then one ``stage`` event per stage event taken in; the page fetches
+    /live again on it. No case id and no count travels on the stream."""
     live: Broadcaster = request.app.state.live
     # Ends when the browser goes away: the response is cancelled and so is this generator.
     async with live.listen() as queue:
@@ -131,13 +124,15 @@ async def impact_years(service: ServiceDep, actor: Manager) -> list[int]:
     return await handlers.report_years(service.uow(actor))
 
 
-@router.get("/impact/{year}.csv", tags=["impact"], response_class=Response)
+@router.get("/impact/{year}.csv", tags=["impact"], response_class=Response, responses={200: CSV})
 async def impact_csv(year: Year, service: ServiceDep, actor: Manager) -> Response:
     """The report as CSV: one row per cell; a suppressed cell has no value and a note."""
     return _csv(await _report(service, actor, year))
 
 
-@router.get("/impact/{year}/print", tags=["impact"], response_class=HTMLResponse)
+@router.get(
+    "/impact/{year}/print", tags=["impact"], response_class=HTMLResponse, responses={200: HTML}
+)
 async def impact_print(year: Year, service: ServiceDep, actor: Manager) -> HTMLResponse:
     """The report as a printable page (no script): tables, and bars for breakdowns."""
     settings: DashboardSettings = service.settings  # type: ignore[assignment]
@@ -147,7 +142,21 @@ async def impact_print(year: Year, service: ServiceDep, actor: Manager) -> HTMLR
     )
 
 
-@router.get("/impact/{year}", tags=["impact"])
+@router.get(
+    "/impact/{year}",
+    tags=["impact"],
+    response_model=ImpactReport,
+    # Served through the model, as documented, and as made: a key absent (a breakdown with
+    # nothing in it) stays absent rather than becoming a null, which means "suppressed".
+    response_model_exclude_unset=True,
+    responses={
+        200: {
+            "description": "The report as JSON; with `?format=csv`, the CSV of"
+            " `/impact/{year}.csv`",
+            "content": {"text/csv": CSV["content"]["text/csv"]},
+        }
+    },
+)
 async def impact(
     year: Year,
     service: ServiceDep,

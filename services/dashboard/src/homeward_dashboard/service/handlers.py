@@ -20,12 +20,12 @@ from homeward_dashboard.domain.figures import (
 )
 from homeward_dashboard.domain.model import (
     CaseProgress,
-    Cell,
     HandOffRule,
     LateCase,
+    LiveView,
     StageMove,
-    suppress,
-    suppress_one,
+    all_stages,
+    suppress_live,
 )
 
 
@@ -132,42 +132,18 @@ async def replay_stage_changes(cmds: list[RecordStageChange], uow: DashboardUoW)
     return Replayed(applied=len(fresh), duplicates=len(cmds) - len(fresh))
 
 
-@dataclass(frozen=True)
-class LiveView:
-    """Cells at or above the threshold are exact; smaller ones read "<threshold"."""
-
-    by_stage: dict[str, Cell]
-    by_centre: dict[str, dict[str, Cell]]
-    entered_today: dict[str, Cell]
-    cases: Cell
-    threshold: int
-
-
-def _all_stages(counts: dict[str, int]) -> dict[str, int]:
-    return {s.value: counts.get(s.value, 0) for s in Stage}
-
-
 async def live_view(uow: DashboardUoW, *, threshold: int, today_starts: datetime) -> LiveView:
     async with uow:
         by_stage = await uow.cases.by_stage()
         by_centre = await uow.cases.by_centre_and_stage()
         today = await uow.cases.entered_since(today_starts)
-    return LiveView(
-        by_stage=suppress(_all_stages(by_stage), threshold),
-        by_centre={
-            centre: suppress(_all_stages(counts), threshold)
-            for centre, counts in sorted(by_centre.items())
-        },
-        entered_today=suppress(_all_stages(today), threshold),
-        cases=suppress_one(sum(by_stage.values()), threshold),
-        threshold=threshold,
-    )
+    return suppress_live(by_stage, by_centre, today, threshold)
 
 
 async def exact_counts(uow: DashboardUoW) -> dict[str, int]:
     """For the operator who rebuilds the view, never for a web page."""
     async with uow:
-        return _all_stages(await uow.cases.by_stage())
+        return all_stages(await uow.cases.by_stage())
 
 
 async def late_hand_offs(

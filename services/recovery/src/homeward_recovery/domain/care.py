@@ -93,7 +93,7 @@ class CareGoal:
 
     def review(self, on: date, outcome: ReviewOutcome, next_review_on: date | None) -> None:
         if self.status is not GoalStatus.OPEN:
-            raise Conflict(f"goal {self.goal_id} is {self.status.value}")
+            raise Conflict(f"the goal is {self.status.value}")
         if on < self.set_on:
             raise DomainError("a review follows the day the goal was set")
         self.last_reviewed_on = on

@@ -59,7 +59,7 @@ class EducationClass:
         open_subjects: set[Subject],
     ) -> EducationClass:
         if subject in open_subjects:
-            raise Conflict(f"case {case_id} already attends {subject.value}")
+            raise Conflict(f"she already attends {subject.value}")
         return cls(
             class_id=uuid.uuid4(),
             case_id=case_id,
@@ -71,7 +71,7 @@ class EducationClass:
 
     def record_month(self, month: date, attended: int, held: int, level: str) -> MonthAttended:
         if self.ended_on is not None:
-            raise Conflict(f"class {self.class_id} ended on {self.ended_on.isoformat()}")
+            raise Conflict("the class has ended")
         if month.day != 1:
             raise DomainError("attendance is kept per month: give the month's first day")
         if month < self.started_on.replace(day=1):
@@ -85,7 +85,7 @@ class EducationClass:
 
     def end(self, on: date) -> None:
         if self.ended_on is not None:
-            raise Conflict(f"class {self.class_id} already ended")
+            raise Conflict("the class has ended already")
         if on < self.started_on:
             raise DomainError("a class ends after it started")
         self.ended_on = on

@@ -136,7 +136,7 @@ class AdmissionRequest(Aggregate):
     ) -> None:
         """The same case's request row carries the transfer: one queue, one place to look."""
         if self.status is RequestStatus.WAITING:
-            raise Conflict(f"case {self.case_id} already waits in the admission queue")
+            raise Conflict("she already waits in the admission queue")
         self.origin = RequestOrigin.TRANSFER
         self.from_centre = from_centre
         self.requested_centre = to_centre
@@ -159,7 +159,7 @@ class AdmissionRequest(Aggregate):
         """She left us, and is handed on for shelter again: the same case waits again, so a
         woman who comes back is never taken for a duplicate and lost."""
         if self.status is RequestStatus.WAITING:
-            raise Conflict(f"case {self.case_id} already waits in the admission queue")
+            raise Conflict("she already waits in the admission queue")
         self.origin = origin
         self.source = source
         self.urgency = urgency
@@ -231,7 +231,7 @@ class NotResident(Conflict):
 
 def out_of_scope(case_id: uuid.UUID, centre: str) -> NotFound:
     """Staff of another centre learn nothing, not even that she is resident elsewhere."""
-    return NotFound(f"case {case_id} is not a resident of centre {centre}")
+    return NotFound("this case is not a resident of this centre")
 
 
 def admission_figure(case_id: uuid.UUID, centre: str, origin: str) -> FigureRecorded:
@@ -280,9 +280,9 @@ class Resident(Aggregate):
         admitted_by: str,
     ) -> Resident:
         if request.status is not RequestStatus.WAITING:
-            raise Conflict(f"case {request.case_id} is not waiting for admission")
+            raise Conflict("she is not waiting for admission")
         if request.origin is RequestOrigin.TRANSFER:
-            raise Conflict(f"case {request.case_id} is a transfer: receive it as one")
+            raise Conflict("she is waiting for a transfer: receive her as one")
         if not (consent.informed and consent.house_rules_accepted):
             raise ConsentMissing(
                 "admission needs her informed consent to stay and her acceptance of the house rules"
@@ -324,11 +324,11 @@ class Resident(Aggregate):
     ) -> None:
         """She left and comes back: a new stay under the same case, with consent given anew."""
         if self.status is not ResidentStatus.LEFT_CENTRE:
-            raise Conflict(f"case {self.case_id} is already a resident or was handed on")
+            raise Conflict("she is already a resident here or was handed on")
         if request.status is not RequestStatus.WAITING or request.origin is (
             RequestOrigin.TRANSFER
         ):
-            raise Conflict(f"case {request.case_id} is not waiting for admission")
+            raise Conflict("she is not waiting for admission")
         if not (consent.informed and consent.house_rules_accepted):
             raise ConsentMissing(
                 "admission needs her informed consent to stay and her acceptance of the house rules"
@@ -363,7 +363,7 @@ class Resident(Aggregate):
 
     def require_resident(self) -> None:
         if self.status is not ResidentStatus.RESIDENT:
-            raise NotResident(f"case {self.case_id} is no longer resident ({self.status.value})")
+            raise NotResident(f"she is no longer resident ({self.status.value})")
 
     def receive_transfer(
         self, request: AdmissionRequest, centre: Centre, occupancy: int, consent_given: bool
@@ -373,9 +373,9 @@ class Resident(Aggregate):
         if request.status is not RequestStatus.WAITING or request.origin is not (
             RequestOrigin.TRANSFER
         ):
-            raise Conflict(f"case {self.case_id} has no transfer waiting")
+            raise Conflict("no transfer of this case waits")
         if request.requested_centre != centre.code:
-            raise Conflict(f"case {self.case_id} is waiting for centre {request.requested_centre}")
+            raise Conflict("she is waiting for another centre")
         self.require_resident()
         if not consent_given:
             raise ConsentMissing("a transfer needs her consent to move")
@@ -455,7 +455,7 @@ class Resident(Aggregate):
         self, skills: tuple[str, ...], wishes_to_return_home: bool | None
     ) -> None:
         if self.status is ResidentStatus.READY_FOR_REINTEGRATION:
-            raise Conflict(f"case {self.case_id} was already handed to reintegration")
+            raise Conflict("she was already handed to reintegration")
         self.require_resident()
         self.status = ResidentStatus.READY_FOR_REINTEGRATION
         self.skills = skills

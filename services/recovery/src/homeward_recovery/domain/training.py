@@ -102,7 +102,7 @@ class Enrolment(Aggregate):
         open_trades: set[Trade],
     ) -> Enrolment:
         if trade in open_trades:
-            raise Conflict(f"case {case_id} is already enrolled in {trade.value}")
+            raise Conflict(f"she is already enrolled in {trade.value}")
         p = PROGRAMMES[trade]
         if planned_end_on is None and p.max_months is not None:
             planned_end_on = add_months(started_on, p.max_months)
@@ -128,7 +128,7 @@ class Enrolment(Aggregate):
 
     def complete(self, completed_on: date) -> None:
         if self.status is not EnrolmentStatus.ENROLLED:
-            raise Conflict(f"enrolment {self.enrolment_id} is {self.status.value}, not in progress")
+            raise Conflict(f"the enrolment is {self.status.value}, not in progress")
         if completed_on < self.started_on:
             raise ProgrammeLength("a programme is completed after it started")
         p = self.programme
@@ -146,9 +146,9 @@ class Enrolment(Aggregate):
         if not self.programme.certifiable:
             raise DomainError(f"{self.trade.value} has no government certification")
         if self.status is not EnrolmentStatus.COMPLETED:
-            raise NotCompleted(f"enrolment {self.enrolment_id} is not completed")
+            raise NotCompleted("the enrolment is not completed")
         if self.certified_on is not None:
-            raise Conflict(f"enrolment {self.enrolment_id} is already certified")
+            raise Conflict("the enrolment is already certified")
         assert self.completed_on is not None
         if certified_on < self.completed_on:
             raise DomainError("a certification follows the completion of the programme")
@@ -162,7 +162,7 @@ class Enrolment(Aggregate):
 
     def withdraw(self, on: date) -> None:
         if self.status is not EnrolmentStatus.ENROLLED:
-            raise Conflict(f"enrolment {self.enrolment_id} is {self.status.value}, not in progress")
+            raise Conflict(f"the enrolment is {self.status.value}, not in progress")
         if on < self.started_on:
             raise DomainError("a withdrawal follows the start of the programme")
         self.status = EnrolmentStatus.WITHDRAWN

@@ -57,6 +57,10 @@ from homeward_recovery.domain.training import (
     StudyTour,
 )
 
+# Error reasons name the rule, never what the caller sent (a centre code she typed, an id).
+NOT_WAITING = "no admission request waits for this case"
+NO_SUCH_CENTRE = "no such centre"
+
 
 class Centres(Protocol):
     async def all(self) -> list[Centre]: ...
@@ -207,12 +211,18 @@ async def when_person_rescued_open_admission_request(
 async def admit_resident(cmd: AdmitResident, uow: RecoveryUoW) -> Resident:
     async with uow:
         request = await uow.requests.get(cmd.case_id, for_update=True)
-        if request is None:
-            raise NotFound(f"no admission request for case {cmd.case_id}")
         before = await uow.residents.get(cmd.case_id, for_update=True)
+        if request is None or (
+            request.status is not RequestStatus.WAITING
+            and (before is None or before.centre != cmd.centre)
+        ):
+            # Every centre sees the waiting queue, and nothing else of another centre: a case
+            # that is not waiting and not hers answers as an unknown one does, so that staff
+            # of one centre cannot learn that she lives (or lived) at another.
+            raise NotFound(NOT_WAITING)
         centre = await uow.centres.get(cmd.centre, for_update=True)
         if centre is None:
-            raise NotFound(f"no centre {cmd.centre}")
+            raise NotFound(NO_SUCH_CENTRE)
         occupancy = (await uow.centres.occupancy()).get(centre.code, 0)
         consent = Consent(
             informed=cmd.informed_consent,
@@ -253,9 +263,9 @@ async def request_transfer(cmd: RequestTransfer, uow: RecoveryUoW) -> AdmissionR
         resident.require_resident()
         assert request is not None, "every resident was admitted from a request"
         if cmd.to_centre == resident.centre:
-            raise Conflict(f"case {cmd.case_id} is already at centre {cmd.to_centre}")
+            raise Conflict("she is already at that centre")
         if await uow.centres.get(cmd.to_centre) is None:
-            raise NotFound(f"no centre {cmd.to_centre}")
+            raise NotFound(NO_SUCH_CENTRE)
         request.reopen_for_transfer(resident.centre, cmd.to_centre, cmd.urgency, utcnow())
         request.propose(*await uow.centres.with_occupancy())
         await uow.requests.save(request)
@@ -274,10 +284,10 @@ async def receive_transfer(cmd: ReceiveTransfer, uow: RecoveryUoW) -> Resident:
     async with uow:
         request = await uow.requests.get(cmd.case_id, for_update=True)
         if request is None or request.requested_centre != cmd.acting_centre:
-            raise NotFound(f"no transfer of case {cmd.case_id} to centre {cmd.acting_centre}")
+            raise NotFound("no transfer of this case to this centre waits")
         resident = await uow.residents.get(cmd.case_id, for_update=True)
         if resident is None:
-            raise NotFound(f"no transfer of case {cmd.case_id} to centre {cmd.acting_centre}")
+            raise NotFound("no transfer of this case to this centre waits")
         centre = await uow.centres.get(cmd.acting_centre, for_update=True)
         assert centre is not None, "requested_centre references recovery.centres"
         occupancy = (await uow.centres.occupancy()).get(centre.code, 0)
@@ -482,7 +492,7 @@ async def review_care_goal(cmd: ReviewCareGoal, uow: RecoveryUoW) -> CareGoal:
         resident.require_resident()
         goal = await uow.care.goal(cmd.case_id, cmd.goal_id)
         if goal is None:
-            raise NotFound(f"no goal {cmd.goal_id} in the care plan of case {cmd.case_id}")
+            raise NotFound("the care plan of this case has no such goal")
         _not_in_future(cmd.reviewed_on, "a review")
         goal.review(cmd.reviewed_on, cmd.outcome, cmd.next_review_on)
         await uow.care.save_goal(goal)
@@ -515,7 +525,7 @@ async def _enrolment_in_scope(
     resident = await _resident_in_scope(uow, case_id, centre, for_update=True)
     enrolment = await uow.training.get(case_id, enrolment_id)
     if enrolment is None:
-        raise NotFound(f"case {case_id} has no enrolment {enrolment_id}")
+        raise NotFound("this case has no such enrolment")
     return resident, enrolment
 
 
@@ -647,7 +657,7 @@ async def _class_in_scope(
     await _resident_in_scope(uow, case_id, centre, for_update=True)
     found = [c for c in await uow.education.of_case(case_id) if c.class_id == class_id]
     if not found:
-        raise NotFound(f"case {case_id} has no class {class_id}")
+        raise NotFound("this case has no such class")
     return found[0]
 
 

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi import Path as FastApiPath
 from homeward_shared.personal import PersonalField, ReadPurpose, register_personal
 from homeward_shared.runtime import ServiceDep, require_role
+from homeward_shared.small_cells import SuppressedCell
 from homeward_shared.stages import Stage
 from homeward_shared.strict import RequestModel
 from homeward_shared.uow import Actor
@@ -482,28 +483,32 @@ class KitTotalOut(BaseModel):
 
 
 class FiguresOut(BaseModel):
-    """Counts for one calendar year; a count between 1 and min_cell - 1 is null (suppressed)."""
+    """Counts for one calendar year. A count from 1 to threshold - 1 is null, and so is a
+    cell hidden so that a small one cannot be worked out (``complementary``) or a value
+    hidden with its count (``with_its_count``); each is listed in ``suppressed``."""
 
     year: int
-    min_cell: int
+    threshold: int = Field(description="SMALL_CELL_THRESHOLD: the same for every service")
     reintegrated_by_plan: dict[str, int | None]
     startup_kits: list[KitTotalOut]
     follow_up_visits_done: int | None
     survivors_followed_up: int | None
     overdue_alerts_raised: int | None
     closures_by_reason: dict[str, int | None]
+    suppressed: list[SuppressedCell]
 
     @classmethod
     def of(cls, f: YearFigures) -> FiguresOut:
         return cls(
             year=f.year,
-            min_cell=f.min_cell,
+            threshold=f.threshold,
             reintegrated_by_plan=f.reintegrated_by_plan,
             startup_kits=[KitTotalOut(**vars(k)) for k in f.startup_kits],
             follow_up_visits_done=f.follow_up_visits_done,
             survivors_followed_up=f.survivors_followed_up,
             overdue_alerts_raised=f.overdue_alerts_raised,
             closures_by_reason=f.closures_by_reason,
+            suppressed=[SuppressedCell(cell=c, reason=r) for c, r in f.suppressed.items()],
         )
 
 
@@ -517,4 +522,6 @@ async def year_figures(
     """Reintegrated by plan, start-up kits and their value, visits done, women followed up,
     overdue alerts and closures by reason, for one year."""
     s: Any = service.settings
-    return FiguresOut.of(await handlers.year_figures(year, s.figures_min_cell, service.uow(actor)))
+    return FiguresOut.of(
+        await handlers.year_figures(year, s.small_cell_threshold, service.uow(actor))
+    )

@@ -331,10 +331,10 @@ async def read_visit_notes(
     return notes
 
 
-async def year_figures(year: int, min_cell: int, uow: ReintegrationUoW) -> YearFigures:
+async def year_figures(year: int, threshold: int, uow: ReintegrationUoW) -> YearFigures:
     async with uow:
         counts = await uow.figures.year(year)
-    return YearFigures.of(year=year, min_cell=min_cell, **counts)
+    return YearFigures.of(year=year, threshold=threshold, **counts)
 
 
 async def reopen_case(cmd: ReopenCase, uow: ReintegrationUoW) -> ReintegrationCase:
