@@ -42,7 +42,7 @@ async def test_an_audit_cursor_out_of_bigint_range_is_422_without_echo(tmp_path,
             "/audit", params={"after": after}, headers={"Authorization": f"Bearer {token}"}
         )
     assert r.status_code == 422, r.text
-    assert r.json()["detail"][0]["loc"] == ["query", "after"]
+    assert r.json()["errors"][0]["loc"] == ["query", "after"]
     assert after not in r.text
 
 

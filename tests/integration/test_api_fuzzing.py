@@ -13,15 +13,13 @@ personal)."""
 import contextlib
 import json
 import re
-import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
-import pytest_asyncio
 import schemathesis
 from homeward_dashboard.bootstrap import bootstrap as dashboard_app
 from homeward_dashboard.settings import DashboardSettings
@@ -33,11 +31,9 @@ from homeward_recovery.bootstrap import bootstrap as recovery_app
 from homeward_recovery.settings import RecoverySettings
 from homeward_reintegration.bootstrap import bootstrap as reintegration_app
 from homeward_reintegration.settings import ReintegrationSettings
-from homeward_shared import provision
 from homeward_shared.policy import PUBLIC, ROLES, Policy
 from homeward_shared.testing.auth import as_user
-from homeward_shared.testing.infra import Infra
-from homeward_shared.testing.plugin import TestDatabase, running, settings_for
+from homeward_shared.testing.plugin import running, settings_for
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
@@ -140,25 +136,12 @@ def sent_strings(value: Any) -> set[str]:
     return set()
 
 
-@pytest_asyncio.fixture(scope="module")
-async def own_database(infra: Infra) -> AsyncIterator[TestDatabase]:
-    """A database of the fuzzing's own: its accepted requests register reference data
-    (centres with random codes and capacities, say) that other tests of the session would
-    otherwise find and use."""
-    name = f"homeward_fuzz_{uuid.uuid4().hex[:12]}"
-    await provision.provision(infra.admin_dsn, name)
-    try:
-        yield TestDatabase(infra, name)
-    finally:
-        await provision.drop(infra.admin_dsn, name)
-
-
 @pytest.mark.timeout(300)
 @pytest.mark.parametrize("api", APIS, ids=lambda a: a.name)
 async def test_every_answer_is_documented_never_5xx_never_a_trace_or_an_echoed_value(
-    own_database, topics, api: Api
+    fresh_database, topics, api: Api
 ):
-    service = api.app(settings_for(api.settings, own_database, topics))
+    service = api.app(settings_for(api.settings, fresh_database, topics))
     cases = draw_cases(schemathesis.openapi.from_dict(service.app.openapi()))
     policy: Policy = service.app.state.guard.policy
     failures: list[str] = []

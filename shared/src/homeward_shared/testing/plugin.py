@@ -90,6 +90,19 @@ async def database(infra: Infra) -> AsyncIterator[TestDatabase]:
 
 
 @pytest_asyncio.fixture
+async def fresh_database(infra: Infra) -> AsyncIterator[TestDatabase]:
+    """A database of one test's own, for a test that leaves state the session's database must
+    not keep: unpublished outbox rows (a service run without its relay), or reference data
+    registered at random (API fuzzing)."""
+    name = f"homeward_test_{uuid.uuid4().hex[:12]}"
+    await provision.provision(infra.admin_dsn, name)
+    try:
+        yield TestDatabase(infra, name)
+    finally:
+        await provision.drop(infra.admin_dsn, name)
+
+
+@pytest_asyncio.fixture
 async def topics(infra: Infra) -> AsyncIterator[Topics]:
     """Topics of this test's own, created up front and deleted afterwards."""
     t = Topics(prefix=f"t{uuid.uuid4().hex[:10]}.")
