@@ -89,7 +89,7 @@ def test_stage_ranks_follow_the_pathway():
 def test_stage_entered_becomes_one_stage_changed_with_a_stable_event_id():
     case = uuid.uuid4()
     event = StageEntered(
-        case_id=case, stage=Stage.RESCUED, previous_stage=Stage.REPORTED, reason="walk_in"
+        case_id=case, stage=Stage.RESCUED, previous_stage=Stage.REPORTED, reason="walk_in_needs_shelter"
     )
 
     def extra(e, t):
@@ -114,7 +114,7 @@ def test_stage_entered_becomes_one_stage_changed_with_a_stable_event_id():
     assert [e.event_id for _, e in first] == [e.event_id for _, e in again]
     assert first[0][1].event_id != first[1][1].event_id
     assert first[0][1].payload == CaseStageChanged(
-        stage=Stage.RESCUED, previous_stage=Stage.REPORTED, reason="walk_in"
+        stage=Stage.RESCUED, previous_stage=Stage.REPORTED, reason="walk_in_needs_shelter"
     )
     assert all(e.case_id == case for _, e in first)
 
