@@ -89,7 +89,10 @@ def test_stage_ranks_follow_the_pathway():
 def test_stage_entered_becomes_one_stage_changed_with_a_stable_event_id():
     case = uuid.uuid4()
     event = StageEntered(
-        case_id=case, stage=Stage.RESCUED, previous_stage=Stage.REPORTED, reason="walk_in_needs_shelter"
+        case_id=case,
+        stage=Stage.RESCUED,
+        previous_stage=Stage.REPORTED,
+        reason="walk_in_needs_shelter",
     )
 
     def extra(e, t):

@@ -133,9 +133,7 @@ LOWER_CODE_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
 CaseNumber = Annotated[
     str, Field(pattern=CASE_NUMBER_PATTERN, json_schema_extra={CODE_MARK: "case-number"})
 ]
-CentreCode = Annotated[
-    str, Field(pattern=CENTRE_PATTERN, json_schema_extra={CODE_MARK: "centre"})
-]
+CentreCode = Annotated[str, Field(pattern=CENTRE_PATTERN, json_schema_extra={CODE_MARK: "centre"})]
 UserId = Annotated[
     str,
     Field(
