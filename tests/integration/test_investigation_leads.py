@@ -29,7 +29,7 @@ def lead(province: str, urgency: Urgency, **extra) -> Envelope[LeadReported]:
             lead_id=lead_id,
             establishment_kind=EstablishmentKind.MASSAGE_PARLOUR,
             province=province,
-            district="Svay Pak",
+            district=f"{int(province[3:]):02d}01",
             urgency=urgency,
             persons_reported=4,
             indicators=[Indicator.APPARENT_MINOR],
@@ -52,7 +52,7 @@ async def test_leads_open_one_investigation_per_place_and_a_redelivery_changes_n
     database, topics
 ):
     investigation = bootstrap(settings_for(InvestigationSettings, database, topics))
-    here, elsewhere = f"Kandal-{uuid.uuid4().hex[:6]}", f"Takeo-{uuid.uuid4().hex[:6]}"
+    here, elsewhere = "KH-8", "KH-21"
     first = lead(here, Urgency.ROUTINE)
     second = lead(here, Urgency.IMMEDIATE)
     other = lead(elsewhere, Urgency.HIGH)
@@ -120,8 +120,8 @@ async def test_the_team_opens_an_investigation_and_records_visits_with_sealed_ob
             "idempotency_key": uuid.uuid4().hex,
             "establishment": {
                 "kind": "beer_garden",
-                "province": "Battambang",
-                "district": "Sangkae",
+                "province": "KH-2",
+                "district": "0201",
                 "address": f"{CANARY} road 5",
             },
             "urgency": "routine",
@@ -201,6 +201,7 @@ async def test_text_the_database_cannot_store_is_refused_with_422_and_nothing_wr
     database, topics
 ):
     # JSON and Python strings may hold NUL; PostgreSQL's text may not (found by the fuzzer).
+    # The key is a code now, so its pattern refuses the NUL before the database sees it.
     investigation = bootstrap(settings_for(InvestigationSettings, database, topics))
     key = f"{CANARY}\x00key"
     before = await _investigations(database)
@@ -217,14 +218,14 @@ async def test_text_the_database_cannot_store_is_refused_with_422_and_nothing_wr
                 "idempotency_key": key,
                 "establishment": {
                     "kind": "beer_garden",
-                    "province": "Battambang",
-                    "district": "Sangkae",
+                    "province": "KH-2",
+                    "district": "0201",
                     "address": "road 5",
                 },
                 "urgency": "routine",
             },
         )
-        assert r.status_code == 422 and r.json()["error"] == "unstorable_text", r.text
+        assert r.status_code == 422, r.text
         assert CANARY not in r.text
     assert await _investigations(database) == before
 
