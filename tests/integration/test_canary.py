@@ -7,6 +7,12 @@ until it is planted here). The case is handed on through every service, some bad
 echo input, and one survivor is erased by two admins. Then every byte of every topic of the
 prefix (dead-letter topics included), every captured log line and every error response body
 is searched for every canary, and every table column holds ciphertext only.
+
+Every other string input is a code (docs/security.md: "personal and sealed, or a code"):
+``test_canary_codes`` types a canary into each of them and finds it refused and nowhere, and
+``tests/wiring/test_event_canaries.py`` does the same for every event field. Here, every
+string input the documents show (parameters included) is checked to be one or the other:
+a personal one not planted here fails, as before.
 """
 
 from __future__ import annotations
@@ -40,6 +46,8 @@ from homeward_shared.testing.auth import as_user
 from homeward_shared.testing.infra import wait_until
 from homeward_shared.testing.plugin import running, settings_for
 from homeward_shared.uow import verify_audit_chain
+
+from tests.integration.inputs import string_inputs
 
 pytestmark = pytest.mark.integration
 
@@ -120,6 +128,15 @@ def personal_inputs(name: str, app: Any) -> set[tuple[str, str, str, str]]:
     return out
 
 
+def _field(loc: tuple) -> str:
+    """A body place as this test names it: ``persons[].name``; a list's own items are the
+    list (``aliases``)."""
+    out = ""
+    for part in loc:
+        out += "[]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out.removesuffix("[]")
+
+
 async def every_record(bootstrap: str, prefix: str, *, within: float = 30.0) -> list[Any]:
     """Every record of every topic whose name starts with the prefix, from offset 0 to the
     end as of now (dead-letter topics included: found by listing, not by name)."""
@@ -174,6 +191,15 @@ async def test_nothing_personal_leaves_and_an_erased_person_is_gone_everywhere(
         "dashboard": dashboard_app(settings(DashboardSettings)),
     }
     expected = set().union(*(personal_inputs(n, s.app) for n, s in apps.items()))
+    # Every personal string input, parameters included, is one this test plants: a sealed
+    # query or path parameter would need planting too (none exists; this keeps it so).
+    personal_anywhere = {
+        (n, i.method, i.route, _field(i.loc) if i.where == "body" else f"{i.where}:{i.loc[0]}")
+        for n, s in apps.items()
+        for i in string_inputs(s.app.openapi())
+        if i.personal
+    }
+    assert personal_anywhere == {(s, m, p, f.removesuffix("[]")) for s, m, p, f in expected}
     canary = Canaries()
     errors: list[tuple[int, str, bytes]] = []
 
