@@ -47,6 +47,7 @@ from homeward_shared.testing.infra import wait_until
 from homeward_shared.testing.plugin import running, settings_for
 from homeward_shared.uow import verify_audit_chain
 
+from tests.integration.helpers import fresh_area
 from tests.integration.inputs import string_inputs
 
 pytestmark = pytest.mark.integration
@@ -266,7 +267,7 @@ async def test_nothing_personal_leaves_and_an_erased_person_is_gone_everywhere(
         )
         assert r.status_code == 202, r.text
         # Two leads in one area: investigation links them; one is split off later.
-        area = "KH-7"  # the test's own database: no other lead there
+        area = fresh_area()
         for _ in range(2):
             r = await ic.post(
                 "/signals",
@@ -286,7 +287,8 @@ async def test_nothing_personal_leaves_and_an_erased_person_is_gone_everywhere(
                     "reason": "establishment_named",
                     "establishment": {
                         "kind": "massage_parlour",
-                        "province": area,
+                        "province": area[0],
+                        "district": area[1],
                         "name": canary.extra(),
                         "address": canary.extra(),
                     },
@@ -332,7 +334,11 @@ async def test_nothing_personal_leaves_and_an_erased_person_is_gone_everywhere(
 
         async def linked_in_area():
             r = await vc.get("/investigations", headers=INVESTIGATOR, params={"limit": 200})
-            found = [i for i in r.json() if i["establishment"]["province"] == area]
+            found = [
+                i
+                for i in r.json()
+                if (i["establishment"]["province"], i["establishment"]["district"]) == area
+            ]
             return found[0] if found and len(found[0]["leads"]) == 2 else None
 
         linked = await wait_until(linked_in_area, what="two leads linked to one investigation")
@@ -347,8 +353,8 @@ async def test_nothing_personal_leaves_and_an_erased_person_is_gone_everywhere(
                 "reason": "different_establishment",
                 "establishment": {
                     "kind": "karaoke_bar",
-                    "province": area,
-                    "district": "0708",
+                    "province": area[0],
+                    "district": area[1],
                     "address": canary("investigation", "POST", p, "establishment.address"),
                     "operator_names": canary(
                         "investigation", "POST", p, "establishment.operator_names"

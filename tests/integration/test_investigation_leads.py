@@ -17,19 +17,22 @@ from homeward_shared.testing.auth import as_user
 from homeward_shared.testing.infra import wait_until
 from homeward_shared.testing.plugin import running, settings_for
 
+from tests.integration.helpers import fresh_area
+
 pytestmark = pytest.mark.integration
 INVESTIGATOR = as_user("u-inv-1", "investigator")
 CANARY = "Bopha-canary-77d0"
 
 
-def lead(province: str, urgency: Urgency, **extra) -> Envelope[LeadReported]:
+def lead(area: tuple[str, str], urgency: Urgency, **extra) -> Envelope[LeadReported]:
+    province, district = area
     lead_id = uuid.uuid4()
     return Envelope.wrap(
         LeadReported(
             lead_id=lead_id,
             establishment_kind=EstablishmentKind.MASSAGE_PARLOUR,
             province=province,
-            district=f"{int(province[3:]):02d}01",
+            district=district,
             urgency=urgency,
             persons_reported=4,
             indicators=[Indicator.APPARENT_MINOR],
@@ -42,17 +45,21 @@ def lead(province: str, urgency: Urgency, **extra) -> Envelope[LeadReported]:
     )
 
 
-async def in_area(c: httpx.AsyncClient, province: str) -> list[dict]:
+async def in_area(c: httpx.AsyncClient, area: tuple[str, str]) -> list[dict]:
     r = await c.get("/investigations", headers=INVESTIGATOR, params={"limit": 200})
     assert r.status_code == 200, r.text
-    return [i for i in r.json() if i["establishment"]["province"] == province]
+    return [
+        i
+        for i in r.json()
+        if (i["establishment"]["province"], i["establishment"]["district"]) == area
+    ]
 
 
 async def test_leads_open_one_investigation_per_place_and_a_redelivery_changes_nothing(
     database, topics
 ):
     investigation = bootstrap(settings_for(InvestigationSettings, database, topics))
-    here, elsewhere = "KH-8", "KH-21"
+    here, elsewhere = fresh_area(), fresh_area()
     first = lead(here, Urgency.ROUTINE)
     second = lead(here, Urgency.IMMEDIATE)
     other = lead(elsewhere, Urgency.HIGH)
