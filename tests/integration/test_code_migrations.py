@@ -22,6 +22,7 @@ import pytest
 import pytest_asyncio
 from homeward_shared import provision
 from homeward_shared.db import migrate
+from homeward_shared.logging import configure_logging
 from homeward_shared.testing.plugin import TestDatabase
 
 pytestmark = pytest.mark.integration
@@ -33,6 +34,9 @@ NAME = "Srey Zqcanary"
 async def database(infra):
     """A database of this test's own: the session's has every migration applied already,
     and this test must stop each schema before its codes migration."""
+    # The migration runner logs; a service started by an earlier test may have left the
+    # logger writing to a capture that is closed now.
+    configure_logging("migration-test", "WARNING")
     name = f"homeward_test_{uuid.uuid4().hex[:12]}"
     await provision.provision(infra.admin_dsn, name)
     try:
