@@ -62,3 +62,26 @@ def test_each_services_asyncapi_document_has_no_free_text(service):
     doc = json.loads((DOCS / "asyncapi" / f"{service}.json").read_text())
     found = sorted(set(unclassified_strings(doc)))
     assert not found, f"{service}: {found}"
+
+
+def test_every_reason_a_producer_gives_a_stage_is_a_stage_reason():
+    """``case.stage_changed`` takes ``StageReason`` codes only: a producer's reason outside it
+    would fail at publish. Each producer's reason vocabularies are checked here, so a new
+    value fails this test instead of a hand-off."""
+    from homeward_intake.domain.model import ClosureReason as IntakeClosure
+    from homeward_recovery.domain.model import LeaveReason, RequestOrigin
+    from homeward_reintegration.domain.model import ClosureReason, Plan, ReopenReason
+    from homeward_shared.contracts.stage import PlacementReason, StageReason
+
+    given = {
+        *PlacementReason,
+        *IntakeClosure,
+        "rescue_operation",  # investigation
+        *RequestOrigin,
+        "readmission",
+        *LeaveReason,
+        *Plan,
+        *ClosureReason,
+        *(f"reopened_{r.value}" for r in ReopenReason),
+    }
+    assert {str(r) for r in given} - {r.value for r in StageReason} == set()
