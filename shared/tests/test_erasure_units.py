@@ -3,6 +3,7 @@ with the fake unit of work (no database, no broker)."""
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Annotated
 
 import pytest
 from cryptography.exceptions import InvalidTag
@@ -178,3 +179,15 @@ def test_validation_errors_name_the_field_and_rule_but_never_echo_the_value():
     }
     assert CANARY not in repr(errors)
     assert CANARY[:12] not in repr(errors)
+
+
+class Tally(BaseModel):
+    counts: dict[Annotated[str, Field(pattern=r"^[a-z_]{1,16}$")], int]
+
+
+def test_a_map_key_its_pattern_refused_is_not_repeated_either():
+    with pytest.raises(ValidationError) as caught:
+        Tally.model_validate({"counts": {CANARY: 1, "ok": 2}})
+    errors = safe_errors(caught.value.errors())
+    assert [e["loc"] for e in errors] == [["counts", "(a key this map does not take)", "[key]"]]
+    assert CANARY not in repr(errors)

@@ -16,7 +16,7 @@ def test_a_figure_is_a_metric_code_with_dimension_codes_an_amount_and_a_day():
     f = FigureRecorded(
         metric="support_disbursed",
         on=date(2026, 3, 1),
-        dimensions={"kind": "startup_kit", "currency": "USD", "province": "Siem Reap"},
+        dimensions={"kind": "startup_kit", "currency": "USD", "province": "KH-17"},
         amount=Decimal("700.00"),
     )
     assert FigureRecorded.model_validate_json(f.model_dump_json()) == f
@@ -31,6 +31,11 @@ def test_a_figure_is_a_metric_code_with_dimension_codes_an_amount_and_a_day():
         {"metric": "admission", "dimensions": {"Centre": "TD"}},
         {"metric": "admission", "dimensions": {"centre": "x" * 65}},
         {"metric": "admission", "amount": -1},
+        {"metric": "outreach_clinic_consultations", "dimensions": {"province": "Siem Reap"}},
+        {"metric": "outreach_clinic_consultations", "dimensions": {"province": "KH-26"}},
+        {"metric": "outreach_clinic_consultations", "dimensions": {"district": "Sangkae"}},
+        {"metric": "outreach_clinic_consultations", "dimensions": {"district": "9901"}},
+        {"metric": "admission", "dimensions": {"reason": "her uncle"}},
     ],
 )
 def test_free_text_bad_codes_and_negative_amounts_are_refused(bad):

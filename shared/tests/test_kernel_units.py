@@ -8,7 +8,7 @@ from typing import ClassVar
 
 import pytest
 from cryptography.exceptions import InvalidTag
-from homeward_shared.contracts import CaseStageChanged, PlacementRequested, Topics
+from homeward_shared.contracts import CaseStageChanged, FigureRecorded, PlacementRequested, Topics
 from homeward_shared.contracts.handoffs import SignalSource, Urgency
 from homeward_shared.crypto import MasterKey, open_with, seal_with
 from homeward_shared.dead_letters import describe
@@ -89,7 +89,10 @@ def test_stage_ranks_follow_the_pathway():
 def test_stage_entered_becomes_one_stage_changed_with_a_stable_event_id():
     case = uuid.uuid4()
     event = StageEntered(
-        case_id=case, stage=Stage.RESCUED, previous_stage=Stage.REPORTED, reason="walk_in"
+        case_id=case,
+        stage=Stage.RESCUED,
+        previous_stage=Stage.REPORTED,
+        reason="walk_in_needs_shelter",
     )
 
     def extra(e, t):
@@ -114,7 +117,7 @@ def test_stage_entered_becomes_one_stage_changed_with_a_stable_event_id():
     assert [e.event_id for _, e in first] == [e.event_id for _, e in again]
     assert first[0][1].event_id != first[1][1].event_id
     assert first[0][1].payload == CaseStageChanged(
-        stage=Stage.RESCUED, previous_stage=Stage.REPORTED, reason="walk_in"
+        stage=Stage.RESCUED, previous_stage=Stage.REPORTED, reason="walk_in_needs_shelter"
     )
     assert all(e.case_id == case for _, e in first)
 
@@ -166,6 +169,15 @@ def test_a_dead_letter_reason_names_the_field_never_the_value():
     except ValidationError as exc:
         reason = describe(exc)
     assert "source" in reason and canary not in reason
+
+
+def test_a_dead_letter_reason_never_repeats_a_refused_map_key():
+    canary = "Srey Canary 9f3"
+    try:
+        FigureRecorded(metric="admission", dimensions={canary: "TD"})
+    except ValidationError as exc:
+        reason = describe(exc)
+    assert "dimensions.<refused key>.[key]" in reason and "Canary" not in reason
 
 
 def test_a_wrong_payload_in_the_right_envelope_is_a_validation_error_not_a_version():

@@ -262,7 +262,7 @@ async def reported(run: Run, c: httpx.AsyncClient, procs: dict[str, Proc], i: in
         headers=INVESTIGATOR,
         json={
             "idempotency_key": key,
-            "establishment": {"kind": "karaoke_bar", "province": "Kandal", "district": "Ta Khmau"},
+            "establishment": {"kind": "karaoke_bar", "province": "KH-8", "district": "0811"},
             "visit_dates": ["2026-11-10"],
             "urgency": "high",
             "persons": [

@@ -45,3 +45,14 @@ async def walk_in(c: httpx.AsyncClient, **extra: Any) -> dict[str, Any]:
     )
     assert r.status_code == 202, r.text
     return signal
+
+
+# Areas handed out once per test session. The database is the session's, so investigations
+# of earlier tests are there: a test that finds "its" investigation by area needs an area no
+# other test uses. Fixed areas in tests use district numbers below 50; these use 50 to 99.
+_FRESH_AREAS = iter([(f"KH-{p}", f"{p:02d}{d:02d}") for d in range(50, 100) for p in range(1, 26)])
+
+
+def fresh_area() -> tuple[str, str]:
+    """A (province, district) code pair no other test of this session is given."""
+    return next(_FRESH_AREAS)

@@ -7,6 +7,12 @@ until it is planted here). The case is handed on through every service, some bad
 echo input, and one survivor is erased by two admins. Then every byte of every topic of the
 prefix (dead-letter topics included), every captured log line and every error response body
 is searched for every canary, and every table column holds ciphertext only.
+
+Every other string input is a code (docs/security.md: "personal and sealed, or a code"):
+``test_canary_codes`` types a canary into each of them and finds it refused and nowhere, and
+``tests/wiring/test_event_canaries.py`` does the same for every event field. Here, every
+string input the documents show (parameters included) is checked to be one or the other:
+a personal one not planted here fails, as before.
 """
 
 from __future__ import annotations
@@ -40,6 +46,9 @@ from homeward_shared.testing.auth import as_user
 from homeward_shared.testing.infra import wait_until
 from homeward_shared.testing.plugin import running, settings_for
 from homeward_shared.uow import verify_audit_chain
+
+from tests.integration.helpers import fresh_area
+from tests.integration.inputs import string_inputs
 
 pytestmark = pytest.mark.integration
 
@@ -120,6 +129,15 @@ def personal_inputs(name: str, app: Any) -> set[tuple[str, str, str, str]]:
     return out
 
 
+def _field(loc: tuple) -> str:
+    """A body place as this test names it: ``persons[].name``; a list's own items are the
+    list (``aliases``)."""
+    out = ""
+    for part in loc:
+        out += "[]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out.removesuffix("[]")
+
+
 async def every_record(bootstrap: str, prefix: str, *, within: float = 30.0) -> list[Any]:
     """Every record of every topic whose name starts with the prefix, from offset 0 to the
     end as of now (dead-letter topics included: found by listing, not by name)."""
@@ -174,6 +192,15 @@ async def test_nothing_personal_leaves_and_an_erased_person_is_gone_everywhere(
         "dashboard": dashboard_app(settings(DashboardSettings)),
     }
     expected = set().union(*(personal_inputs(n, s.app) for n, s in apps.items()))
+    # Every personal string input, parameters included, is one this test plants: a sealed
+    # query or path parameter would need planting too (none exists; this keeps it so).
+    personal_anywhere = {
+        (n, i.method, i.route, _field(i.loc) if i.where == "body" else f"{i.where}:{i.loc[0]}")
+        for n, s in apps.items()
+        for i in string_inputs(s.app.openapi())
+        if i.personal
+    }
+    assert personal_anywhere == {(s, m, p, f.removesuffix("[]")) for s, m, p, f in expected}
     canary = Canaries()
     errors: list[tuple[int, str, bytes]] = []
 
@@ -230,7 +257,7 @@ async def test_nothing_personal_leaves_and_an_erased_person_is_gone_everywhere(
                 "reason": "establishment_named",
                 "establishment": {
                     "kind": "karaoke_bar",
-                    "province": "Phnom Penh",
+                    "province": "KH-12",
                     "name": canary("intake", "POST", p, "establishment.name"),
                     "address": canary("intake", "POST", p, "establishment.address"),
                 },
@@ -240,7 +267,7 @@ async def test_nothing_personal_leaves_and_an_erased_person_is_gone_everywhere(
         )
         assert r.status_code == 202, r.text
         # Two leads in one area: investigation links them; one is split off later.
-        area = f"Kampot-{uuid.uuid4().hex[:6]}"
+        area = fresh_area()
         for _ in range(2):
             r = await ic.post(
                 "/signals",
@@ -260,7 +287,8 @@ async def test_nothing_personal_leaves_and_an_erased_person_is_gone_everywhere(
                     "reason": "establishment_named",
                     "establishment": {
                         "kind": "massage_parlour",
-                        "province": area,
+                        "province": area[0],
+                        "district": area[1],
                         "name": canary.extra(),
                         "address": canary.extra(),
                     },
@@ -279,8 +307,8 @@ async def test_nothing_personal_leaves_and_an_erased_person_is_gone_everywhere(
                 "idempotency_key": uuid.uuid4().hex,
                 "establishment": {
                     "kind": "brothel",
-                    "province": "Kandal",
-                    "district": "Ta Khmau",
+                    "province": "KH-8",
+                    "district": "0811",
                     "address": canary("investigation", "POST", p, "establishment.address"),
                     "operator_names": canary(
                         "investigation", "POST", p, "establishment.operator_names"
@@ -306,7 +334,11 @@ async def test_nothing_personal_leaves_and_an_erased_person_is_gone_everywhere(
 
         async def linked_in_area():
             r = await vc.get("/investigations", headers=INVESTIGATOR, params={"limit": 200})
-            found = [i for i in r.json() if i["establishment"]["province"] == area]
+            found = [
+                i
+                for i in r.json()
+                if (i["establishment"]["province"], i["establishment"]["district"]) == area
+            ]
             return found[0] if found and len(found[0]["leads"]) == 2 else None
 
         linked = await wait_until(linked_in_area, what="two leads linked to one investigation")
@@ -321,8 +353,8 @@ async def test_nothing_personal_leaves_and_an_erased_person_is_gone_everywhere(
                 "reason": "different_establishment",
                 "establishment": {
                     "kind": "karaoke_bar",
-                    "province": area,
-                    "district": "Kampot town",
+                    "province": area[0],
+                    "district": area[1],
                     "address": canary("investigation", "POST", p, "establishment.address"),
                     "operator_names": canary(
                         "investigation", "POST", p, "establishment.operator_names"
@@ -339,8 +371,8 @@ async def test_nothing_personal_leaves_and_an_erased_person_is_gone_everywhere(
                 "idempotency_key": uuid.uuid4().hex,
                 "establishment": {
                     "kind": "brothel",
-                    "province": "Kandal",
-                    "district": "Ta Khmau",
+                    "province": "KH-8",
+                    "district": "0811",
                     "address": canary("investigation", "POST", p, "establishment.address"),
                     "operator_names": canary(
                         "investigation", "POST", p, "establishment.operator_names"

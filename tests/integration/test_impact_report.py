@@ -84,7 +84,7 @@ async def test_the_impact_report_counts_what_the_services_did_hides_a_small_cell
             },
         )
         assert r.status_code == 201, r.text
-        for province, areas, contacts in (("Siem Reap", 5, 40), ("Kandal", 2, 0)):
+        for province, areas, contacts in (("KH-17", 5, 40), ("KH-8", 2, 0)):
             body = {
                 "idempotency_key": uuid.uuid4().hex,
                 "on": day,
@@ -300,7 +300,7 @@ async def test_reports_referrals_operations_and_verdicts_reach_the_report_over_t
             headers=investigator,
             json={
                 "idempotency_key": uuid.uuid4().hex,
-                "establishment": {"kind": "club", "province": "Kandal", "district": "Ta Khmau"},
+                "establishment": {"kind": "club", "province": "KH-8", "district": "0811"},
                 "urgency": "routine",
             },
         )
@@ -311,7 +311,7 @@ async def test_reports_referrals_operations_and_verdicts_reach_the_report_over_t
             headers=investigator,
             json={
                 "idempotency_key": uuid.uuid4().hex,
-                "establishment": {"kind": "brothel", "province": "Kandal", "district": "Ta Khmau"},
+                "establishment": {"kind": "brothel", "province": "KH-8", "district": "0811"},
                 "visit_dates": [day],
                 "urgency": "high",
                 "persons": [{**person, "approximate_age": 20 + i} for i in range(3)],

@@ -38,8 +38,8 @@ def lead(name: str, persons: int) -> dict:
         "reason": "establishment_named",
         "establishment": {
             "kind": "karaoke_bar",
-            "province": "Phnom Penh",
-            "district": "Tuol Kork",
+            "province": "KH-12",
+            "district": "1209",
             "name": name,
             "address": CANARY,
         },

@@ -20,6 +20,8 @@ from homeward_shared.testing.infra import wait_until
 from homeward_shared.testing.kafka import TopicReader
 from homeward_shared.testing.plugin import running, settings_for
 
+from tests.integration.helpers import fresh_area
+
 pytestmark = pytest.mark.integration
 INVESTIGATOR = as_user("u-inv-1", "investigator")
 LEGAL = as_user("u-legal-1", "legal")
@@ -61,8 +63,8 @@ async def test_a_report_with_three_persons_makes_three_cases_and_one_referral_ev
         body = three_persons(
             establishment={
                 "kind": "brothel",
-                "province": "Phnom Penh",
-                "district": "Meanchey",
+                "province": "KH-12",
+                "district": "1207",
                 "address": f"{CANARY} lane 3",
             }
         )
@@ -134,7 +136,7 @@ async def test_closing_an_investigation_answers_409_while_an_operation_is_in_pro
             headers=INVESTIGATOR,
             json={
                 "idempotency_key": uuid.uuid4().hex,
-                "establishment": {"kind": "club", "province": "Kampot", "district": "Kampot"},
+                "establishment": {"kind": "club", "province": "KH-7", "district": "0701"},
                 "urgency": "high",
             },
         )
@@ -212,14 +214,15 @@ async def test_closing_an_investigation_answers_409_while_an_operation_is_in_pro
     ]
 
 
-def lead(province: str, urgency: Urgency) -> Envelope[LeadReported]:
+def lead(area: tuple[str, str], urgency: Urgency) -> Envelope[LeadReported]:
+    province, district = area
     lead_id = uuid.uuid4()
     return Envelope.wrap(
         LeadReported(
             lead_id=lead_id,
             establishment_kind=EstablishmentKind.KARAOKE_BAR,
             province=province,
-            district="Sen Sok",
+            district=district,
             urgency=urgency,
             persons_reported=2,
         ),
@@ -232,7 +235,7 @@ def lead(province: str, urgency: Urgency) -> Envelope[LeadReported]:
 
 async def test_a_wrongly_linked_lead_is_split_off_into_its_own_investigation(database, topics):
     investigation = bootstrap(settings_for(InvestigationSettings, database, topics))
-    here = f"Phnom Penh-{uuid.uuid4().hex[:6]}"
+    here = fresh_area()
     first, wrong = lead(here, Urgency.ROUTINE), lead(here, Urgency.HIGH)
     producer = AIOKafkaProducer(
         bootstrap_servers=database.infra.kafka_bootstrap_servers, acks="all"
@@ -242,7 +245,9 @@ async def test_a_wrongly_linked_lead_is_split_off_into_its_own_investigation(dat
         for env in (first, wrong):
             # One key: the same partition, consumed in order.
             await producer.send_and_wait(
-                topics.lead_reported, env.model_dump_json().encode(), key=here.encode()
+                topics.lead_reported,
+                env.model_dump_json().encode(),
+                key=str(first.payload.lead_id).encode(),
             )
     finally:
         await producer.stop()
@@ -251,7 +256,11 @@ async def test_a_wrongly_linked_lead_is_split_off_into_its_own_investigation(dat
 
         async def both_linked():
             r = await c.get("/investigations", headers=INVESTIGATOR, params={"limit": 200})
-            found = [i for i in r.json() if i["establishment"]["province"] == here]
+            found = [
+                i
+                for i in r.json()
+                if (i["establishment"]["province"], i["establishment"]["district"]) == here
+            ]
             return found[0] if found and len(found[0]["leads"]) == 2 else None
 
         source = await wait_until(both_linked, what="two leads linked to one investigation")
@@ -260,8 +269,8 @@ async def test_a_wrongly_linked_lead_is_split_off_into_its_own_investigation(dat
             "reason": "different_establishment",
             "establishment": {
                 "kind": "karaoke_bar",
-                "province": here,
-                "district": "Sen Sok",
+                "province": here[0],
+                "district": here[1],
                 "address": f"{CANARY} corner of 1986 street",
             },
         }

@@ -17,19 +17,22 @@ from homeward_shared.testing.auth import as_user
 from homeward_shared.testing.infra import wait_until
 from homeward_shared.testing.plugin import running, settings_for
 
+from tests.integration.helpers import fresh_area
+
 pytestmark = pytest.mark.integration
 INVESTIGATOR = as_user("u-inv-1", "investigator")
 CANARY = "Bopha-canary-77d0"
 
 
-def lead(province: str, urgency: Urgency, **extra) -> Envelope[LeadReported]:
+def lead(area: tuple[str, str], urgency: Urgency, **extra) -> Envelope[LeadReported]:
+    province, district = area
     lead_id = uuid.uuid4()
     return Envelope.wrap(
         LeadReported(
             lead_id=lead_id,
             establishment_kind=EstablishmentKind.MASSAGE_PARLOUR,
             province=province,
-            district="Svay Pak",
+            district=district,
             urgency=urgency,
             persons_reported=4,
             indicators=[Indicator.APPARENT_MINOR],
@@ -42,17 +45,21 @@ def lead(province: str, urgency: Urgency, **extra) -> Envelope[LeadReported]:
     )
 
 
-async def in_area(c: httpx.AsyncClient, province: str) -> list[dict]:
+async def in_area(c: httpx.AsyncClient, area: tuple[str, str]) -> list[dict]:
     r = await c.get("/investigations", headers=INVESTIGATOR, params={"limit": 200})
     assert r.status_code == 200, r.text
-    return [i for i in r.json() if i["establishment"]["province"] == province]
+    return [
+        i
+        for i in r.json()
+        if (i["establishment"]["province"], i["establishment"]["district"]) == area
+    ]
 
 
 async def test_leads_open_one_investigation_per_place_and_a_redelivery_changes_nothing(
     database, topics
 ):
     investigation = bootstrap(settings_for(InvestigationSettings, database, topics))
-    here, elsewhere = f"Kandal-{uuid.uuid4().hex[:6]}", f"Takeo-{uuid.uuid4().hex[:6]}"
+    here, elsewhere = fresh_area(), fresh_area()
     first = lead(here, Urgency.ROUTINE)
     second = lead(here, Urgency.IMMEDIATE)
     other = lead(elsewhere, Urgency.HIGH)
@@ -120,8 +127,8 @@ async def test_the_team_opens_an_investigation_and_records_visits_with_sealed_ob
             "idempotency_key": uuid.uuid4().hex,
             "establishment": {
                 "kind": "beer_garden",
-                "province": "Battambang",
-                "district": "Sangkae",
+                "province": "KH-2",
+                "district": "0201",
                 "address": f"{CANARY} road 5",
             },
             "urgency": "routine",
@@ -201,6 +208,7 @@ async def test_text_the_database_cannot_store_is_refused_with_422_and_nothing_wr
     database, topics
 ):
     # JSON and Python strings may hold NUL; PostgreSQL's text may not (found by the fuzzer).
+    # The key is a code now, so its pattern refuses the NUL before the database sees it.
     investigation = bootstrap(settings_for(InvestigationSettings, database, topics))
     key = f"{CANARY}\x00key"
     before = await _investigations(database)
@@ -217,14 +225,14 @@ async def test_text_the_database_cannot_store_is_refused_with_422_and_nothing_wr
                 "idempotency_key": key,
                 "establishment": {
                     "kind": "beer_garden",
-                    "province": "Battambang",
-                    "district": "Sangkae",
+                    "province": "KH-2",
+                    "district": "0201",
                     "address": "road 5",
                 },
                 "urgency": "routine",
             },
         )
-        assert r.status_code == 422 and r.json()["error"] == "unstorable_text", r.text
+        assert r.status_code == 422, r.text
         assert CANARY not in r.text
     assert await _investigations(database) == before
 

@@ -35,8 +35,8 @@ def three_persons() -> dict:
         "idempotency_key": uuid.uuid4().hex,
         "establishment": {
             "kind": "brothel",
-            "province": "Kandal",
-            "district": "Ta Khmau",
+            "province": "KH-8",
+            "district": "0811",
             "address": f"{CANARY} behind the market",
             "operator_names": f"{CANARY} the owner",
         },

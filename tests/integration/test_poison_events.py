@@ -64,8 +64,8 @@ SUBSCRIBERS = [
         lambda: LeadReported(
             lead_id=uuid.uuid4(),
             establishment_kind=EstablishmentKind.MASSAGE_PARLOUR,
-            province="Kandal",
-            district="Svay Pak",
+            province="KH-8",
+            district="0802",
             urgency=Urgency.HIGH,
             persons_reported=2,
             indicators=[Indicator.APPARENT_MINOR],

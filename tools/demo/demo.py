@@ -59,14 +59,15 @@ GIVEN = (
 ).split()
 FAMILY = ["Kheang", "Sovann", "Rath", "Pheap", "Chey", "Mony", "Nguon", "Tran", "Pech", "Sam"]
 PLACES = [
-    ("Phnom Penh", "Tuol Kork"),
-    ("Phnom Penh", "Meanchey"),
-    ("Phnom Penh", "Sen Sok"),
-    ("Siem Reap", "Siem Reap"),
-    ("Kandal", "Ta Khmau"),
-    ("Preah Sihanouk", "Mittakpheap"),
-    ("Battambang", "Battambang"),
-    ("Kampong Cham", "Kampong Cham"),
+    # ISO 3166-2:KH provinces and district codes (the first two digits are the province's).
+    ("KH-12", "1209"),
+    ("KH-12", "1207"),
+    ("KH-12", "1212"),
+    ("KH-17", "1710"),
+    ("KH-8", "0811"),
+    ("KH-18", "1802"),
+    ("KH-2", "0203"),
+    ("KH-3", "0305"),
 ]
 KINDS = ["brothel", "karaoke_bar", "massage_parlour", "beer_garden", "club"]
 INDICATORS = ["debt_bondage", "confinement", "violence", "drugs", "document_withholding"]
@@ -239,8 +240,9 @@ class Demo:
             },
         )
         kind = rng.choice(KINDS)
-        # A place of its own per run, so that this run's lead opens this run's investigation.
-        where = f"{district} {uuid.uuid4().hex[:4]}"
+        # A place of its own per run, so that this run's lead opens this run's investigation:
+        # a district code of the province, chosen at random.
+        where = f"{district[:2]}{random.randint(20, 99)}"
         routed = await self.api.post(
             "intake",
             f"/signals/{signal['signal_id']}/lead",

@@ -18,6 +18,7 @@ from homeward_intake.domain.model import (
     ClosureReason,
     Establishment,
     Lead,
+    LeadReason,
     OutreachActivity,
     PersonKnown,
     Signal,
@@ -25,11 +26,14 @@ from homeward_intake.domain.model import (
 from homeward_intake.service import handlers
 from homeward_shared.contracts import Topics
 from homeward_shared.contracts.handoffs import EstablishmentKind, Indicator, SignalSource, Urgency
+from homeward_shared.contracts.stage import PlacementReason
 from homeward_shared.domain import Conflict, DomainError, NotFound
 from homeward_shared.personal import ReadPurpose
 from homeward_shared.testing.fakes import FakeUnitOfWork
 
 TOPICS = Topics()
+
+WALK_IN = PlacementReason.WALK_IN_NEEDS_SHELTER
 
 
 class FakeSignals:
@@ -151,7 +155,7 @@ async def test_placement_request_rescues_and_hands_off_to_recovery():
     uow = FakeIntakeUoW()
     signal, _ = await handlers.register_signal(walk_in(apparent_minor=True), uow)
     await handlers.request_placement(
-        RequestPlacement(signal_id=signal.signal_id, reason="walk_in"), uow
+        RequestPlacement(signal_id=signal.signal_id, reason=WALK_IN), uow
     )
     stages = [e.payload.stage for e in uow.published(TOPICS.stage_changed)]
     assert stages == ["reported", "rescued"]
@@ -163,7 +167,7 @@ async def test_placement_request_rescues_and_hands_off_to_recovery():
 async def test_placement_is_requested_once_only():
     uow = FakeIntakeUoW()
     signal, _ = await handlers.register_signal(walk_in(), uow)
-    cmd = RequestPlacement(signal_id=signal.signal_id, reason="walk_in")
+    cmd = RequestPlacement(signal_id=signal.signal_id, reason=WALK_IN)
     await handlers.request_placement(cmd, uow)
     with pytest.raises(Conflict):
         await handlers.request_placement(cmd, uow)
@@ -174,7 +178,7 @@ async def test_placement_is_requested_once_only():
 async def test_placement_for_an_unknown_signal_is_refused():
     with pytest.raises(NotFound):
         await handlers.request_placement(
-            RequestPlacement(signal_id=uuid.uuid4(), reason="walk_in"), FakeIntakeUoW()
+            RequestPlacement(signal_id=uuid.uuid4(), reason=WALK_IN), FakeIntakeUoW()
         )
 
 
@@ -196,10 +200,10 @@ def hotline_tip(key: str) -> RegisterSignal:
 
 def lead_on(signal_id: uuid.UUID, name: str, **kw) -> RouteToInvestigation:
     values = {
-        "reason": "establishment_named",
+        "reason": LeadReason.ESTABLISHMENT_NAMED,
         "kind": EstablishmentKind.KARAOKE_BAR,
-        "province": "Phnom Penh",
-        "district": "Tuol Kork",
+        "province": "KH-12",
+        "district": "1209",
         "urgency": Urgency.HIGH,
         "persons_reported": 3,
         "indicators": (Indicator.APPARENT_MINOR,),
@@ -254,7 +258,7 @@ async def test_another_district_is_another_lead():
     b, _ = await handlers.register_signal(hotline_tip("tip-00000002"), uow)
     await handlers.route_to_investigation(lead_on(a.signal_id, "Golden KTV"), uow)
     _, _, linked = await handlers.route_to_investigation(
-        lead_on(b.signal_id, "Golden KTV", district="Daun Penh"), uow
+        lead_on(b.signal_id, "Golden KTV", district="1202"), uow
     )
     assert not linked and len(uow.published(TOPICS.lead_reported)) == 2
 
@@ -272,7 +276,7 @@ async def test_a_signal_that_needs_no_action_is_closed_with_its_reason():
         await handlers.route_to_investigation(lead_on(signal.signal_id, "X"), uow)
     with pytest.raises(Conflict):
         await handlers.request_placement(
-            RequestPlacement(signal_id=signal.signal_id, reason="walk_in"), uow
+            RequestPlacement(signal_id=signal.signal_id, reason=WALK_IN), uow
         )
 
 
@@ -280,7 +284,7 @@ async def test_a_walk_in_who_names_the_place_she_left_makes_a_lead_once():
     uow = FakeIntakeUoW()
     signal, _ = await handlers.register_signal(walk_in(), uow)
     await handlers.request_placement(
-        RequestPlacement(signal_id=signal.signal_id, reason="walk_in"), uow
+        RequestPlacement(signal_id=signal.signal_id, reason=WALK_IN), uow
     )
     routed, lead, _ = await handlers.route_to_investigation(
         lead_on(signal.signal_id, "Golden KTV"), uow
@@ -297,7 +301,7 @@ async def test_an_outreach_day_becomes_one_figure_per_count_and_a_retry_adds_not
     cmd = RecordOutreach(
         idempotency_key="outreach-0001",
         on=date(2026, 3, 4),
-        province="Siem Reap",
+        province="KH-17",
         entertainment_areas_visited=3,
         educational_contacts=25,
     )
@@ -311,7 +315,7 @@ async def test_an_outreach_day_becomes_one_figure_per_count_and_a_retry_adds_not
     }
     contacts = figures["outreach_educational_contacts"]
     assert contacts.payload.amount == Decimal(25) and contacts.payload.on == date(2026, 3, 4)
-    assert contacts.payload.dimensions == {"province": "Siem Reap"}
+    assert contacts.payload.dimensions == {"province": "KH-17"}
     assert contacts.case_id == activity.activity_id
 
 
@@ -319,7 +323,7 @@ async def test_an_outreach_record_counts_something_and_is_not_in_the_future():
     uow = FakeIntakeUoW()
     with pytest.raises(DomainError, match="at least one"):
         await handlers.record_outreach(
-            RecordOutreach(idempotency_key="outreach-0002", on=date(2026, 3, 4), province="Kandal"),
+            RecordOutreach(idempotency_key="outreach-0002", on=date(2026, 3, 4), province="KH-8"),
             uow,
         )
     with pytest.raises(DomainError, match="on:"):
@@ -327,7 +331,7 @@ async def test_an_outreach_record_counts_something_and_is_not_in_the_future():
             RecordOutreach(
                 idempotency_key="outreach-0003",
                 on=date.today() + timedelta(days=5),
-                province="Kandal",
+                province="KH-8",
                 clinic_consultations=4,
             ),
             uow,

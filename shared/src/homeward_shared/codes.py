@@ -78,11 +78,80 @@ def unclassified_strings(
 ) -> Iterator[str]:
     """Paths of string schemas in ``schema`` that are neither personal nor a code.
 
-    ``$ref`` is followed within the same document (``root``); a subtree under an
-    ``x-personal`` node is personal as a whole (a sealed list of strings, say).
+    ``schema`` is one model's JSON schema, an AsyncAPI document (every schema in it), or an
+    OpenAPI document, of which only the inputs are read: every parameter (path, query, header,
+    cookie) and every request body. ``$ref`` is followed within the same document (``root``);
+    a subtree under an ``x-personal`` node is personal as a whole (a sealed list of strings,
+    say). A map's keys are strings too: an object open to any key (``additionalProperties``)
+    must constrain its keys with ``propertyNames``.
     """
     root = schema if root is None else root
+    if isinstance(schema, dict) and "openapi" in schema and "paths" in schema:
+        for where, node in openapi_inputs(schema):
+            yield from _walk(node, f"{path}{where}", personal, root, set())
+        return
     yield from _walk(schema, path, personal, root, set())
+
+
+_METHODS = frozenset({"get", "put", "post", "delete", "patch", "head", "options", "trace"})
+
+
+def openapi_inputs(doc: dict[str, Any]) -> Iterator[tuple[str, Any]]:
+    """(where, schema) of every input of an OpenAPI document: parameters and request bodies."""
+    for route, item in (doc.get("paths") or {}).items():
+        shared = item.get("parameters", [])
+        for method, op in item.items():
+            if method not in _METHODS or not isinstance(op, dict):
+                continue
+            where = f" {method.upper()} {route}"
+            for param in [*shared, *op.get("parameters", [])]:
+                param = _resolve(param, doc)
+                yield f"{where} {param.get('in')}:{param.get('name')}", param.get("schema", {})
+            body = _resolve(op.get("requestBody") or {}, doc)
+            for media, content in (body.get("content") or {}).items():
+                yield f"{where} body({media})", content.get("schema", {})
+
+
+def _resolve(node: Any, root: Any) -> Any:
+    while isinstance(node, dict) and isinstance(node.get("$ref"), str):
+        node = _target(node["$ref"], root)
+    return node
+
+
+def _target(ref: str, root: Any) -> Any:
+    target: Any = root
+    for part in ref[2:].split("/"):
+        target = target.get(part.replace("~1", "/").replace("~0", "~"), {})
+    return target
+
+
+# Keys whose values are data (examples, the allowed values, documentation), not schemas.
+_VALUE_KEYS = frozenset(
+    {
+        "enum",
+        "const",
+        "default",
+        "examples",
+        "example",
+        "description",
+        "title",
+        "required",
+        "pattern",
+        "format",
+        "type",
+        CODE_MARK,
+        "x-personal",
+        "$ref",
+        "propertyNames",
+    }
+)
+# Keys whose values map names to schemas.
+_SCHEMA_MAPS = frozenset({"properties", "patternProperties", "$defs", "definitions"})
+
+
+def _is_string(node: dict[str, Any]) -> bool:
+    kind = node.get("type")
+    return kind == "string" or (isinstance(kind, list) and "string" in kind)
 
 
 def _walk(node: Any, path: str, personal: bool, root: Any, seen: set[str]) -> Iterator[str]:
@@ -98,23 +167,19 @@ def _walk(node: Any, path: str, personal: bool, root: Any, seen: set[str]) -> It
         key = f"{ref}|{personal}"
         if key not in seen:
             seen.add(key)
-            target: Any = root
-            for part in ref[2:].split("/"):
-                target = target.get(part.replace("~1", "/").replace("~0", "~"), {})
-            yield from _walk(target, f"{path}->{ref}", personal, root, seen)
-    if node.get("type") == "string" or (
-        isinstance(node.get("type"), list) and "string" in node["type"]
-    ):
-        if not personal and not _is_classified(node):
-            yield path
-    for key in ("properties", "patternProperties", "$defs", "definitions"):
-        children = node.get(key)
-        if isinstance(children, dict):
-            for name, child in children.items():
-                yield from _walk(child, f"{path}.{name}", personal, root, seen)
-    for key in ("items", "additionalProperties", "not", "contains", "prefixItems"):
-        if key in node:
-            yield from _walk(node[key], f"{path}.{key}", personal, root, seen)
-    for key in ("anyOf", "oneOf", "allOf"):
-        if key in node:
-            yield from _walk(node[key], f"{path}.{key}", personal, root, seen)
+            yield from _walk(_target(ref, root), f"{path}->{ref}", personal, root, seen)
+    if _is_string(node) and not personal and not _is_classified(node):
+        yield path
+    extra = node.get("additionalProperties")
+    if extra not in (None, False) and not personal:
+        names = node.get("propertyNames")
+        if not (isinstance(names, dict) and _is_classified(names)):
+            yield f"{path}.propertyNames"
+    for key, child in node.items():
+        if key in _VALUE_KEYS or not isinstance(child, dict | list):
+            continue
+        if key in _SCHEMA_MAPS and isinstance(child, dict):
+            for name, sub in child.items():
+                yield from _walk(sub, f"{path}.{name}", personal, root, seen)
+        else:
+            yield from _walk(child, f"{path}.{key}", personal, root, seen)

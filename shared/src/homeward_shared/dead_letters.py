@@ -65,8 +65,13 @@ H_FAILED_AT = "dlq.failed_at"
 
 def _location(loc: Sequence[int | str], kind: str) -> str:
     """A validation error's path. The name of a field the contract does not declare is
-    input too: it is not repeated."""
+    input too: it is not repeated; nor is a map's key that its pattern refused (pydantic
+    puts the key itself before ``[key]``)."""
     parts = [str(p) for p in loc]
+    parts = [
+        "<refused key>" if i + 1 < len(parts) and parts[i + 1] == "[key]" else p
+        for i, p in enumerate(parts)
+    ]
     if kind == "extra_forbidden" and parts:
         parts[-1] = "<undeclared field>"
     return ".".join(parts) or "<root>"

@@ -19,6 +19,8 @@ P = TypeVar("P", bound="Payload")
 # consumer or an operator can see it without parsing the body.
 _TYPE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,40}\.[a-z][a-z0-9_]{0,60}$")
 
+PRODUCER_PATTERN = r"^[a-z][a-z0-9_-]{0,31}$"
+
 H_EVENT_ID = "event_id"
 H_EVENT_TYPE = "event_type"
 H_SCHEMA_VERSION = "schema_version"
@@ -48,12 +50,13 @@ class Envelope(BaseModel, Generic[P]):
     model_config = ConfigDict(frozen=True)
 
     event_id: uuid.UUID
-    event_type: str
+    # Codes: a type name (``case.stage_changed``) and the producing service's name.
+    event_type: str = Field(pattern=_TYPE_NAME.pattern, json_schema_extra={"x-code": "event-type"})
     # Strict: ``true``, ``1.0`` and ``"1"`` are no version number (``parse_envelope``).
     schema_version: int = Field(ge=1, strict=True)
     case_id: uuid.UUID
     occurred_at: datetime
-    producer: str
+    producer: str = Field(pattern=PRODUCER_PATTERN, json_schema_extra={"x-code": "service"})
     correlation_id: uuid.UUID
     causation_id: uuid.UUID | None = None
     payload: P

@@ -52,6 +52,11 @@ def safe_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if kind in _QUOTING or quotes:
             msg = kind.replace("_", " ")
         loc = [p if isinstance(p, int) else str(p)[:64] for p in e.get("loc", ())]
+        # A map's key that its pattern refused comes back before "[key]": it is input.
+        loc = [
+            "(a key this map does not take)" if i + 1 < len(loc) and loc[i + 1] == "[key]" else p
+            for i, p in enumerate(loc)
+        ]
         if kind == "extra_forbidden" and loc:
             # The caller's own key, not one of ours: it could be anything she typed.
             loc[-1] = "(a field this request does not take)"

@@ -10,20 +10,40 @@ investigation). The dashboard counts distinct keys where a figure counts people.
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
-from typing import ClassVar
+from typing import Annotated, ClassVar
 
-from pydantic import Field, field_validator
+from pydantic import Field, WithJsonSchema, field_validator
 
+from homeward_shared.codes import CODE_MARK, CodeField
 from homeward_shared.envelope import Payload
+from homeward_shared.vocabulary import LOWER_CODE_PATTERN, is_district, is_province
 
-_CODE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
-# Dimension values are codes (centre codes, trades, reasons, ISO currencies) or an area in
-# clear (a province): letters, digits, spaces and a little punctuation, never free text.
-_VALUE = re.compile(r"^[\w][\w .'/-]{0,63}$")
+# Dimension values are codes only: centre codes, trades, reasons, ISO currencies, and an
+# area as an ISO 3166-2:KH province code or a district code. No spaces, so never a name or
+# a sentence; ``province`` and ``district`` are checked against their vocabularies.
+DIMENSION_VALUE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
+DimensionName = Annotated[
+    str, Field(pattern=LOWER_CODE_PATTERN, json_schema_extra={CODE_MARK: "figure-dimension"})
+]
+DimensionValue = Annotated[
+    str, Field(pattern=DIMENSION_VALUE_PATTERN, json_schema_extra={CODE_MARK: "figure-code"})
+]
+# A money value travels as a JSON number or a decimal string: the schema says which strings.
+Amount = Annotated[
+    Decimal,
+    Field(ge=0, max_digits=14, decimal_places=2),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "minimum": 0},
+                {"type": "string", "pattern": r"^[0-9]{1,12}(\.[0-9]{1,2})?$"},
+            ]
+        }
+    ),
+]
 
 
 class FigureMetric(StrEnum):
@@ -61,24 +81,18 @@ class FigureRecorded(Payload):
 
     event_type: ClassVar[str] = "figure.recorded"
 
-    metric: str = Field(max_length=64, description="a FigureMetric code")
+    metric: str = CodeField(
+        "figure-metric", pattern=LOWER_CODE_PATTERN, description="a FigureMetric code"
+    )
     on: date | None = None
-    dimensions: dict[str, str] = Field(default_factory=dict, max_length=8)
-    amount: Decimal = Field(default=Decimal(1), ge=0, max_digits=14, decimal_places=2)
-
-    @field_validator("metric")
-    @classmethod
-    def _metric_is_a_code(cls, v: str) -> str:
-        if not _CODE.match(v):
-            raise ValueError("metric must be a lower-case code")
-        return v
+    dimensions: dict[DimensionName, DimensionValue] = Field(default_factory=dict, max_length=8)
+    amount: Amount = Decimal(1)
 
     @field_validator("dimensions")
     @classmethod
-    def _dimensions_are_codes(cls, v: dict[str, str]) -> dict[str, str]:
-        for key, value in v.items():
-            if not _CODE.match(key):
-                raise ValueError("a dimension name must be a lower-case code")
-            if not _VALUE.match(value):
-                raise ValueError(f"dimension {key} must be a code (at most 64 characters)")
+    def _areas_are_codes(cls, v: dict[str, str]) -> dict[str, str]:
+        if "province" in v and not is_province(v["province"]):
+            raise ValueError("dimension province must be an ISO 3166-2:KH code")
+        if "district" in v and not is_district(v["district"]):
+            raise ValueError("dimension district must be a Cambodian district code")
         return v

@@ -10,7 +10,16 @@ from typing import ClassVar
 
 from pydantic import Field
 
+from homeward_shared.codes import CodeField
 from homeward_shared.envelope import Payload
+from homeward_shared.vocabulary import (
+    LOWER_CODE_PATTERN,
+    CaseNumber,
+    CentreCode,
+    District,
+    Language,
+    Province,
+)
 
 
 class SignalSource(StrEnum):
@@ -53,12 +62,12 @@ class PlacementRequested(Payload):
 
     event_type: ClassVar[str] = "intake.placement_requested"
 
-    case_number: str = Field(max_length=32)
+    case_number: CaseNumber = Field(max_length=32)
     source: SignalSource
     urgency: Urgency
     apparent_minor: bool = False
     children_with_her: int = Field(default=0, ge=0, le=20)
-    language: str | None = Field(default=None, max_length=16, description="ISO 639 code")
+    language: Language | None = None
 
 
 class LegalReferralIssued(Payload):
@@ -86,8 +95,8 @@ class ResidentReadyForReintegration(Payload):
 
     event_type: ClassVar[str] = "recovery.resident_ready_for_reintegration"
 
-    case_number: str = Field(max_length=32)
-    centre: str = Field(max_length=32)
+    case_number: CaseNumber = Field(max_length=32)
+    centre: CentreCode
     skills: list[str] = Field(default_factory=list, max_length=16, description="trade codes")
     wishes_to_return_home: bool | None = None
 
@@ -101,8 +110,8 @@ class LeadReported(Payload):
 
     lead_id: uuid.UUID
     establishment_kind: EstablishmentKind
-    province: str = Field(max_length=64)
-    district: str | None = Field(default=None, max_length=64)
+    province: Province
+    district: District | None = None
     urgency: Urgency
     persons_reported: int = Field(default=0, ge=0, le=500)
     indicators: list[Indicator] = Field(default_factory=list, max_length=16)
@@ -113,12 +122,12 @@ class PersonRescued(Payload):
 
     event_type: ClassVar[str] = "investigation.person_rescued"
 
-    case_number: str = Field(max_length=32)
+    case_number: CaseNumber = Field(max_length=32)
     operation_id: uuid.UUID
     urgency: Urgency
     apparent_minor: bool = False
     children_with_her: int = Field(default=0, ge=0, le=20)
-    language: str | None = Field(default=None, max_length=16, description="ISO 639 code")
+    language: Language | None = None
 
 
 class FollowUpVisitOverdue(Payload):
@@ -126,7 +135,7 @@ class FollowUpVisitOverdue(Payload):
 
     event_type: ClassVar[str] = "reintegration.follow_up_overdue"
 
-    case_number: str = Field(max_length=32)
+    case_number: CaseNumber = Field(max_length=32)
     visit_no: int = Field(ge=1)
     due_on: date
     days_overdue: int = Field(ge=0)
@@ -148,10 +157,22 @@ class TrainingRecorded(Payload):
 
     event_type: ClassVar[str] = "recovery.training_recorded"
 
-    centre: str = Field(max_length=32)
+    centre: CentreCode
     milestone: TrainingMilestone
-    trade: str | None = Field(default=None, max_length=64, description="trade code")
+    trade: str | None = CodeField(
+        "trade", default=None, pattern=LOWER_CODE_PATTERN, description="trade code"
+    )
     on: date
+
+
+class LegalMilestone(StrEnum):
+    """The legal track of one legal case, in the only order it can happen."""
+
+    POLICE_ENGAGED = "police_engaged"
+    OPERATION_CARRIED_OUT = "operation_carried_out"
+    CHARGES_FILED = "charges_filed"
+    TRIAL_OPENED = "trial_opened"
+    VERDICT = "verdict"
 
 
 class LegalMilestoneRecorded(Payload):
@@ -163,10 +184,7 @@ class LegalMilestoneRecorded(Payload):
     event_type: ClassVar[str] = "investigation.legal_milestone_recorded"
 
     referral_id: uuid.UUID
-    milestone: str = Field(
-        max_length=32,
-        description="police_engaged, operation_carried_out, charges_filed, trial_opened, verdict",
-    )
+    milestone: LegalMilestone
     occurred_on: date
     persons_concerned: int = Field(ge=0, description="identified persons of the referral")
     accused_count: int | None = Field(default=None, ge=1)
@@ -192,4 +210,4 @@ class LegalAssistanceRequested(Payload):
     request_id: uuid.UUID
     kind: LegalAssistanceKind
     urgency: Urgency
-    centre: str = Field(max_length=32)
+    centre: CentreCode

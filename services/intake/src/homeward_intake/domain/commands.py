@@ -5,9 +5,10 @@ from dataclasses import dataclass
 from datetime import date
 
 from homeward_shared.contracts.handoffs import EstablishmentKind, Indicator, SignalSource, Urgency
+from homeward_shared.contracts.stage import PlacementReason
 from homeward_shared.personal import personal, register_personal
 
-from homeward_intake.domain.model import ClosureReason
+from homeward_intake.domain.model import ClosureReason, LeadReason
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -28,7 +29,7 @@ class RegisterSignal:
 @dataclass(frozen=True, kw_only=True)
 class RequestPlacement:
     signal_id: uuid.UUID
-    reason: str
+    reason: PlacementReason
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -36,7 +37,7 @@ class RouteToInvestigation:
     """A signal that points at an establishment becomes (or joins) a lead."""
 
     signal_id: uuid.UUID
-    reason: str
+    reason: LeadReason
     kind: EstablishmentKind
     province: str
     district: str | None

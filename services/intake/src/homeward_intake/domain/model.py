@@ -15,6 +15,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from homeward_shared.contracts.handoffs import EstablishmentKind, Indicator, SignalSource, Urgency
+from homeward_shared.contracts.stage import PlacementReason
 from homeward_shared.domain import (
     Aggregate,
     Conflict,
@@ -25,6 +26,7 @@ from homeward_shared.domain import (
 )
 from homeward_shared.personal import personal, register_personal
 from homeward_shared.stages import Stage
+from homeward_shared.vocabulary import district_in_province
 
 from homeward_intake.domain import events
 
@@ -46,6 +48,21 @@ class ClosureReason(StrEnum):
     REFERRED_ELSEWHERE = "referred_elsewhere"
     OUT_OF_AREA = "out_of_area"
     UNFOUNDED = "unfounded"
+
+
+class LeadReason(StrEnum):
+    """Why a signal is routed to investigation as a lead. Codes: the routing reason is kept
+    in clear on the signal."""
+
+    ESTABLISHMENT_NAMED = "establishment_named"  # the caller named the place
+    ESTABLISHMENT_REPORTED = "establishment_reported"  # a partner or the police reported it
+    PERSONS_STILL_HELD = "persons_still_held"  # she got out; others are still there
+    OUTREACH_OBSERVATION = "outreach_observation"  # outreach workers saw signs there
+
+
+def area_is_consistent(province: str | None, district: str | None) -> bool:
+    """A district code, when given, lies in the province (its first two digits)."""
+    return district is None or (province is not None and district_in_province(district, province))
 
 
 class LeadStatus(StrEnum):
@@ -108,7 +125,7 @@ class Signal(Aggregate):
         )
         return signal
 
-    def request_placement(self, reason: str) -> None:
+    def request_placement(self, reason: PlacementReason) -> None:
         """She is out of exploitation and needs shelter now: recovery is asked to admit her.
         A clinic walk-in who decides to leave is rescued by walking in."""
         if self.status is SignalStatus.PLACEMENT_REQUESTED:
@@ -119,14 +136,14 @@ class Signal(Aggregate):
             raise Conflict(f"signal {self.signal_id} does not say she needs shelter")
         previous, self.stage = self.stage, Stage.RESCUED
         self.status = SignalStatus.PLACEMENT_REQUESTED
-        self.routing_reason = reason
+        self.routing_reason = reason.value
         now = utcnow()
         self.record(
             StageEntered(
                 case_id=self.case_id,
                 stage=Stage.RESCUED,
                 previous_stage=previous,
-                reason=reason,
+                reason=reason.value,
                 occurred_at=now,
             )
         )
@@ -143,7 +160,7 @@ class Signal(Aggregate):
             )
         )
 
-    def route_to_lead(self, lead: Lead, reason: str, *, linked: bool) -> None:
+    def route_to_lead(self, lead: Lead, reason: LeadReason, *, linked: bool) -> None:
         """The signal points at an establishment: investigation follows it up through the
         lead. Her case stays where it is: ``reported`` until an investigator identifies
         her, or ``rescued`` for a walk-in who names the place where others are still held."""
@@ -156,7 +173,7 @@ class Signal(Aggregate):
             self.status = (
                 SignalStatus.LINKED_TO_LEAD if linked else SignalStatus.ROUTED_TO_INVESTIGATION
             )
-            self.routing_reason = reason
+            self.routing_reason = reason.value
 
     def close_without_action(self, reason: ClosureReason) -> None:
         if self.status is not SignalStatus.OPEN:
@@ -180,7 +197,7 @@ class Establishment:
     could lead a trafficker to an informant, so they are sealed like personal data."""
 
     kind: EstablishmentKind
-    province: str
+    province: str | None  # ISO 3166-2:KH; None only where migration 004 set a name aside
     district: str | None
     name: str | None = personal(default=None)
     address: str | None = personal(default=None)
@@ -266,7 +283,7 @@ class OutreachActivity(Aggregate):
 
     activity_id: uuid.UUID
     on: date
-    province: str
+    province: str | None  # ISO 3166-2:KH; None only where migration 004 set a name aside
     district: str | None
     entertainment_areas_visited: int
     clinic_consultations: int
@@ -301,7 +318,7 @@ class OutreachActivity(Aggregate):
                         case_id=activity.activity_id,
                         metric=OUTREACH_FIGURES[name],
                         on=activity.on,
-                        dimensions={"province": activity.province},
+                        dimensions={"province": activity.province} if activity.province else {},
                         amount=Decimal(n),
                     )
                 )

@@ -8,12 +8,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 from homeward_shared.contracts.handoffs import EstablishmentKind, Indicator, SignalSource, Urgency
+from homeward_shared.contracts.stage import PlacementReason
 from homeward_shared.personal import PersonalField, ReadPurpose, register_personal
 from homeward_shared.runtime import ServiceDep, require_role
 from homeward_shared.stages import Stage
 from homeward_shared.strict import RequestModel
 from homeward_shared.uow import Actor
-from pydantic import BaseModel, ConfigDict, Field
+from homeward_shared.vocabulary import District, IdempotencyKey, Language, Province
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from homeward_intake.domain.commands import (
     CloseSignal,
@@ -22,7 +24,14 @@ from homeward_intake.domain.commands import (
     RequestPlacement,
     RouteToInvestigation,
 )
-from homeward_intake.domain.model import OUTREACH_MAX, ClosureReason, OutreachActivity, Signal
+from homeward_intake.domain.model import (
+    OUTREACH_MAX,
+    ClosureReason,
+    LeadReason,
+    OutreachActivity,
+    Signal,
+    area_is_consistent,
+)
 from homeward_intake.service import handlers
 
 Staff = Annotated[Actor, require_role("intake")]
@@ -33,13 +42,13 @@ router = APIRouter(tags=["signals"])
 class SignalIn(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
-    idempotency_key: str = Field(min_length=8, max_length=128)
+    idempotency_key: IdempotencyKey
     source: SignalSource
     urgency: Urgency
     needs_shelter: bool
     apparent_minor: bool = False
     children_with_her: int = Field(default=0, ge=0, le=20)
-    language: str | None = Field(default=None, max_length=16)
+    language: Language | None = None
     name: str | None = PersonalField(None, max_length=200)
     aliases: str | None = PersonalField(None, max_length=500)
     phone: str | None = PersonalField(None, max_length=40)
@@ -49,18 +58,25 @@ class SignalIn(RequestModel):
 class PlacementIn(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
-    reason: str = Field(min_length=2, max_length=64, description="reason code")
+    reason: PlacementReason
 
 
-REASON_CODE = r"^[a-z][a-z0-9_]{1,63}$"
+class _Area(RequestModel):
+    """A province code and, optionally, a district code that lies in it."""
+
+    @model_validator(mode="after")
+    def _district_in_province(self):  # type: ignore[no-untyped-def]
+        if not area_is_consistent(self.province, self.district):  # type: ignore[attr-defined]
+            raise ValueError("the district code does not lie in the province")
+        return self
 
 
-class EstablishmentIn(BaseModel):
+class EstablishmentIn(_Area):
     model_config = ConfigDict(extra="forbid")
 
     kind: EstablishmentKind
-    province: str = Field(min_length=1, max_length=64)
-    district: str | None = Field(default=None, min_length=1, max_length=64)
+    province: Province
+    district: District | None = None
     name: str | None = PersonalField(None, max_length=200)
     address: str | None = PersonalField(None, max_length=500)
 
@@ -68,7 +84,7 @@ class EstablishmentIn(BaseModel):
 class LeadIn(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
-    reason: str = Field(pattern=REASON_CODE, description="reason code")
+    reason: LeadReason
     establishment: EstablishmentIn
     urgency: Urgency
     persons_reported: int = Field(default=0, ge=0, le=500)
@@ -191,16 +207,16 @@ async def read_person(
     return PersonOut(**vars(person))
 
 
-class OutreachIn(RequestModel):
+class OutreachIn(_Area):
     """A day (or session) of outreach in one area, counted for the impact report. Counts and
     the area only: never who was met."""
 
     model_config = ConfigDict(extra="forbid")
 
-    idempotency_key: str = Field(min_length=8, max_length=128)
+    idempotency_key: IdempotencyKey
     on: date = Field(description="the local day of the outreach")
-    province: str = Field(min_length=1, max_length=64, pattern=r"^[\w][\w .'/-]*$")
-    district: str | None = Field(default=None, min_length=1, max_length=64)
+    province: Province
+    district: District | None = None
     entertainment_areas_visited: int = Field(default=0, ge=0, le=OUTREACH_MAX)
     clinic_consultations: int = Field(default=0, ge=0, le=OUTREACH_MAX)
     educational_contacts: int = Field(
@@ -211,7 +227,7 @@ class OutreachIn(RequestModel):
 class OutreachOut(BaseModel):
     activity_id: uuid.UUID
     on: date
-    province: str
+    province: str | None = Field(description="ISO 3166-2:KH code; null if set aside (004)")
     district: str | None
     entertainment_areas_visited: int
     clinic_consultations: int

@@ -58,7 +58,7 @@ class EstablishmentParticulars:
 class Establishment:
     establishment_id: uuid.UUID
     kind: EstablishmentKind
-    province: str
+    province: str | None  # ISO 3166-2:KH; None only where migration 006 set a name aside
     district: str | None
     particulars: EstablishmentParticulars = field(default_factory=EstablishmentParticulars)
 
@@ -566,7 +566,7 @@ class ReferralSummary:
 
     referral: LegalReferral
     establishment_kind: EstablishmentKind
-    province: str
+    province: str | None
     district: str | None
     case_numbers: tuple[str, ...]
     indicators: frozenset[Indicator]

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
+from homeward_shared.codes import CodeField
 from homeward_shared.contracts.handoffs import (
     EstablishmentKind,
     Indicator,
@@ -18,7 +19,15 @@ from homeward_shared.runtime import ServiceDep, require_role
 from homeward_shared.stages import Stage
 from homeward_shared.strict import RequestModel
 from homeward_shared.uow import Actor
-from pydantic import BaseModel, ConfigDict, Field
+from homeward_shared.vocabulary import (
+    District,
+    IdempotencyKey,
+    Language,
+    Province,
+    UserId,
+    district_in_province,
+)
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from homeward_investigation.domain.commands import (
     AcknowledgeAssistanceRequest,
@@ -73,8 +82,15 @@ class EstablishmentIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: EstablishmentKind
-    province: str = Field(min_length=1, max_length=64)
-    district: str = Field(min_length=1, max_length=64)
+    province: Province
+    district: District
+
+    @model_validator(mode="after")
+    def _district_in_province(self) -> EstablishmentIn:
+        if not district_in_province(self.district, self.province):
+            raise ValueError("the district code does not lie in the province")
+        return self
+
     address: str | None = PersonalField(None, max_length=500)
     operator_names: str | None = PersonalField(None, max_length=1_000)
 
@@ -83,8 +99,9 @@ class EvidenceIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     content_hash: str = Field(pattern=r"^[0-9a-f]{64}$", description="SHA-256, lower-case hex")
-    location: str = Field(
-        pattern=r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$",
+    location: str = CodeField(
+        "evidence-location",
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$",
         description="storage location code in the evidence store",
     )
 
@@ -95,7 +112,7 @@ class PersonIn(BaseModel):
     sex: Sex
     approximate_age: int | None = Field(default=None, ge=0, le=100)
     nationality: str | None = Field(default=None, pattern=r"^[A-Z]{2}$", description="ISO 3166")
-    language: str | None = Field(default=None, max_length=16, description="ISO 639 code")
+    language: Language | None = None
     indicators: list[Indicator] = Field(default_factory=list, max_length=len(Indicator))
     name: str | None = PersonalField(None, max_length=200)
     description: str | None = PersonalField(None, max_length=2_000)
@@ -104,7 +121,7 @@ class PersonIn(BaseModel):
 class ReportIn(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
-    idempotency_key: str = Field(min_length=8, max_length=128)
+    idempotency_key: IdempotencyKey
     establishment: EstablishmentIn | None = Field(
         default=None, description="a new establishment; omitted under an investigation"
     )
@@ -140,7 +157,7 @@ class ReportIn(RequestModel):
 class EstablishmentOut(BaseModel):
     establishment_id: uuid.UUID
     kind: EstablishmentKind
-    province: str
+    province: str | None = Field(description="ISO 3166-2:KH code; null if set aside")
     district: str | None
 
 
@@ -249,7 +266,7 @@ class InboxItemOut(ReferralOut):
 
     item: Literal["referral"] = "referral"
     establishment_kind: EstablishmentKind
-    province: str
+    province: str | None = Field(description="ISO 3166-2:KH code; null if set aside")
     district: str | None
     case_numbers: list[str]
     indicators: list[Indicator]
@@ -308,7 +325,7 @@ LegalInboxItem = Annotated[InboxItemOut | AssistanceRequestOut, Field(discrimina
 class AssignIn(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
-    assignee: str = Field(min_length=1, max_length=64, description="the colleague's user id")
+    assignee: UserId
 
 
 class VerdictIn(BaseModel):
@@ -385,7 +402,7 @@ class OutcomeIn(BaseModel):
 class OperationIn(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
-    idempotency_key: str = Field(min_length=8, max_length=128)
+    idempotency_key: IdempotencyKey
     carried_out_on: date
     outcomes: list[OutcomeIn] = Field(default_factory=list, max_length=500)
 
@@ -439,7 +456,7 @@ class LegalCaseOut(ReferralOut):
 class InvestigationIn(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
-    idempotency_key: str = Field(min_length=8, max_length=128)
+    idempotency_key: IdempotencyKey
     establishment: EstablishmentIn
     urgency: Urgency
 
@@ -447,9 +464,9 @@ class InvestigationIn(RequestModel):
 class VisitIn(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
-    idempotency_key: str = Field(min_length=8, max_length=128)
+    idempotency_key: IdempotencyKey
     visited_on: date
-    investigators: list[str] = Field(
+    investigators: list[UserId] = Field(
         min_length=1, max_length=20, description="the investigators' user ids"
     )
     observations: str | None = PersonalField(None, max_length=10_000)
@@ -634,9 +651,7 @@ async def referral_inbox(
     service: ServiceDep,
     actor: LegalWorker,
     acknowledged: bool | None = None,
-    assigned_to: Annotated[
-        str | None, Query(max_length=64, description="a legal worker's user id")
-    ] = None,
+    assigned_to: Annotated[UserId | None, Query(description="a legal worker's user id")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> list[InboxItemOut]:
     items = await handlers.referral_inbox(
@@ -907,9 +922,7 @@ async def legal_inbox(
     service: ServiceDep,
     actor: LegalWorker,
     acknowledged: bool | None = None,
-    assigned_to: Annotated[
-        str | None, Query(max_length=64, description="a legal worker's user id")
-    ] = None,
+    assigned_to: Annotated[UserId | None, Query(description="a legal worker's user id")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> list[LegalInboxItem]:
     """Everything waiting for legal workers: referrals (``item: referral``) and residents'
