@@ -64,6 +64,6 @@ async def test_free_text_in_a_code_is_refused_without_an_echo(path, body, loc):
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://t") as c:
         r = await c.post(path, headers=INTAKE, json=body)
     assert r.status_code == 422, r.text
-    assert [e["loc"][: len(loc)] for e in r.json()["detail"]] == [loc], r.text
+    assert [e["loc"][: len(loc)] for e in r.json()["errors"]] == [loc], r.text
     for value in (TEXT, "Zqcanary", "Phnom Penh", "Siem Reap", "Khmer", "Srey Sokha"):
         assert value not in r.text

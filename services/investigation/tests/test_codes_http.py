@@ -61,7 +61,7 @@ async def test_free_text_in_a_code_is_refused_without_an_echo(path, body, loc):
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://t") as c:
         r = await c.post(path, headers=INVESTIGATOR, json=body)
     assert r.status_code == 422, r.text
-    assert {tuple(e["loc"][: len(loc)]) for e in r.json()["detail"]} == {tuple(loc)}, r.text
+    assert {tuple(e["loc"][: len(loc)]) for e in r.json()["errors"]} == {tuple(loc)}, r.text
     for value in (TEXT, "Zqcanary", "Kandal", "Ta Khmau", "Vietnamese"):
         assert value not in r.text
 
