@@ -31,7 +31,7 @@ CENTRES = [
     Centre(
         code="TD",
         name="Tom Dy",
-        province="Phnom Penh",
+        province="KH-12",
         capacity=3,
         childcare=True,
         for_youngest=False,

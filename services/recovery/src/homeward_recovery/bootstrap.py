@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from homeward_shared.audit_trail import register_coded_detail
 from homeward_shared.runtime import Service, build_service
+from homeward_shared.set_aside import sealing_job
 
 from homeward_recovery.adapters.messages import translate
 from homeward_recovery.adapters.uow import RecoveryUnitOfWork
+from homeward_recovery.domain.education import EducationLevel
 from homeward_recovery.entrypoints import consumers
 from homeward_recovery.entrypoints.http import router
 from homeward_recovery.entrypoints.policy import POLICY
@@ -15,9 +18,15 @@ from homeward_recovery.settings import RecoverySettings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
+# Rows written while levels were free text are served with the level set aside (the value
+# itself is sealed in recovery.set_aside by migration 007 and the sealing job).
+register_coded_detail(
+    ("class_started", "attendance_recorded"), "level", (lv.value for lv in EducationLevel)
+)
+
 
 def bootstrap(settings: RecoverySettings | None = None) -> Service[RecoveryUnitOfWork]:
-    return build_service(
+    service = build_service(
         settings or RecoverySettings(),
         uow_class=RecoveryUnitOfWork,
         translate=translate,
@@ -27,3 +36,6 @@ def bootstrap(settings: RecoverySettings | None = None) -> Service[RecoveryUnitO
         subscribers=consumers.register,
         title="Homeward recovery",
     )
+    # Values set aside by migration 007 are sealed under each woman's key when it starts.
+    service.background.append(sealing_job(service))
+    return service

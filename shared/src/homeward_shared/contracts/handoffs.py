@@ -10,7 +10,45 @@ from typing import ClassVar
 
 from pydantic import Field
 
+from homeward_shared.codes import CodeField
 from homeward_shared.envelope import Payload
+
+# Identifiers with a strict pattern: a centre's code (an admin registers it) and a human case
+# number (``IN-2026-000123``). Neither can hold a space, so neither can hold a name and
+# surname; both are bounded.
+CENTRE_CODE = r"^[A-Z][A-Z0-9_]{0,31}$"
+CASE_NUMBER = r"^[A-Za-z0-9][A-Za-z0-9-]{0,31}$"
+
+
+class Trade(StrEnum):
+    """The vocational programmes of the recovery centres (DOMAIN.md, stage 3): the one list of
+    trade codes, used by recovery's enrolments and by every event that names a trade."""
+
+    SEWING_GARMENT_FACTORY = "sewing_garment_factory"
+    SEWING_INDEPENDENT_SEAMSTRESS = "sewing_independent_seamstress"
+    HAIRDRESSING = "hairdressing"
+    WEAVING = "weaving"
+    LIFE_SKILLS_COOKING = "life_skills_cooking"
+    LIFE_SKILLS_DOMESTIC_VIOLENCE = "life_skills_domestic_violence"
+    LIFE_SKILLS_CRAFTS = "life_skills_crafts"
+    LIFE_SKILLS_JEWELLERY = "life_skills_jewellery"
+
+
+class Skill(StrEnum):
+    """What a woman takes with her to reintegration: every trade code, and the classes that
+    count as a skill in the community (English, computer). A superset of ``Trade``, value for
+    value (``test_every_trade_is_a_skill``)."""
+
+    SEWING_GARMENT_FACTORY = "sewing_garment_factory"
+    SEWING_INDEPENDENT_SEAMSTRESS = "sewing_independent_seamstress"
+    HAIRDRESSING = "hairdressing"
+    WEAVING = "weaving"
+    LIFE_SKILLS_COOKING = "life_skills_cooking"
+    LIFE_SKILLS_DOMESTIC_VIOLENCE = "life_skills_domestic_violence"
+    LIFE_SKILLS_CRAFTS = "life_skills_crafts"
+    LIFE_SKILLS_JEWELLERY = "life_skills_jewellery"
+    ENGLISH = "english"
+    COMPUTER = "computer"
 
 
 class SignalSource(StrEnum):
@@ -86,9 +124,11 @@ class ResidentReadyForReintegration(Payload):
 
     event_type: ClassVar[str] = "recovery.resident_ready_for_reintegration"
 
-    case_number: str = Field(max_length=32)
-    centre: str = Field(max_length=32)
-    skills: list[str] = Field(default_factory=list, max_length=16, description="trade codes")
+    case_number: str = CodeField("case_number", pattern=CASE_NUMBER, max_length=32)
+    centre: str = CodeField("centre", pattern=CENTRE_CODE, max_length=32)
+    skills: list[Skill] = CodeField(
+        "skill", default_factory=list, max_length=16, description="trade and skill codes"
+    )
     wishes_to_return_home: bool | None = None
 
 
@@ -126,7 +166,7 @@ class FollowUpVisitOverdue(Payload):
 
     event_type: ClassVar[str] = "reintegration.follow_up_overdue"
 
-    case_number: str = Field(max_length=32)
+    case_number: str = CodeField("case_number", pattern=CASE_NUMBER, max_length=32)
     visit_no: int = Field(ge=1)
     due_on: date
     days_overdue: int = Field(ge=0)
@@ -148,9 +188,9 @@ class TrainingRecorded(Payload):
 
     event_type: ClassVar[str] = "recovery.training_recorded"
 
-    centre: str = Field(max_length=32)
+    centre: str = CodeField("centre", pattern=CENTRE_CODE, max_length=32)
     milestone: TrainingMilestone
-    trade: str | None = Field(default=None, max_length=64, description="trade code")
+    trade: Trade | None = CodeField("trade", default=None)
     on: date
 
 
@@ -192,4 +232,4 @@ class LegalAssistanceRequested(Payload):
     request_id: uuid.UUID
     kind: LegalAssistanceKind
     urgency: Urgency
-    centre: str = Field(max_length=32)
+    centre: str = CodeField("centre", pattern=CENTRE_CODE, max_length=32)

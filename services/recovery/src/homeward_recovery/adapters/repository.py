@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 import asyncpg
-from homeward_shared.contracts.handoffs import SignalSource, Urgency
+from homeward_shared.contracts.handoffs import SignalSource, Skill, Urgency
 from homeward_shared.crypto import Vault
 from homeward_shared.stages import Stage
 
@@ -227,7 +227,7 @@ class ResidentRepository:
             ),
             status=ResidentStatus(r["status"]),
             stage=Stage(r["stage"]),
-            skills=tuple(r["skills"]),
+            skills=tuple(Skill(x) for x in r["skills"]),
             left_on=r["left_on"],
             leave_reason=LeaveReason(r["leave_reason"]) if r["leave_reason"] else None,
         )

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
-from homeward_shared.contracts.handoffs import SignalSource, Urgency
+from homeward_shared.contracts.handoffs import SignalSource, Skill, Urgency
 from homeward_shared.domain import (
     Aggregate,
     Conflict,
@@ -37,7 +37,7 @@ from homeward_recovery.domain.training import Internship, StudyTour, Trade
 class Centre:
     code: str
     name: str
-    province: str
+    province: str | None
     capacity: int
     childcare: bool
     for_youngest: bool
@@ -261,7 +261,7 @@ class Resident(Aggregate):
     consent: Consent
     identity: Identity = field(default_factory=Identity)
     status: ResidentStatus = ResidentStatus.RESIDENT
-    skills: tuple[str, ...] = ()
+    skills: tuple[Skill, ...] = ()
     stage: Stage = Stage.ADMITTED
     left_on: date | None = None
     leave_reason: LeaveReason | None = None
@@ -452,7 +452,7 @@ class Resident(Aggregate):
         self.record(exit_figure(self.case_id, self.centre, "left_centre", reason.value, left_on))
 
     def hand_to_reintegration(
-        self, skills: tuple[str, ...], wishes_to_return_home: bool | None
+        self, skills: tuple[Skill, ...], wishes_to_return_home: bool | None
     ) -> None:
         if self.status is ResidentStatus.READY_FOR_REINTEGRATION:
             raise Conflict(f"case {self.case_id} was already handed to reintegration")

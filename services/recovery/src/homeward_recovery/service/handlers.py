@@ -10,6 +10,7 @@ import uuid
 from datetime import date, timedelta
 from typing import Protocol
 
+from homeward_shared.contracts.handoffs import Skill
 from homeward_shared.domain import Conflict, DomainError, NotFound, utcnow
 from homeward_shared.personal import ReadPurpose
 from homeward_shared.uow import AbstractUnitOfWork
@@ -313,7 +314,7 @@ async def hand_to_reintegration(cmd: HandToReintegration, uow: RecoveryUoW) -> R
         # What reintegration needs to know she can do: every trade she completed here, then
         # whatever else staff name.
         completed = [
-            e.trade.value
+            Skill(e.trade.value)
             for e in await uow.training.of_case(cmd.case_id)
             if e.status is EnrolmentStatus.COMPLETED
         ]
@@ -636,7 +637,7 @@ async def start_class(cmd: StartClass, uow: RecoveryUoW) -> EducationClass:
             open_subjects=open_subjects,
         )
         await uow.education.add(cls)
-        uow.audit("class_started", cmd.case_id, subject=cmd.subject.value, level=cmd.level)
+        uow.audit("class_started", cmd.case_id, subject=cmd.subject.value, level=cmd.level.value)
         await uow.commit()
     return cls
 
@@ -664,7 +665,7 @@ async def record_attendance(cmd: RecordAttendance, uow: RecoveryUoW) -> Educatio
             month=cmd.month.isoformat(),
             attended=cmd.attended,
             held=cmd.held,
-            level=cmd.level,
+            level=cmd.level.value,
         )
         await uow.commit()
     return cls
