@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
+from typing import Any
 
 from homeward_shared.audit_trail import register_coded_detail
 from homeward_shared.runtime import Service, build_service
 from homeward_shared.set_aside import sealing_job
 
 from homeward_recovery.adapters.messages import translate
+from homeward_recovery.adapters.repository import seal_centre_names
 from homeward_recovery.adapters.uow import RecoveryUnitOfWork
 from homeward_recovery.domain.education import EducationLevel
 from homeward_recovery.entrypoints import consumers
@@ -36,6 +39,16 @@ def bootstrap(settings: RecoverySettings | None = None) -> Service[RecoveryUnitO
         subscribers=consumers.register,
         title="Homeward recovery",
     )
-    # Values set aside by migration 007 are sealed under each woman's key when it starts.
+    # Values set aside by migration 007 are sealed under each woman's key when it starts,
+    # and centre names written in clear before it under each centre's key.
     service.background.append(sealing_job(service))
+    service.background.append(_seal_centre_names(service))
     return service
+
+
+def _seal_centre_names(service: Service[RecoveryUnitOfWork]) -> Any:
+    async def run(stop: asyncio.Event) -> None:
+        assert service.pool is not None
+        await seal_centre_names(service.pool, service.master_key)
+
+    return run

@@ -25,7 +25,7 @@ class RecoveryUnitOfWork(PostgresUnitOfWork):
     legal: LegalAssistanceRepository
 
     def open_repositories(self) -> None:
-        self.centres = CentreRepository(self.conn)
+        self.centres = CentreRepository(self.conn, self.vault)
         self.requests = AdmissionRequestRepository(self.conn)
         self.residents = ResidentRepository(self.conn, self.vault)
         self.care = CareRepository(self.conn, self.vault)

@@ -223,9 +223,11 @@ class HandoffIn(BaseModel):
 class CentreIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    # Not yet a code: the organisation's own label for its house, entered by an admin
-    # (services/recovery/tests/test_codes.py names it as the one exception left).
-    name: str = Field(min_length=1, max_length=100)
+    name: str = PersonalField(
+        min_length=1,
+        max_length=100,
+        description="typed text: sealed like any typed text, under the centre's own key",
+    )
     province: Province
     capacity: int = Field(ge=0, le=10_000)
     childcare: bool = False
@@ -235,7 +237,7 @@ class CentreIn(BaseModel):
 
 class CentreOut(BaseModel):
     code: CentreCode
-    name: str
+    name: str | None = PersonalField(description="none: the centre's key was destroyed")
     province: Province | None = Field(description="none: not a province an admin gave as code")
     capacity: int
     childcare: bool
@@ -596,7 +598,7 @@ class ChildOut(BaseModel):
 
 register_personal(ChildIn, ChildOut)
 register_personal(IdentityIn, IdentityOut, AssessmentIn, AssessmentOut, GoalIn, GoalOut)
-register_personal(InternshipIn)
+register_personal(InternshipIn, CentreIn, CentreOut)
 
 
 @router.get("/centres", tags=["centres"])

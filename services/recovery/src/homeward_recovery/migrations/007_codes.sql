@@ -162,3 +162,22 @@ ALTER TABLE recovery.centres
     ADD CONSTRAINT centre_province_is_a_code CHECK (province ~ '^KH-[0-9]{1,2}$'),
     ADD CONSTRAINT centre_languages_are_codes
         CHECK (array_to_string(languages, ',') ~ '^([a-z]{2,3}(,[a-z]{2,3})*)?$');
+
+-- A centre's name is typed text: sealed under the centre's own key (name_sealed). The clear
+-- names written so far are sealed by the service when it starts (seal_centre_names), which
+-- empties the clear column.
+ALTER TABLE recovery.centres
+    ALTER COLUMN name DROP NOT NULL,
+    ADD COLUMN name_sealed bytea;
+
+-- The language a placement or a rescue named: ISO 639 codes only from now on; anything else
+-- that was written is set aside like the rest.
+INSERT INTO recovery.set_aside (case_id, record, record_id, field, reason, value_clear)
+SELECT case_id, 'admission_request', case_id::text, 'language', 'not_a_language_code', language
+FROM recovery.admission_requests
+WHERE language IS NOT NULL AND lower(btrim(language)) !~ '^[a-z]{2,3}$';
+UPDATE recovery.admission_requests SET language = CASE
+    WHEN lower(btrim(language)) ~ '^[a-z]{2,3}$' THEN lower(btrim(language)) END
+WHERE language IS NOT NULL;
+ALTER TABLE recovery.admission_requests
+    ADD CONSTRAINT admission_request_language_is_a_code CHECK (language ~ '^[a-z]{2,3}$');

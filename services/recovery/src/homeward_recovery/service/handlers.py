@@ -6,6 +6,7 @@ request, then the resident, then the centre.
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from datetime import date, timedelta
 from typing import Protocol
@@ -65,6 +66,7 @@ class Centres(Protocol):
     async def upsert(self, centre: Centre) -> None: ...
     async def occupancy(self) -> dict[str, int]: ...
     async def with_occupancy(self) -> tuple[list[Centre], dict[str, int]]: ...
+    async def names(self) -> dict[str, str | None]: ...
 
 
 class Requests(Protocol):
@@ -390,7 +392,10 @@ async def read_identity(
 async def list_centres(uow: RecoveryUoW) -> list[tuple[Centre, int]]:
     async with uow:
         centres, occupancy = await uow.centres.with_occupancy()
-    return [(c, occupancy.get(c.code, 0)) for c in centres]
+        names = await uow.centres.names()
+    return [
+        (dataclasses.replace(c, name=names.get(c.code)), occupancy.get(c.code, 0)) for c in centres
+    ]
 
 
 async def configure_centre(cmd: ConfigureCentre, uow: RecoveryUoW) -> Centre:
