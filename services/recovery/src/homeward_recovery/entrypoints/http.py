@@ -92,6 +92,9 @@ CaseNumber = Annotated[str, CodeField("case_number", pattern=CASE_NUMBER, max_le
 # Staff user ids as the identity provider issues them (a UUID, or a local id such as u-1).
 USER_ID = r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$"
 UserId = Annotated[str, CodeField("user_id", pattern=USER_ID, max_length=64)]
+# Who recorded something: the role that authorised the call and the user id (``Actor``).
+ACTOR = r"^[a-z_]{1,32}:[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$"
+ActorCode = Annotated[str, CodeField("actor", pattern=ACTOR, max_length=97)]
 IDEMPOTENCY_KEY = r"^[A-Za-z0-9_.:-]{8,64}$"
 # Until the kernel's ISO vocabularies land (ISO 639 languages, ISO 3166-2:KH provinces):
 # shape here, membership checked against pycountry in ``_iso``.
@@ -333,7 +336,7 @@ class AssessmentOut(BaseModel):
     kind: AssessmentKind
     assessed_on: date
     assessor_role: AssessorRole
-    recorded_by: UserId
+    recorded_by: ActorCode
     centre: CentreCode
     findings: str | None = PersonalField(None)
 
@@ -1099,7 +1102,7 @@ class LegalAssistanceOut(BaseModel):
     kind: LegalAssistanceKind
     urgency: Urgency
     requested_at: datetime
-    requested_by: UserId
+    requested_by: ActorCode
     note: str | None = PersonalField(None)
 
     @classmethod

@@ -131,27 +131,25 @@ WHERE action IN ('class_started', 'attendance_recorded')
 -- Centres: the province becomes its ISO 3166-2:KH code (common English spellings and the
 -- ISO list's own), the languages ISO 639 codes. A province that maps to none is left empty
 -- for an admin to set again (a centre's province is configuration, not about a woman).
-CREATE TEMPORARY TABLE kh_provinces (name text PRIMARY KEY, code text NOT NULL) ON COMMIT DROP;
-INSERT INTO kh_provinces VALUES
-    ('banteay meanchey', 'KH-1'), ('banteay mean choăy', 'KH-1'),
-    ('battambang', 'KH-2'), ('baat dambang', 'KH-2'),
-    ('kampong cham', 'KH-3'), ('kampong chaam', 'KH-3'), ('kompong cham', 'KH-3'),
-    ('kampong chhnang', 'KH-4'), ('kampong speu', 'KH-5'), ('kampong spueu', 'KH-5'),
-    ('kampong thom', 'KH-6'), ('kampong thum', 'KH-6'), ('kampot', 'KH-7'),
-    ('kandal', 'KH-8'), ('kandaal', 'KH-8'), ('koh kong', 'KH-9'), ('kaoh kong', 'KH-9'),
-    ('kratie', 'KH-10'), ('kracheh', 'KH-10'), ('mondulkiri', 'KH-11'),
-    ('mondol kiri', 'KH-11'), ('phnom penh', 'KH-12'), ('preah vihear', 'KH-13'),
-    ('prey veng', 'KH-14'), ('prey veaeng', 'KH-14'), ('pursat', 'KH-15'),
-    ('pousaat', 'KH-15'), ('ratanakiri', 'KH-16'), ('rotanak kiri', 'KH-16'),
-    ('siem reap', 'KH-17'), ('siem reab', 'KH-17'), ('preah sihanouk', 'KH-18'),
-    ('sihanoukville', 'KH-18'), ('stung treng', 'KH-19'), ('stueng traeng', 'KH-19'),
-    ('svay rieng', 'KH-20'), ('svaay rieng', 'KH-20'), ('takeo', 'KH-21'),
-    ('taakaev', 'KH-21'), ('oddar meanchey', 'KH-22'), ('otdar mean chey', 'KH-22'),
-    ('kep', 'KH-23'), ('kaeb', 'KH-23'), ('pailin', 'KH-24'), ('tbong khmum', 'KH-25');
-
 ALTER TABLE recovery.centres ALTER COLUMN province DROP NOT NULL;
 UPDATE recovery.centres c SET province = (
-    SELECT p.code FROM kh_provinces p WHERE p.name = lower(btrim(c.province))
+    SELECT p.code FROM (VALUES
+        ('banteay meanchey', 'KH-1'), ('banteay mean choăy', 'KH-1'),
+        ('battambang', 'KH-2'), ('baat dambang', 'KH-2'),
+        ('kampong cham', 'KH-3'), ('kampong chaam', 'KH-3'), ('kompong cham', 'KH-3'),
+        ('kampong chhnang', 'KH-4'), ('kampong speu', 'KH-5'), ('kampong spueu', 'KH-5'),
+        ('kampong thom', 'KH-6'), ('kampong thum', 'KH-6'), ('kampot', 'KH-7'),
+        ('kandal', 'KH-8'), ('kandaal', 'KH-8'), ('koh kong', 'KH-9'), ('kaoh kong', 'KH-9'),
+        ('kratie', 'KH-10'), ('kracheh', 'KH-10'), ('mondulkiri', 'KH-11'),
+        ('mondol kiri', 'KH-11'), ('phnom penh', 'KH-12'), ('preah vihear', 'KH-13'),
+        ('prey veng', 'KH-14'), ('prey veaeng', 'KH-14'), ('pursat', 'KH-15'),
+        ('pousaat', 'KH-15'), ('ratanakiri', 'KH-16'), ('rotanak kiri', 'KH-16'),
+        ('siem reap', 'KH-17'), ('siem reab', 'KH-17'), ('preah sihanouk', 'KH-18'),
+        ('sihanoukville', 'KH-18'), ('stung treng', 'KH-19'), ('stueng traeng', 'KH-19'),
+        ('svay rieng', 'KH-20'), ('svaay rieng', 'KH-20'), ('takeo', 'KH-21'),
+        ('taakaev', 'KH-21'), ('oddar meanchey', 'KH-22'), ('otdar mean chey', 'KH-22'),
+        ('kep', 'KH-23'), ('kaeb', 'KH-23'), ('pailin', 'KH-24'), ('tbong khmum', 'KH-25')
+    ) AS p (name, code) WHERE p.name = lower(btrim(c.province))
 )
 WHERE c.province !~ '^KH-[0-9]{1,2}$';
 UPDATE recovery.centres SET languages = coalesce((
