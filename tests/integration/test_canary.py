@@ -495,6 +495,26 @@ async def test_nothing_personal_leaves_and_an_erased_person_is_gone_everywhere(
         )
         assert r.status_code == 201, r.text
 
+        # Organisations' names are typed text too, so sealed (each under its own key).
+        p = "/centres/{code}"
+        r = await rc.put(
+            "/centres/CNRY",
+            headers=ADMIN_A,
+            json={"name": canary("recovery", "PUT", p, "name"), "province": "KH-12", "capacity": 2},
+        )
+        assert r.status_code == 200, r.text
+        p = "/partners/{code}"
+        r = await gc.put(
+            "/partners/VN_CNRY",
+            headers=ADMIN_A,
+            json={
+                "kind": "ngo",
+                "country": "VN",
+                "name": canary("reintegration", "PUT", p, "name"),
+            },
+        )
+        assert r.status_code == 201, r.text
+
         # Bad requests whose bodies or paths carry personal values: 4xx, echoing nothing.
         for c, method, path, headers, body in (
             (
