@@ -13,6 +13,7 @@ import uuid
 import httpx
 import pytest
 from homeward_recovery.bootstrap import bootstrap
+from homeward_recovery.entrypoints.consumers import language_code
 from homeward_recovery.settings import RecoverySettings
 from homeward_shared.contracts.handoffs import (
     LegalAssistanceRequested,
@@ -75,6 +76,12 @@ def test_every_string_of_the_contracts_recovery_sends_and_takes_is_a_code(contra
     found = contract_unclassified(contract)
     owned_elsewhere = {p for p in NOT_RECOVERYS if p.startswith(f"{contract.__name__}.")}
     assert found == owned_elsewhere
+
+
+def test_a_language_that_is_not_a_code_is_not_kept_from_a_hand_off():
+    assert language_code("km") == "km" and language_code(" VI ") == "vi"
+    assert language_code(CANARY) is None and language_code("Khmer") is None
+    assert language_code(None) is None
 
 
 def test_every_trade_is_a_skill():
