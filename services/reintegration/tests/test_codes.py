@@ -7,7 +7,9 @@ neither personal nor a code (``homeward_shared.codes.unclassified_strings``)."""
 
 from __future__ import annotations
 
+import json
 import uuid
+from pathlib import Path
 
 import httpx
 import pytest
@@ -16,8 +18,13 @@ from homeward_reintegration.domain.partners import KitItem
 from homeward_reintegration.settings import ReintegrationSettings
 from homeward_shared.contracts.handoffs import FollowUpVisitOverdue, ResidentReadyForReintegration
 from homeward_shared.testing import auth
-from homeward_shared.testing.codes import contract_unclassified, openapi_unclassified
+from homeward_shared.testing.codes import (
+    asyncapi_unclassified,
+    contract_unclassified,
+    openapi_unclassified,
+)
 
+ROOT = Path(__file__).resolve().parents[3]
 NOWHERE = "postgresql://nobody:nothing@127.0.0.1:1/none"
 CANARY = "Srey Sokha from Kampot"
 
@@ -136,3 +143,21 @@ async def test_only_an_admin_registers_a_partner(app):
         app, "PUT", "/partners/VN_WU", {"kind": "ngo"}, auth.as_user("u-team", "reintegration")
     )
     assert r.status_code == 403
+
+
+# The kernel's contracts every service publishes (the envelope, the stage feed, the figures):
+# free strings the kernel, and intake's reason and outreach places, still have to make codes.
+KERNEL_EVENTS = {
+    "CaseStageChanged.centre",
+    "CaseStageChanged.reason",
+    "Envelope.event_type",
+    "Envelope.producer",
+    "FigureRecorded.amount",
+    "FigureRecorded.dimensions.additionalProperties",
+    "FigureRecorded.metric",
+}
+
+
+def test_every_string_of_the_asyncapi_document_is_a_code_but_the_kernels():
+    doc = json.loads((ROOT / "docs" / "asyncapi" / "reintegration.json").read_text())
+    assert asyncapi_unclassified(doc) == KERNEL_EVENTS

@@ -49,3 +49,16 @@ def _plain(path: str) -> str:
     # "Model.field.anyOf[0]" and "Model.field.items" name the field "Model.field".
     head, _, _ = path.partition(".anyOf")
     return head.removesuffix(".items")
+
+
+def asyncapi_unclassified(doc: dict[str, Any]) -> set[str]:
+    """Strings of an AsyncAPI document's schemas that are neither personal nor a code; every
+    ``Envelope[Payload]`` is named ``Envelope`` (they share the envelope's fields)."""
+    found: set[str] = set()
+    for name, schema in doc.get("components", {}).get("schemas", {}).items():
+        for p in unclassified_strings(schema, name, root=doc):
+            p = p.split("->")[-1].removeprefix("#/components/schemas/")
+            if p.startswith("Envelope["):
+                p = "Envelope" + p[p.index("]") + 1 :]
+            found.add(_plain(p))
+    return found
