@@ -203,14 +203,29 @@ async def test_free_text_is_mapped_or_set_aside_and_sealed_and_never_served(
                     assert by_class[str(ids["typed"])]["level_set_aside"] == "not_a_level_code"
                     audit = await c.get("/audit", params={"case_id": str(case)}, headers=AUDITOR)
                     assert audit.status_code == 200, audit.text
-                    levels = [r["detail"].get("level") for r in audit.json()]
+                    levels = [r["detail"]["level"] for r in audit.json() if "level" in r["detail"]]
                     assert levels == [SET_ASIDE, SET_ASIDE, "a2"]
                     return education.text + audit.text
 
                 assert "Srey" not in await served()
+                # Nothing is lost: her centre's staff open what was typed, for a purpose.
+                aside = await c.get(
+                    f"/residents/{case}/set-aside", headers=TD, params={"purpose": "care"}
+                )
+                assert aside.status_code == 200, aside.text
+                assert [v["value"] for v in aside.json()].count(CANARY) == 6
+                other = as_user("u-staff-sr", "centre_staff", centres=["SR"])
+                r = await c.get(
+                    f"/residents/{case}/set-aside", headers=other, params={"purpose": "care"}
+                )
+                assert r.status_code == 404 and "Srey" not in r.text
                 await destroy_case_key(conn, "recovery", case)
                 # Erased: her set-aside values no longer open, and nothing typed is served.
                 assert "Srey" not in await served()
+                r = await c.get(
+                    f"/residents/{case}/set-aside", headers=TD, params={"purpose": "care"}
+                )
+                assert r.status_code == 410 and "Srey" not in r.text
                 assert [
                     await open_set_aside(conn, "recovery", service.master_key, r) for r in rows
                 ] == [None] * len(rows)

@@ -23,6 +23,7 @@ from homeward_reintegration.bootstrap import bootstrap as reintegration_app
 from homeward_reintegration.settings import ReintegrationSettings
 from homeward_shared import provision
 from homeward_shared.contracts import ResidentReadyForReintegration, Topics
+from homeward_shared.crypto import destroy_case_key
 from homeward_shared.db import migrate
 from homeward_shared.envelope import Envelope
 from homeward_shared.set_aside import open_set_aside, seal_set_aside
@@ -265,5 +266,22 @@ async def test_migration_maps_codes_and_sets_the_rest_aside_sealed(fresh, topics
                 r = await c.get(f"/cases/{typed}", headers=TEAM)
                 assert r.status_code == 200 and "Srey" not in r.text, r.text
                 assert r.json()["support"][0]["approved_by"] is None
+                # Nothing is lost: the team opens what was typed, for a purpose (audited).
+                r = await c.get(
+                    f"/cases/{typed}/set-aside", headers=TEAM, params={"purpose": "care"}
+                )
+                assert r.status_code == 200, r.text
+                assert [v["value"] for v in r.json()] == [CANARY] * 4
+                await destroy_case_key(conn, "reintegration", typed)
+                r = await c.get(
+                    f"/cases/{typed}/set-aside", headers=TEAM, params={"purpose": "care"}
+                )
+                assert r.status_code == 410 and "Srey" not in r.text
+            reads = await conn.fetch(
+                "SELECT detail FROM reintegration.audit WHERE action = 'personal_data_read'"
+                " AND case_id = $1",
+                typed,
+            )
+            assert [json.loads(d["detail"])["record"] for d in reads] == ["set_aside"]
     finally:
         await conn.close()

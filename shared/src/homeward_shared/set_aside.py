@@ -13,6 +13,9 @@ Invariant: after ``seal_set_aside`` returns, no row of ``set_aside`` has ``value
 from __future__ import annotations
 
 import asyncio
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -69,6 +72,46 @@ async def open_set_aside(
         )
     except KeyDestroyed:
         return None
+
+
+@dataclass(frozen=True, kw_only=True)
+class SetAsideValue:
+    """One value set aside: where it was, why, and (opened) what was typed."""
+
+    record: str
+    record_id: str
+    field: str
+    reason: str
+    set_aside_at: datetime
+    value: str | None  # None: not sealed yet, or dropped because she was erased first
+
+
+class SetAsideRepository:
+    """Her set-aside values, opened with her key (``KeyDestroyed`` if she was erased): what
+    staff need to enter the right code again. Handlers audit the read with its purpose."""
+
+    def __init__(self, conn: asyncpg.Connection, schema: str, vault: Vault) -> None:
+        self._conn = conn
+        self._schema = checked_identifier(schema)
+        self._vault = vault
+
+    async def of_case(self, case_id: uuid.UUID) -> list[SetAsideValue]:
+        rows = await self._conn.fetch(
+            f"SELECT * FROM {self._schema}.set_aside WHERE case_id = $1 ORDER BY id", case_id
+        )
+        return [
+            SetAsideValue(
+                record=r["record"],
+                record_id=r["record_id"],
+                field=r["field"],
+                reason=r["reason"],
+                set_aside_at=r["set_aside_at"],
+                value=await self._vault.open(
+                    case_id, f"set_aside.{r['record']}.{r['field']}", r["value_sealed"]
+                ),
+            )
+            for r in rows
+        ]
 
 
 def sealing_job(service: Any) -> Any:

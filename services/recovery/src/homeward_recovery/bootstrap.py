@@ -17,6 +17,7 @@ from homeward_recovery.domain.education import EducationLevel
 from homeward_recovery.entrypoints import consumers
 from homeward_recovery.entrypoints.http import router
 from homeward_recovery.entrypoints.policy import POLICY
+from homeward_recovery.entrypoints.set_aside import router as set_aside_router
 from homeward_recovery.settings import RecoverySettings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -34,7 +35,7 @@ def bootstrap(settings: RecoverySettings | None = None) -> Service[RecoveryUnitO
         uow_class=RecoveryUnitOfWork,
         translate=translate,
         migrations=MIGRATIONS,
-        routers=[router],
+        routers=[router, set_aside_router],
         policy=POLICY,
         subscribers=consumers.register,
         title="Homeward recovery",

@@ -17,6 +17,7 @@ from homeward_reintegration.entrypoints.http import router
 from homeward_reintegration.entrypoints.partners import router as partners_router
 from homeward_reintegration.entrypoints.policy import POLICY
 from homeward_reintegration.entrypoints.scheduler import OverdueScheduler
+from homeward_reintegration.entrypoints.set_aside import router as set_aside_router
 from homeward_reintegration.settings import ReintegrationSettings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -32,7 +33,7 @@ def bootstrap(
         uow_class=ReintegrationUnitOfWork,
         translate=translate,
         migrations=MIGRATIONS,
-        routers=[router, partners_router],
+        routers=[router, partners_router, set_aside_router],
         policy=POLICY,
         subscribers=consumers.register,
         title="Homeward reintegration",

@@ -25,5 +25,6 @@ POLICY = Policy(
         "PUT /partners/{code}": {"admin"},
         "GET /partners": {"admin", "reintegration"},
         "GET /partners/{code}": {"admin", "reintegration"},
+        "GET /cases/{case_id}/set-aside": {"reintegration"},
     }
 )
