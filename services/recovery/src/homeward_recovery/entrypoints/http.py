@@ -630,7 +630,7 @@ async def configure_centre(
         ),
         service.uow(actor),
     )
-    return CentreOut.of(centre)
+    return CentreOut.of(centre).model_copy(update={"name": None})
 
 
 @router.get("/admission-requests", tags=["admissions"])
