@@ -18,9 +18,11 @@ import httpx
 import pytest
 from homeward_recovery.bootstrap import MIGRATIONS
 from homeward_recovery.bootstrap import bootstrap as recovery_app
+from homeward_recovery.domain.education import EducationLevel
 from homeward_recovery.settings import RecoverySettings
 from homeward_shared import provision
 from homeward_shared.audit_trail import SET_ASIDE
+from homeward_shared.contracts.handoffs import Skill
 from homeward_shared.crypto import destroy_case_key
 from homeward_shared.db import migrate
 from homeward_shared.set_aside import open_set_aside, seal_set_aside
@@ -170,7 +172,13 @@ async def test_free_text_is_mapped_or_set_aside_and_sealed_and_never_served(
             ("enrolment", "certifying_body", "not_a_certifying_body"),
             ("handoff", "skills", "not_a_skill"),
         ]
+        # The schema's lists are the code's vocabularies, value for value.
+        assert await conn.fetchval("SELECT recovery.education_levels()") == [
+            lv.value for lv in EducationLevel
+        ]
+        assert await conn.fetchval("SELECT recovery.skills()") == [sk.value for sk in Skill]
         # A new free-text value cannot be written past the schema either.
+
         with pytest.raises(asyncpg.CheckViolationError):
             await conn.execute(
                 "UPDATE recovery.education_classes SET level = $1 WHERE class_id = $2",

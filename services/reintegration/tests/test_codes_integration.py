@@ -20,9 +20,11 @@ import pytest
 from aiokafka import AIOKafkaProducer
 from homeward_reintegration.bootstrap import MIGRATIONS
 from homeward_reintegration.bootstrap import bootstrap as reintegration_app
+from homeward_reintegration.domain.partners import KitItem
 from homeward_reintegration.settings import ReintegrationSettings
 from homeward_shared import provision
 from homeward_shared.contracts import ResidentReadyForReintegration, Topics
+from homeward_shared.contracts.handoffs import Skill
 from homeward_shared.crypto import destroy_case_key
 from homeward_shared.db import migrate
 from homeward_shared.envelope import Envelope
@@ -241,6 +243,9 @@ async def test_migration_maps_codes_and_sets_the_rest_aside_sealed(fresh, topics
             ("disbursement", "items", "not_a_kit_item"),
             ("disbursement", "items", "not_a_kit_item"),
         ]
+        # The schema's lists are the code's vocabularies, value for value.
+        assert await conn.fetchval("SELECT reintegration.kit_items()") == [i.value for i in KitItem]
+        assert await conn.fetchval("SELECT reintegration.skills()") == [k.value for k in Skill]
         with pytest.raises(asyncpg.CheckViolationError):
             await conn.execute(
                 "UPDATE reintegration.disbursements SET items = $1", ["Srey Sokha's loom"]

@@ -25,6 +25,8 @@ CREATE FUNCTION recovery.code_of(v text) RETURNS text LANGUAGE sql IMMUTABLE AS 
     SELECT regexp_replace(lower(btrim(v)), '[[:space:]-]+', '_', 'g')
 $$;
 
+-- These lists are the code's enums, value for value (the migration tests compare them);
+-- a new code is a new migration that replaces the function.
 CREATE FUNCTION recovery.education_levels() RETURNS text[] LANGUAGE sql IMMUTABLE AS $$
     SELECT ARRAY['pre_literate', 'beginner', 'elementary', 'intermediate', 'advanced',
                  'pre_a1', 'a1', 'a2', 'b1', 'b2', 'c1', 'c2',

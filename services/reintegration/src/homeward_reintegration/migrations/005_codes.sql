@@ -26,6 +26,8 @@ CREATE FUNCTION reintegration.code_of(v text) RETURNS text LANGUAGE sql IMMUTABL
     SELECT regexp_replace(lower(btrim(v)), '[[:space:]-]+', '_', 'g')
 $$;
 
+-- These lists are the code's enums, value for value (the migration tests compare them);
+-- a new code is a new migration that replaces the function.
 CREATE FUNCTION reintegration.skills() RETURNS text[] LANGUAGE sql IMMUTABLE AS $$
     SELECT ARRAY['sewing_garment_factory', 'sewing_independent_seamstress', 'hairdressing',
                  'weaving', 'life_skills_cooking', 'life_skills_domestic_violence',
