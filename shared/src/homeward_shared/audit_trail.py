@@ -47,7 +47,8 @@ def served_detail(action: str, detail: dict[str, Any], personal: frozenset[str])
         if k in personal:
             continue
         codes = _CODED.get((action, k))
-        out[k] = SET_ASIDE if codes is not None and v not in codes else v
+        coded = codes is None or (isinstance(v, str) and v in codes)
+        out[k] = v if coded else SET_ASIDE
     return out
 
 
