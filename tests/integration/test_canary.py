@@ -56,7 +56,9 @@ TODAY = date.today()
 # Registered personal names that no API takes under that name (a command's own name for a
 # field the API calls otherwise): intake's RouteToInvestigation.establishment_name is the
 # lead API's establishment.name.
-NOT_AN_API_NAME = {"establishment_name"}
+# Registered personal names no API takes as input: read-only answers (``typed_value``: what was
+# typed before a field took codes only, opened from recovery's and reintegration's set_aside).
+NOT_AN_API_NAME = {"establishment_name", "typed_value"}
 
 
 def day(offset: int) -> str:

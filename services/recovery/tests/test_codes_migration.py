@@ -134,6 +134,8 @@ async def test_free_text_is_mapped_or_set_aside_and_sealed_and_never_served(
     for f in sorted(MIGRATIONS.glob("*.sql")):
         if f.name < "007":
             shutil.copy(f, before / f.name)
+    # Built first: it configures logging for this process (migrate logs each file).
+    service = recovery_app(settings_for(RecoverySettings, fresh, topics))
     dsn = fresh.dsn("recovery")
     await migrate(dsn, "recovery", before)
     case = uuid.uuid4()
@@ -186,7 +188,6 @@ async def test_free_text_is_mapped_or_set_aside_and_sealed_and_never_served(
                 ids["mapped"],
             )
 
-        service = recovery_app(settings_for(RecoverySettings, fresh, topics))
         async with running(service):
             assert service.pool is not None
             await seal_set_aside(service.pool, "recovery", service.master_key)
@@ -221,7 +222,7 @@ async def test_free_text_is_mapped_or_set_aside_and_sealed_and_never_served(
                     f"/residents/{case}/set-aside", headers=TD, params={"purpose": "care"}
                 )
                 assert aside.status_code == 200, aside.text
-                assert [v["value"] for v in aside.json()].count(CANARY) == 6
+                assert [v["typed_value"] for v in aside.json()].count(CANARY) == 6
                 other = as_user("u-staff-sr", "centre_staff", centres=["SR"])
                 r = await c.get(
                     f"/residents/{case}/set-aside", headers=other, params={"purpose": "care"}

@@ -187,6 +187,8 @@ async def test_migration_maps_codes_and_sets_the_rest_aside_sealed(fresh, topics
     for f in sorted(MIGRATIONS.glob("*.sql")):
         if f.name < "005":
             shutil.copy(f, before / f.name)
+    # Built first: it configures logging for this process (migrate logs each file).
+    service = reintegration_app(settings_for(ReintegrationSettings, fresh, topics))
     dsn = fresh.dsn("reintegration")
     await migrate(dsn, "reintegration", before)
     typed, coded = uuid.uuid4(), uuid.uuid4()
@@ -251,7 +253,6 @@ async def test_migration_maps_codes_and_sets_the_rest_aside_sealed(fresh, topics
                 "UPDATE reintegration.disbursements SET items = $1", ["Srey Sokha's loom"]
             )
 
-        service = reintegration_app(settings_for(ReintegrationSettings, fresh, topics))
         async with running(service):
             assert service.pool is not None
             await seal_set_aside(service.pool, "reintegration", service.master_key)
@@ -276,7 +277,7 @@ async def test_migration_maps_codes_and_sets_the_rest_aside_sealed(fresh, topics
                     f"/cases/{typed}/set-aside", headers=TEAM, params={"purpose": "care"}
                 )
                 assert r.status_code == 200, r.text
-                assert [v["value"] for v in r.json()] == [CANARY] * 4
+                assert [v["typed_value"] for v in r.json()] == [CANARY] * 4
                 await destroy_case_key(conn, "reintegration", typed)
                 r = await c.get(
                     f"/cases/{typed}/set-aside", headers=TEAM, params={"purpose": "care"}

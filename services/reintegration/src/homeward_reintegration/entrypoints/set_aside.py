@@ -28,11 +28,20 @@ class SetAsideOut(BaseModel):
     field: str = Field(pattern=SET_ASIDE_CODE)
     reason: str = Field(pattern=SET_ASIDE_CODE, description="not_a_kit_item, not_a_skill, ...")
     set_aside_at: datetime
-    value: str | None = PersonalField(None)
+    typed_value: str | None = PersonalField(
+        None, description="what was typed; none if she was erased before it was sealed"
+    )
 
     @classmethod
     def of(cls, v: SetAsideValue) -> SetAsideOut:
-        return cls(**vars(v))
+        return cls(
+            record=v.record,
+            record_id=v.record_id,
+            field=v.field,
+            reason=v.reason,
+            set_aside_at=v.set_aside_at,
+            typed_value=v.value,
+        )
 
 
 register_personal(SetAsideOut)
