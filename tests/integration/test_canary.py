@@ -65,7 +65,9 @@ TODAY = date.today()
 # Registered personal names that no API takes under that name (a command's own name for a
 # field the API calls otherwise): intake's RouteToInvestigation.establishment_name is the
 # lead API's establishment.name.
-NOT_AN_API_NAME = {"establishment_name"}
+# Registered personal names no API takes as input: read-only answers (``typed_value``: what was
+# typed before a field took codes only, opened from recovery's and reintegration's set_aside).
+NOT_AN_API_NAME = {"establishment_name", "typed_value"}
 
 
 def day(offset: int) -> str:
@@ -523,6 +525,26 @@ async def test_nothing_personal_leaves_and_an_erased_person_is_gone_everywhere(
                 "by_role": "social_worker",
                 "outcomes": ["business_running"],
                 "notes": canary("reintegration", "POST", p, "notes"),
+            },
+        )
+        assert r.status_code == 201, r.text
+
+        # Organisations' names are typed text too, so sealed (each under its own key).
+        p = "/centres/{code}"
+        r = await rc.put(
+            "/centres/CNRY",
+            headers=ADMIN_A,
+            json={"name": canary("recovery", "PUT", p, "name"), "province": "KH-12", "capacity": 2},
+        )
+        assert r.status_code == 200, r.text
+        p = "/partners/{code}"
+        r = await gc.put(
+            "/partners/VN_CNRY",
+            headers=ADMIN_A,
+            json={
+                "kind": "ngo",
+                "country": "VN",
+                "name": canary("reintegration", "PUT", p, "name"),
             },
         )
         assert r.status_code == 201, r.text

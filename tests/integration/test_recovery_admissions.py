@@ -202,7 +202,7 @@ async def test_a_full_centre_keeps_the_transfer_waiting_and_takes_her_when_a_pla
         r = await c.put(
             f"/centres/{small}",
             headers=ADMIN,
-            json={"name": "Test house", "province": "Kandal", "capacity": 1},
+            json={"name": "Test house", "province": "KH-8", "capacity": 1},
         )
         assert r.status_code == 200, r.text
         await publish(bootstrap, topics.placement_requested, *placements)
@@ -295,7 +295,7 @@ async def test_two_staff_admitting_at_once_to_the_last_place_admit_one(database,
         r = await c.put(
             f"/centres/{small}",
             headers=ADMIN,
-            json={"name": "Test house", "province": "Kandal", "capacity": 1},
+            json={"name": "Test house", "province": "KH-8", "capacity": 1},
         )
         assert r.status_code == 200, r.text
         await publish(

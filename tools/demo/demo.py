@@ -41,6 +41,7 @@ LEGAL_2 = ("u-demo-legal-2", "legal")
 INTAKE = ("u-demo-intake-1", "intake")
 REINTEGRATION = ("u-demo-reint-1", "reintegration")
 MANAGER = ("u-demo-manager-1", "manager")
+ADMIN = ("u-demo-admin-1", "admin")
 CENTRES = ("TD", "KC", "SR")
 
 
@@ -542,7 +543,7 @@ class Demo:
                 "recovery",
                 f"{base}/enrolments/{eid}/certification",
                 who,
-                {"certified_on": days_ago(completed - 10), "certifying_body": "MOLVT"},
+                {"certified_on": days_ago(completed - 10), "certifying_body": "mlvt"},
             )
             self.tally.add("certified")
         if rng.random() < 0.2:
@@ -633,7 +634,17 @@ class Demo:
         )
         plan: dict[str, Any] = {"plan": wish, "resettled_on": days_ago(resettled)}
         if wish == "repatriation":
-            plan |= {"destination_country": p.nationality, "receiving_partner": "demo-partner"}
+            # A receiving partner is a code an admin registered (PUT is idempotent).
+            partner = f"{p.nationality}_DEMO_PARTNER"
+            await self.api.call(
+                "reintegration",
+                "PUT",
+                f"/partners/{partner}",
+                ADMIN,
+                json={"kind": "ngo", "country": p.nationality, "name": "Demo partner (synthetic)"},
+                ok=(200, 201),
+            )
+            plan |= {"destination_country": p.nationality, "receiving_partner": partner}
         case = await self.api.post("reintegration", f"{path}/resettlement", REINTEGRATION, plan)
         p.resettled = True
         self.tally.add(f"resettled: {wish}")
@@ -646,7 +657,7 @@ class Demo:
                 "idempotency_key": key(),
                 "kind": "startup_kit",
                 "form": "in_kind" if in_kind else "cash",
-                "items": ["sewing machine", "fabric", "thread"] if in_kind else [],
+                "items": ["sewing_machine", "fabric_stock", "thread_stock"] if in_kind else [],
                 "value": "700.00",
                 "currency": "USD",
                 "disbursed_on": days_ago(resettled),

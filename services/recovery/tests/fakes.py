@@ -31,7 +31,7 @@ CENTRES = [
     Centre(
         code="TD",
         name="Tom Dy",
-        province="Phnom Penh",
+        province="KH-12",
         capacity=3,
         childcare=True,
         for_youngest=False,
@@ -40,7 +40,7 @@ CENTRES = [
     Centre(
         code="KC",
         name="Kompong Cham",
-        province="Kampong Cham",
+        province="KH-3",
         capacity=1,
         childcare=False,
         for_youngest=True,
@@ -49,7 +49,7 @@ CENTRES = [
     Centre(
         code="SR",
         name="Siem Reap",
-        province="Siem Reap",
+        province="KH-17",
         capacity=2,
         childcare=False,
         for_youngest=False,
@@ -81,6 +81,9 @@ class FakeCentres:
 
     async def with_occupancy(self) -> tuple[list[Centre], dict[str, int]]:
         return await self.all(), await self.occupancy()
+
+    async def names(self) -> dict[str, str | None]:
+        return {c.code: c.name for c in self.rows.values()}
 
 
 class FakeRequests:

@@ -9,7 +9,7 @@ from homeward_recovery.domain.commands import (
     RecordDeparture,
     StartClass,
 )
-from homeward_recovery.domain.education import EducationClass, Subject
+from homeward_recovery.domain.education import EducationClass, EducationLevel, Subject
 from homeward_recovery.domain.model import LeaveReason
 from homeward_recovery.service import handlers
 from homeward_shared.domain import Conflict, DomainError
@@ -25,7 +25,7 @@ def english() -> EducationClass:
         case_id=uuid.uuid4(),
         centre="TD",
         subject=Subject.ENGLISH,
-        level="a1",
+        level=EducationLevel.A1,
         started_on=START,
         open_subjects=set(),
     )
@@ -33,8 +33,8 @@ def english() -> EducationClass:
 
 def test_a_month_is_recorded_once_and_a_correction_replaces_it():
     c = english()
-    c.record_month(date(2026, 3, 1), 8, 10, "a1")
-    c.record_month(date(2026, 3, 1), 9, 10, "a2")
+    c.record_month(date(2026, 3, 1), 8, 10, EducationLevel.A1)
+    c.record_month(date(2026, 3, 1), 9, 10, EducationLevel.A2)
     assert [(m.attended, m.level) for m in c.months] == [(9, "a2")]
     assert c.level == "a2"
 
@@ -49,7 +49,7 @@ def test_a_month_is_recorded_once_and_a_correction_replaces_it():
 )
 def test_impossible_attendance_is_refused(month, attended, held):
     with pytest.raises(DomainError):
-        english().record_month(month, attended, held, "a1")
+        english().record_month(month, attended, held, EducationLevel.A1)
 
 
 def test_one_open_class_per_subject_and_none_after_it_ended():
@@ -58,14 +58,14 @@ def test_one_open_class_per_subject_and_none_after_it_ended():
             case_id=uuid.uuid4(),
             centre="TD",
             subject=Subject.KHMER,
-            level="grade_1",
+            level=EducationLevel.GRADE_1,
             started_on=START,
             open_subjects={Subject.KHMER},
         )
     c = english()
     c.end(date(2026, 6, 30))
     with pytest.raises(Conflict):
-        c.record_month(date(2026, 6, 1), 1, 1, "a2")
+        c.record_month(date(2026, 6, 1), 1, 1, EducationLevel.A2)
 
 
 async def test_her_classes_end_when_she_leaves():
@@ -76,7 +76,7 @@ async def test_her_classes_end_when_she_leaves():
             case_id=case_id,
             acting_centre="TD",
             subject=Subject.COMPUTER,
-            level="beginner",
+            level=EducationLevel.BEGINNER,
             started_on=START,
         ),
         uow,
@@ -89,7 +89,7 @@ async def test_her_classes_end_when_she_leaves():
             month=date(2026, 3, 1),
             attended=4,
             held=4,
-            level="beginner",
+            level=EducationLevel.BEGINNER,
         ),
         uow,
     )

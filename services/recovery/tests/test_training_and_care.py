@@ -34,7 +34,7 @@ def test_the_programmes_have_the_lengths_the_organisation_runs():
     assert lengths[Trade.SEWING_GARMENT_FACTORY] == (3, 6)
     assert lengths[Trade.SEWING_INDEPENDENT_SEAMSTRESS] == (12, 18)
     assert lengths[Trade.WEAVING] == (6, 10)
-    assert PROGRAMMES[Trade.HAIRDRESSING].where == "training salon"
+    assert PROGRAMMES[Trade.HAIRDRESSING].where == "training_salon"
 
 
 def test_months_are_added_to_the_same_day_clamped_to_the_months_end():

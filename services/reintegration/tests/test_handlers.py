@@ -42,8 +42,11 @@ from homeward_reintegration.domain.model import (
     VisitOutcome,
     Wish,
 )
+from homeward_reintegration.domain.partners import KitItem, Partner, PartnerKind, UnknownPartner
 from homeward_reintegration.service import handlers
+from homeward_reintegration.service import partners as partner_handlers
 from homeward_shared.contracts import Topics
+from homeward_shared.contracts.handoffs import Skill
 from homeward_shared.domain import Conflict, DomainError, NotFound
 from homeward_shared.personal import ReadPurpose
 from homeward_shared.testing.fakes import FakeUnitOfWork
@@ -168,11 +171,29 @@ class FakeAlerts:
         return len(await self.open_alerts())
 
 
+class FakePartners:
+    def __init__(self) -> None:
+        self.rows: dict[str, Partner] = {}
+
+    async def put(self, p: Partner, registered_by: str) -> bool:
+        created = p.code not in self.rows
+        self.rows[p.code] = copy.deepcopy(p)
+        return created
+
+    async def get(self, code, *, with_name=False):
+        p = self.rows.get(code)
+        return None if p is None else dataclasses.replace(p, name=p.name if with_name else None)
+
+    async def all(self):
+        return [dataclasses.replace(p, name=None) for p in self.rows.values()]
+
+
 class FakeReintegrationUoW(FakeUnitOfWork):
     def __init__(self) -> None:
         super().__init__(translate, producer="reintegration")
         self.cases = FakeCases()
         self.alerts = FakeAlerts(self.cases)
+        self.partners = FakePartners()
 
 
 def received() -> Received:
@@ -192,7 +213,7 @@ async def open_case(uow, *, wishes_to_return_home=True) -> uuid.UUID:
             case_number="IN-2026-000001",
             correlation_id=uuid.uuid4(),
             from_centre="TD",
-            skills=("hairdressing",),
+            skills=(Skill.HAIRDRESSING,),
             wishes_to_return_home=wishes_to_return_home,
         ),
         uow,
@@ -473,12 +494,17 @@ async def test_repatriation_names_the_country_and_the_receiving_partner():
     plan = Plan.REPATRIATION
     with pytest.raises(DomainError, match="destination country"):
         await handlers.record_resettlement(resettle(case_id, plan), uow, FollowUpPolicy())
-    case = await handlers.record_resettlement(
-        resettle(case_id, plan, destination_country="VN", receiving_partner="partner-vn-01"),
-        uow,
-        FollowUpPolicy(),
-    )
-    assert (case.destination_country, case.receiving_partner) == ("VN", "partner-vn-01")
+    repatriate = resettle(case_id, plan, destination_country="VN", receiving_partner="VN_WU")
+    # Only a partner an admin registered, and still active, can receive her.
+    with pytest.raises(UnknownPartner):
+        await handlers.record_resettlement(repatriate, uow, FollowUpPolicy())
+    retired = Partner(code="VN_WU", kind=PartnerKind.NGO, country="VN", active=False)
+    await partner_handlers.register_partner(retired, uow)
+    with pytest.raises(UnknownPartner):
+        await handlers.record_resettlement(repatriate, uow, FollowUpPolicy())
+    await partner_handlers.register_partner(dataclasses.replace(retired, active=True), uow)
+    case = await handlers.record_resettlement(repatriate, uow, FollowUpPolicy())
+    assert (case.destination_country, case.receiving_partner) == ("VN", "VN_WU")
 
 
 async def test_family_details_are_sealed_out_of_events_and_audit_and_recorded_once():
@@ -514,7 +540,7 @@ def kit(case_id, key=None, **kw) -> RecordDisbursement:
         "case_id": case_id,
         "kind": SupportKind.STARTUP_KIT,
         "form": SupportForm.IN_KIND,
-        "items": ("sewing_machine", "fabric_stock"),
+        "items": (KitItem.SEWING_MACHINE, KitItem.FABRIC_STOCK),
         "value": Decimal("700.00"),
         "currency": "USD",
         "disbursed_on": date(2027, 6, 2),

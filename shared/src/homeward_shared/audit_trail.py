@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -27,6 +28,32 @@ Auditor = Annotated[Actor, Depends(authorise)]
 # ``audit.seq`` is a bigint: a cursor beyond it is refused as input (422), not passed to
 # PostgreSQL, which cannot encode it (a 500).
 SEQ_MAX = 2**63 - 1
+
+# Detail keys that hold a code, by action: (action, key) -> the codes. The trail is
+# append-only and hash-chained, so a row written while the field was still free text keeps
+# its value in the table; this route serves such a value as ``SET_ASIDE`` instead (the value
+# itself was copied, sealed, to the service's ``set_aside`` table by a migration).
+_CODED: dict[tuple[str, str], frozenset[str]] = {}
+SET_ASIDE = "[set_aside]"
+
+
+def register_coded_detail(actions: Iterable[str], key: str, codes: Iterable[str]) -> None:
+    """Declare that ``key`` of these actions' details is a code from ``codes``."""
+    allowed = frozenset(codes)
+    for action in actions:
+        _CODED[(action, key)] = allowed
+
+
+def served_detail(action: str, detail: dict[str, Any], personal: frozenset[str]) -> dict[str, Any]:
+    """The detail as the auditors' route serves it: no personal key, no non-code value."""
+    out: dict[str, Any] = {}
+    for k, v in detail.items():
+        if k in personal:
+            continue
+        codes = _CODED.get((action, k))
+        coded = codes is None or (isinstance(v, str) and v in codes)
+        out[k] = v if coded else SET_ASIDE
+    return out
 
 
 class AuditRowOut(BaseModel):
@@ -77,7 +104,7 @@ async def audit_trail(
                 actor=r["actor"],
                 action=r["action"],
                 case_id=r["case_id"],
-                detail={k: v for k, v in detail.items() if k not in personal},
+                detail=served_detail(r["action"], detail, personal),
                 hash=bytes(r["hash"]).hex(),
             )
         )

@@ -13,13 +13,51 @@ from pydantic import Field
 from homeward_shared.codes import CodeField
 from homeward_shared.envelope import Payload
 from homeward_shared.vocabulary import (
-    LOWER_CODE_PATTERN,
+    CASE_NUMBER_PATTERN,
+    CENTRE_PATTERN,
     CaseNumber,
     CentreCode,
     District,
     Language,
     Province,
 )
+
+# Identifiers with a strict pattern: a centre's code (an admin registers it) and a human case
+# number (``IN-2026-000123``). Neither can hold a space, so neither can hold a name and
+# surname; both are bounded.
+CENTRE_CODE = CENTRE_PATTERN
+CASE_NUMBER = CASE_NUMBER_PATTERN
+
+
+class Trade(StrEnum):
+    """The vocational programmes of the recovery centres (DOMAIN.md, stage 3): the one list of
+    trade codes, used by recovery's enrolments and by every event that names a trade."""
+
+    SEWING_GARMENT_FACTORY = "sewing_garment_factory"
+    SEWING_INDEPENDENT_SEAMSTRESS = "sewing_independent_seamstress"
+    HAIRDRESSING = "hairdressing"
+    WEAVING = "weaving"
+    LIFE_SKILLS_COOKING = "life_skills_cooking"
+    LIFE_SKILLS_DOMESTIC_VIOLENCE = "life_skills_domestic_violence"
+    LIFE_SKILLS_CRAFTS = "life_skills_crafts"
+    LIFE_SKILLS_JEWELLERY = "life_skills_jewellery"
+
+
+class Skill(StrEnum):
+    """What a woman takes with her to reintegration: every trade code, and the classes that
+    count as a skill in the community (English, computer). A superset of ``Trade``, value for
+    value (``test_every_trade_is_a_skill``)."""
+
+    SEWING_GARMENT_FACTORY = "sewing_garment_factory"
+    SEWING_INDEPENDENT_SEAMSTRESS = "sewing_independent_seamstress"
+    HAIRDRESSING = "hairdressing"
+    WEAVING = "weaving"
+    LIFE_SKILLS_COOKING = "life_skills_cooking"
+    LIFE_SKILLS_DOMESTIC_VIOLENCE = "life_skills_domestic_violence"
+    LIFE_SKILLS_CRAFTS = "life_skills_crafts"
+    LIFE_SKILLS_JEWELLERY = "life_skills_jewellery"
+    ENGLISH = "english"
+    COMPUTER = "computer"
 
 
 class SignalSource(StrEnum):
@@ -97,7 +135,9 @@ class ResidentReadyForReintegration(Payload):
 
     case_number: CaseNumber = Field(max_length=32)
     centre: CentreCode
-    skills: list[str] = Field(default_factory=list, max_length=16, description="trade codes")
+    skills: list[Skill] = CodeField(
+        "skill", default_factory=list, max_length=16, description="trade and skill codes"
+    )
     wishes_to_return_home: bool | None = None
 
 
@@ -159,9 +199,7 @@ class TrainingRecorded(Payload):
 
     centre: CentreCode
     milestone: TrainingMilestone
-    trade: str | None = CodeField(
-        "trade", default=None, pattern=LOWER_CODE_PATTERN, description="trade code"
-    )
+    trade: Trade | None = CodeField("trade", default=None)
     on: date
 
 

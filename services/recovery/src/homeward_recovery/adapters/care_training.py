@@ -18,8 +18,15 @@ from homeward_recovery.domain.care import (
     Child,
     GoalStatus,
 )
-from homeward_recovery.domain.education import EducationClass, MonthAttended, Subject
+from homeward_recovery.domain.education import (
+    EducationClass,
+    EducationLevel,
+    LevelSetAside,
+    MonthAttended,
+    Subject,
+)
 from homeward_recovery.domain.training import (
+    CertifyingBody,
     Enrolment,
     EnrolmentStatus,
     Internship,
@@ -219,7 +226,7 @@ class TrainingRepository:
             e.status.value,
             e.completed_on,
             e.certified_on,
-            e.certifying_body,
+            e.certifying_body.value if e.certifying_body else None,
         )
 
     async def add_internship(self, i: Internship, business: str) -> None:
@@ -291,7 +298,9 @@ class TrainingRepository:
             status=EnrolmentStatus(r["status"]),
             completed_on=r["completed_on"],
             certified_on=r["certified_on"],
-            certifying_body=r["certifying_body"],
+            certifying_body=(
+                CertifyingBody(r["certifying_body"]) if r["certifying_body"] else None
+            ),
         )
 
 
@@ -307,7 +316,7 @@ class EducationRepository:
             c.case_id,
             c.centre,
             c.subject.value,
-            c.level,
+            c.level.value if c.level else None,
             c.started_on,
         )
 
@@ -331,7 +340,8 @@ class EducationRepository:
                     case_id=r["case_id"],
                     centre=r["centre"],
                     subject=Subject(r["subject"]),
-                    level=r["level"],
+                    level=_level(r["level"]),
+                    level_set_aside=_set_aside(r["level_set_aside"]),
                     started_on=r["started_on"],
                     ended_on=r["ended_on"],
                     months=[
@@ -339,7 +349,8 @@ class EducationRepository:
                             month=m["month"],
                             attended=m["attended"],
                             held=m["held"],
-                            level=m["level"],
+                            level=_level(m["level"]),
+                            level_set_aside=_set_aside(m["level_set_aside"]),
                         )
                         for m in months
                         if m["class_id"] == r["class_id"]
@@ -350,19 +361,30 @@ class EducationRepository:
 
     async def save(self, c: EducationClass, month: MonthAttended | None) -> None:
         await self._conn.execute(
-            "UPDATE recovery.education_classes SET level = $2, ended_on = $3 WHERE class_id = $1",
+            "UPDATE recovery.education_classes SET level = $2, ended_on = $3,"
+            " level_set_aside = $4 WHERE class_id = $1",
             c.class_id,
-            c.level,
+            c.level.value if c.level else None,
             c.ended_on,
+            c.level_set_aside.value if c.level_set_aside else None,
         )
         if month is not None:
             await self._conn.execute(
                 "INSERT INTO recovery.education_attendance (class_id, month, attended, held,"
                 " level) VALUES ($1,$2,$3,$4,$5) ON CONFLICT (class_id, month) DO UPDATE SET"
-                " attended = EXCLUDED.attended, held = EXCLUDED.held, level = EXCLUDED.level",
+                " attended = EXCLUDED.attended, held = EXCLUDED.held, level = EXCLUDED.level,"
+                " level_set_aside = NULL",
                 c.class_id,
                 month.month,
                 month.attended,
                 month.held,
-                month.level,
+                month.level.value if month.level else None,
             )
+
+
+def _level(value: str | None) -> EducationLevel | None:
+    return EducationLevel(value) if value is not None else None
+
+
+def _set_aside(value: str | None) -> LevelSetAside | None:
+    return LevelSetAside(value) if value is not None else None

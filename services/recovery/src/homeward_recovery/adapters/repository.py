@@ -5,8 +5,8 @@ from __future__ import annotations
 import uuid
 
 import asyncpg
-from homeward_shared.contracts.handoffs import SignalSource, Urgency
-from homeward_shared.crypto import Vault
+from homeward_shared.contracts.handoffs import SignalSource, Skill, Urgency
+from homeward_shared.crypto import KeyDestroyed, Keyring, MasterKey, Vault
 from homeward_shared.stages import Stage
 
 from homeward_recovery.domain.model import (
@@ -19,14 +19,16 @@ from homeward_recovery.domain.model import (
     RequestStatus,
     Resident,
     ResidentStatus,
+    centre_key,
 )
 
 _IDENTITY = ("name", "aliases", "birth_date", "family_contacts", "village")
 
 
 class CentreRepository:
-    def __init__(self, conn: asyncpg.Connection) -> None:
+    def __init__(self, conn: asyncpg.Connection, vault: Vault) -> None:
         self._conn = conn
+        self._vault = vault
 
     async def all(self) -> list[Centre]:
         rows = await self._conn.fetch("SELECT * FROM recovery.centres ORDER BY code")
@@ -44,13 +46,13 @@ class CentreRepository:
     async def upsert(self, c: Centre) -> None:
         await self._conn.execute(
             "INSERT INTO recovery.centres"
-            " (code, name, province, capacity, childcare, for_youngest, languages)"
+            " (code, name_sealed, province, capacity, childcare, for_youngest, languages)"
             " VALUES ($1,$2,$3,$4,$5,$6,$7) ON CONFLICT (code) DO UPDATE SET"
-            " name = EXCLUDED.name, province = EXCLUDED.province,"
+            " name = NULL, name_sealed = EXCLUDED.name_sealed, province = EXCLUDED.province,"
             " capacity = EXCLUDED.capacity, childcare = EXCLUDED.childcare,"
             " for_youngest = EXCLUDED.for_youngest, languages = EXCLUDED.languages",
             c.code,
-            c.name,
+            await self._vault.seal(centre_key(c.code), "centre.name", c.name),
             c.province,
             c.capacity,
             c.childcare,
@@ -74,11 +76,25 @@ class CentreRepository:
         )
         return [self._load(r) for r in rows], {r["code"]: r["occupied"] for r in rows}
 
+    async def names(self) -> dict[str, str | None]:
+        """Every centre's name, opened (a centre whose key was destroyed has none)."""
+        out: dict[str, str | None] = {}
+        rows = await self._conn.fetch("SELECT code, name, name_sealed FROM recovery.centres")
+        for r in rows:
+            try:
+                # A name still in clear is one written before names were sealed, until the
+                # service's start-up job seals it (seal_centre_names).
+                out[r["code"]] = r["name"] or await self._vault.open(
+                    centre_key(r["code"]), "centre.name", r["name_sealed"]
+                )
+            except KeyDestroyed:
+                out[r["code"]] = None
+        return out
+
     @staticmethod
     def _load(r: asyncpg.Record) -> Centre:
         return Centre(
             code=r["code"],
-            name=r["name"],
             province=r["province"],
             capacity=r["capacity"],
             childcare=r["childcare"],
@@ -227,7 +243,7 @@ class ResidentRepository:
             ),
             status=ResidentStatus(r["status"]),
             stage=Stage(r["stage"]),
-            skills=tuple(r["skills"]),
+            skills=tuple(Skill(x) for x in r["skills"]),
             left_on=r["left_on"],
             leave_reason=LeaveReason(r["leave_reason"]) if r["leave_reason"] else None,
         )
@@ -278,3 +294,20 @@ class ResidentRepository:
         return Identity(
             **{f: await self._vault.open(res.case_id, f, row[f"{f}_sealed"]) for f in _IDENTITY}
         )
+
+
+async def seal_centre_names(pool: asyncpg.Pool, master: MasterKey | Keyring) -> int:
+    """Seal every centre name still in clear (written before names were sealed); returns
+    how many. Idempotent: a sealed centre has no clear name."""
+    async with pool.acquire() as conn, conn.transaction():
+        rows = await conn.fetch(
+            "SELECT code, name FROM recovery.centres WHERE name IS NOT NULL FOR UPDATE"
+        )
+        vault = Vault(conn, "recovery", master)
+        for r in rows:
+            await conn.execute(
+                "UPDATE recovery.centres SET name_sealed = $2, name = NULL WHERE code = $1",
+                r["code"],
+                await vault.seal(centre_key(r["code"]), "centre.name", r["name"]),
+            )
+    return len(rows)

@@ -4,14 +4,14 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 
-from homeward_shared.contracts.handoffs import LegalAssistanceKind, SignalSource, Urgency
+from homeward_shared.contracts.handoffs import LegalAssistanceKind, SignalSource, Skill, Urgency
 from homeward_shared.personal import personal
 from homeward_shared.uow import Received
 
 from homeward_recovery.domain.care import AssessmentKind, AssessorRole, CareArea, ReviewOutcome
-from homeward_recovery.domain.education import Subject
+from homeward_recovery.domain.education import EducationLevel, Subject
 from homeward_recovery.domain.model import Identity, LeaveReason, RequestOrigin
-from homeward_recovery.domain.training import Trade
+from homeward_recovery.domain.training import CertifyingBody, Trade
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -68,7 +68,7 @@ class RecordDeparture:
 class HandToReintegration:
     case_id: uuid.UUID
     acting_centre: str
-    skills: tuple[str, ...]
+    skills: tuple[Skill, ...]
     wishes_to_return_home: bool | None
 
 
@@ -135,7 +135,7 @@ class CertifyTrainee:
     enrolment_id: uuid.UUID
     acting_centre: str
     certified_on: date
-    certifying_body: str
+    certifying_body: CertifyingBody
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -169,7 +169,7 @@ class StartClass:
     case_id: uuid.UUID
     acting_centre: str
     subject: Subject
-    level: str
+    level: EducationLevel
     started_on: date
 
 
@@ -181,7 +181,7 @@ class RecordAttendance:
     month: date
     attended: int
     held: int
-    level: str
+    level: EducationLevel
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -16,6 +16,44 @@ from enum import StrEnum
 from homeward_shared.domain import Conflict, DomainError
 
 
+class EducationLevel(StrEnum):
+    """The level she is at or reached: a code, never a teacher's words. General levels for
+    literacy, Khmer and computer classes; CEFR levels for English; a grade at a state school
+    (``LEVELS_OF`` says which fit which subject)."""
+
+    PRE_LITERATE = "pre_literate"
+    BEGINNER = "beginner"
+    ELEMENTARY = "elementary"
+    INTERMEDIATE = "intermediate"
+    ADVANCED = "advanced"
+    PRE_A1 = "pre_a1"
+    A1 = "a1"
+    A2 = "a2"
+    B1 = "b1"
+    B2 = "b2"
+    C1 = "c1"
+    C2 = "c2"
+    GRADE_1 = "grade_1"
+    GRADE_2 = "grade_2"
+    GRADE_3 = "grade_3"
+    GRADE_4 = "grade_4"
+    GRADE_5 = "grade_5"
+    GRADE_6 = "grade_6"
+    GRADE_7 = "grade_7"
+    GRADE_8 = "grade_8"
+    GRADE_9 = "grade_9"
+    GRADE_10 = "grade_10"
+    GRADE_11 = "grade_11"
+    GRADE_12 = "grade_12"
+
+
+class LevelSetAside(StrEnum):
+    """Why a class or month has no level: what was typed before levels were codes was not
+    one (migration 007 set it aside, sealed under her case key)."""
+
+    NOT_A_LEVEL_CODE = "not_a_level_code"
+
+
 class Subject(StrEnum):
     LITERACY_MATHS = "literacy_maths"
     KHMER = "khmer"
@@ -24,12 +62,45 @@ class Subject(StrEnum):
     STATE_SCHOOL = "state_school"
 
 
+_GENERAL = frozenset(
+    {
+        EducationLevel.PRE_LITERATE,
+        EducationLevel.BEGINNER,
+        EducationLevel.ELEMENTARY,
+        EducationLevel.INTERMEDIATE,
+        EducationLevel.ADVANCED,
+    }
+)
+_CEFR = frozenset(
+    lv for lv in EducationLevel if lv.value in {"pre_a1", "a1", "a2", "b1", "b2", "c1", "c2"}
+)
+_GRADES = frozenset(lv for lv in EducationLevel if lv.value.startswith("grade_"))
+
+LEVELS_OF: dict[Subject, frozenset[EducationLevel]] = {
+    Subject.LITERACY_MATHS: _GENERAL,
+    Subject.KHMER: _GENERAL | _GRADES,
+    Subject.ENGLISH: _GENERAL | _CEFR,
+    Subject.COMPUTER: _GENERAL,
+    Subject.STATE_SCHOOL: _GRADES,
+}
+
+
+class LevelOutsideSubject(DomainError):
+    code = "level_outside_subject"
+
+
+def _check_level(subject: Subject, level: EducationLevel) -> None:
+    if level not in LEVELS_OF[subject]:
+        raise LevelOutsideSubject(f"{level.value} is not a level of {subject.value}")
+
+
 @dataclass(frozen=True, kw_only=True)
 class MonthAttended:
     month: date  # the first day of the month
     attended: int
     held: int
-    level: str
+    level: EducationLevel | None  # None: set aside by migration 007 (``LevelSetAside``)
+    level_set_aside: LevelSetAside | None = None
 
     @property
     def rate(self) -> float:
@@ -42,10 +113,11 @@ class EducationClass:
     case_id: uuid.UUID
     centre: str
     subject: Subject
-    level: str
+    level: EducationLevel | None  # None: set aside by migration 007 (``LevelSetAside``)
     started_on: date
     ended_on: date | None = None
     months: list[MonthAttended] = field(default_factory=list)
+    level_set_aside: LevelSetAside | None = None
 
     @classmethod
     def start(
@@ -54,10 +126,11 @@ class EducationClass:
         case_id: uuid.UUID,
         centre: str,
         subject: Subject,
-        level: str,
+        level: EducationLevel,
         started_on: date,
         open_subjects: set[Subject],
     ) -> EducationClass:
+        _check_level(subject, level)
         if subject in open_subjects:
             raise Conflict(f"she already attends {subject.value}")
         return cls(
@@ -69,7 +142,10 @@ class EducationClass:
             started_on=started_on,
         )
 
-    def record_month(self, month: date, attended: int, held: int, level: str) -> MonthAttended:
+    def record_month(
+        self, month: date, attended: int, held: int, level: EducationLevel
+    ) -> MonthAttended:
+        _check_level(self.subject, level)
         if self.ended_on is not None:
             raise Conflict("the class has ended")
         if month.day != 1:
@@ -81,6 +157,7 @@ class EducationClass:
         entry = MonthAttended(month=month, attended=attended, held=held, level=level)
         self.months = [m for m in self.months if m.month != month] + [entry]
         self.level = level
+        self.level_set_aside = None
         return entry
 
     def end(self, on: date) -> None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
-from homeward_shared.contracts.handoffs import SignalSource, Urgency
+from homeward_shared.contracts.handoffs import SignalSource, Skill, Urgency
 from homeward_shared.domain import (
     Aggregate,
     Conflict,
@@ -33,11 +33,22 @@ from homeward_recovery.domain import events
 from homeward_recovery.domain.training import Internship, StudyTour, Trade
 
 
+def centre_key(code: str) -> uuid.UUID:
+    """The id a centre's typed name is sealed under (its "case key" in the vault's terms)."""
+    return uuid.uuid5(_CENTRE_KEYS, f"recovery.centre:{code}")
+
+
+_CENTRE_KEYS = uuid.UUID("0c6a3a57-8f0e-4a83-b9a5-5a4c3d9e61f2")
+
+
 @dataclass(frozen=True, kw_only=True)
 class Centre:
+    """A recovery centre. Its name is typed text, so it is sealed like any (under
+    ``centre_key``); only the list of centres opens it."""
+
     code: str
-    name: str
-    province: str
+    name: str | None = None
+    province: str | None
     capacity: int
     childcare: bool
     for_youngest: bool
@@ -261,7 +272,7 @@ class Resident(Aggregate):
     consent: Consent
     identity: Identity = field(default_factory=Identity)
     status: ResidentStatus = ResidentStatus.RESIDENT
-    skills: tuple[str, ...] = ()
+    skills: tuple[Skill, ...] = ()
     stage: Stage = Stage.ADMITTED
     left_on: date | None = None
     leave_reason: LeaveReason | None = None
@@ -452,7 +463,7 @@ class Resident(Aggregate):
         self.record(exit_figure(self.case_id, self.centre, "left_centre", reason.value, left_on))
 
     def hand_to_reintegration(
-        self, skills: tuple[str, ...], wishes_to_return_home: bool | None
+        self, skills: tuple[Skill, ...], wishes_to_return_home: bool | None
     ) -> None:
         if self.status is ResidentStatus.READY_FOR_REINTEGRATION:
             raise Conflict("she was already handed to reintegration")

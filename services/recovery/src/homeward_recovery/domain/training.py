@@ -14,20 +14,15 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
+from homeward_shared.contracts.handoffs import Trade
 from homeward_shared.domain import Aggregate, Conflict, DomainError, add_months
 
 from homeward_recovery.domain import events
 
 
-class Trade(StrEnum):
-    SEWING_GARMENT_FACTORY = "sewing_garment_factory"
-    SEWING_INDEPENDENT_SEAMSTRESS = "sewing_independent_seamstress"
-    HAIRDRESSING = "hairdressing"
-    WEAVING = "weaving"
-    LIFE_SKILLS_COOKING = "life_skills_cooking"
-    LIFE_SKILLS_DOMESTIC_VIOLENCE = "life_skills_domestic_violence"
-    LIFE_SKILLS_CRAFTS = "life_skills_crafts"
-    LIFE_SKILLS_JEWELLERY = "life_skills_jewellery"
+class Venue(StrEnum):
+    CENTRE_WORKSHOP = "centre_workshop"
+    TRAINING_SALON = "training_salon"
 
 
 @dataclass(frozen=True)
@@ -36,7 +31,7 @@ class Programme:
     min_months: int | None
     max_months: int | None
     certifiable: bool
-    where: str = "centre workshop"
+    where: Venue = Venue.CENTRE_WORKSHOP
 
 
 # The organisation's programmes. Hairdressing and the life-skills courses have no fixed
@@ -46,7 +41,7 @@ PROGRAMMES: dict[Trade, Programme] = {
     for p in (
         Programme(Trade.SEWING_GARMENT_FACTORY, 3, 6, certifiable=True),
         Programme(Trade.SEWING_INDEPENDENT_SEAMSTRESS, 12, 18, certifiable=True),
-        Programme(Trade.HAIRDRESSING, None, None, certifiable=True, where="training salon"),
+        Programme(Trade.HAIRDRESSING, None, None, certifiable=True, where=Venue.TRAINING_SALON),
         Programme(Trade.WEAVING, 6, 10, certifiable=True),
         Programme(Trade.LIFE_SKILLS_COOKING, None, None, certifiable=False),
         Programme(Trade.LIFE_SKILLS_DOMESTIC_VIOLENCE, None, None, certifiable=False),
@@ -54,6 +49,15 @@ PROGRAMMES: dict[Trade, Programme] = {
         Programme(Trade.LIFE_SKILLS_JEWELLERY, None, None, certifiable=False),
     )
 }
+
+
+class CertifyingBody(StrEnum):
+    """Who certifies a trainee (a declared list; a new body is a code added here)."""
+
+    MLVT = "mlvt"  # Ministry of Labour and Vocational Training (Cambodia)
+    MOEYS = "moeys"  # Ministry of Education, Youth and Sport
+    MOSVY = "mosvy"  # Ministry of Social Affairs, Veterans and Youth Rehabilitation
+    NTB = "ntb"  # National Training Board
 
 
 class EnrolmentStatus(StrEnum):
@@ -81,7 +85,7 @@ class Enrolment(Aggregate):
     status: EnrolmentStatus = EnrolmentStatus.ENROLLED
     completed_on: date | None = None
     certified_on: date | None = None
-    certifying_body: str | None = None
+    certifying_body: CertifyingBody | None = None
 
     def __post_init__(self) -> None:
         Aggregate.__init__(self)
@@ -142,7 +146,7 @@ class Enrolment(Aggregate):
             )
         )
 
-    def certify(self, certified_on: date, body: str) -> None:
+    def certify(self, certified_on: date, body: CertifyingBody) -> None:
         if not self.programme.certifiable:
             raise DomainError(f"{self.trade.value} has no government certification")
         if self.status is not EnrolmentStatus.COMPLETED:

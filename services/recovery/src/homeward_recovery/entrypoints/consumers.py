@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from homeward_shared.consumer import subscribe
 from homeward_shared.contracts import PersonRescued, PlacementRequested
 from homeward_shared.envelope import Envelope
@@ -17,6 +19,19 @@ GROUP = "recovery"
 # A group per subscription: a rebalance of one never pauses the other. (The first keeps its
 # original name: the inbox is keyed by group, and renaming it would forget what it claimed.)
 RESCUE_GROUP = "recovery.person_rescued"
+
+_LANGUAGE = re.compile(r"[a-z]{2,3}")
+
+
+def language_code(value: str | None) -> str | None:
+    """The language as an ISO 639 code, or none. Recovery keeps codes only in clear
+    (``admission_requests.language`` refuses anything else by CHECK, migration 007); a
+    producer whose contract still lets words through must not make the event fail for ever
+    (a CHECK violation is retried), so a value that is not a code is not kept."""
+    if value is None:
+        return None
+    code = value.strip().lower()
+    return code if _LANGUAGE.fullmatch(code) else None
 
 
 def register(service: Service[RecoveryUnitOfWork]) -> None:
@@ -37,7 +52,7 @@ def register(service: Service[RecoveryUnitOfWork]) -> None:
             urgency=p.urgency,
             apparent_minor=p.apparent_minor,
             children_with_her=p.children_with_her,
-            language=p.language,
+            language=language_code(p.language),
         )
         await handlers.when_placement_requested_open_admission_request(cmd, uow_for(env))
 
@@ -53,7 +68,7 @@ def register(service: Service[RecoveryUnitOfWork]) -> None:
             urgency=p.urgency,
             apparent_minor=p.apparent_minor,
             children_with_her=p.children_with_her,
-            language=p.language,
+            language=language_code(p.language),
             operation_id=p.operation_id,
         )
         await handlers.when_person_rescued_open_admission_request(cmd, uow_for(env))

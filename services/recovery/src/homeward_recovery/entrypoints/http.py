@@ -7,14 +7,22 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated
 
+import pycountry
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response
-from homeward_shared.contracts.handoffs import LegalAssistanceKind, Urgency
+from homeward_shared.codes import CodeField
+from homeward_shared.contracts.handoffs import (
+    CASE_NUMBER,
+    CENTRE_CODE,
+    LegalAssistanceKind,
+    Skill,
+    Urgency,
+)
 from homeward_shared.personal import PersonalField, ReadPurpose, register_personal
 from homeward_shared.runtime import ServiceDep, require_role
 from homeward_shared.stages import Stage
 from homeward_shared.strict import RequestModel
 from homeward_shared.uow import Actor
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from homeward_recovery.domain.care import (
     Assessment,
@@ -48,22 +56,71 @@ from homeward_recovery.domain.commands import (
     StartClass,
     WithdrawTraining,
 )
-from homeward_recovery.domain.education import EducationClass, Subject
+from homeward_recovery.domain.education import (
+    EducationClass,
+    EducationLevel,
+    LevelSetAside,
+    Subject,
+)
 from homeward_recovery.domain.legal import LegalAssistanceRequest
 from homeward_recovery.domain.model import (
     AdmissionRequest,
     Centre,
     Identity,
     LeaveReason,
+    RequestOrigin,
+    RequestStatus,
     Resident,
+    ResidentStatus,
+    WaitingReason,
 )
-from homeward_recovery.domain.training import PROGRAMMES, Enrolment, EnrolmentStatus, Trade
+from homeward_recovery.domain.training import (
+    PROGRAMMES,
+    CertifyingBody,
+    Enrolment,
+    EnrolmentStatus,
+    Trade,
+    Venue,
+)
 from homeward_recovery.service import handlers
 
 Staff = Annotated[Actor, require_role("centre_staff")]
 Admin = Annotated[Actor, require_role("admin")]
 
-CENTRE_CODE = r"^[A-Z][A-Z0-9_]{0,31}$"
+# Every clear string of this API is a code (issue 16): these are the identifiers.
+CentreCode = Annotated[str, CodeField("centre", pattern=CENTRE_CODE, max_length=32)]
+CaseNumber = Annotated[str, CodeField("case_number", pattern=CASE_NUMBER, max_length=32)]
+# Staff user ids as the identity provider issues them (a UUID, or a local id such as u-1).
+USER_ID = r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$"
+UserId = Annotated[str, CodeField("user_id", pattern=USER_ID, max_length=64)]
+# Who recorded something: the role that authorised the call and the user id (``Actor``).
+ACTOR = r"^[a-z_]{1,32}:[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$"
+ActorCode = Annotated[str, CodeField("actor", pattern=ACTOR, max_length=97)]
+IDEMPOTENCY_KEY = r"^[A-Za-z0-9_.:-]{8,64}$"
+# Until the kernel's ISO vocabularies land (ISO 639 languages, ISO 3166-2:KH provinces):
+# shape here, membership checked against pycountry in ``_iso``.
+LANGUAGE = r"^[a-z]{2,3}$"
+PROVINCE = r"^KH-[0-9]{1,2}$"
+
+
+def _iso639(code: str) -> str:
+    if pycountry.languages.get(**{f"alpha_{len(code)}": code}) is None:
+        raise ValueError("not an ISO 639 language code")
+    return code
+
+
+def _kh_province(code: str) -> str:
+    if pycountry.subdivisions.get(code=code) is None:
+        raise ValueError("not a province code of ISO 3166-2:KH")
+    return code
+
+
+Language = Annotated[
+    str, CodeField("iso639", pattern=LANGUAGE, max_length=3), AfterValidator(_iso639)
+]
+Province = Annotated[
+    str, CodeField("iso3166_2_kh", pattern=PROVINCE, max_length=5), AfterValidator(_kh_province)
+]
 
 
 @dataclass(frozen=True)
@@ -128,7 +185,7 @@ class AdmissionIn(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     case_id: uuid.UUID
-    centre: str = Field(min_length=1, max_length=32)
+    centre: CentreCode
     informed_consent: bool
     house_rules_accepted: bool
     consent_given_on: date
@@ -138,7 +195,7 @@ class AdmissionIn(RequestModel):
 class TransferIn(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
-    to_centre: str = Field(min_length=1, max_length=32)
+    to_centre: CentreCode
     urgency: Urgency = Urgency.ROUTINE
 
 
@@ -158,29 +215,38 @@ class DepartureIn(RequestModel):
 class HandoffIn(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
-    skills: list[str] = Field(default_factory=list, max_length=16)
+    skills: list[Skill] = CodeField(
+        "skill",
+        default_factory=list,
+        max_length=16,
+        description="skills beyond the trades she completed here (added by themselves)",
+    )
     wishes_to_return_home: bool | None = None
 
 
 class CentreIn(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=100)
-    province: str = Field(min_length=1, max_length=64)
+    name: str = PersonalField(
+        min_length=1,
+        max_length=100,
+        description="typed text: sealed like any typed text, under the centre's own key",
+    )
+    province: Province
     capacity: int = Field(ge=0, le=10_000)
     childcare: bool = False
     for_youngest: bool = False
-    languages: list[str] = Field(default_factory=list, max_length=16)
+    languages: list[Language] = Field(default_factory=list, max_length=16)
 
 
 class CentreOut(BaseModel):
-    code: str
-    name: str
-    province: str
+    code: CentreCode
+    name: str | None = PersonalField(description="none: the centre's key was destroyed")
+    province: Province | None = Field(description="none: not a province an admin gave as code")
     capacity: int
     childcare: bool
     for_youngest: bool
-    languages: list[str]
+    languages: list[Language]
     residents: int | None = None
     free_places: int | None = None
 
@@ -201,9 +267,9 @@ class CentreOut(BaseModel):
 
 class ResidentOut(BaseModel):
     case_id: uuid.UUID
-    case_number: str
-    centre: str
-    status: str
+    case_number: CaseNumber
+    centre: CentreCode
+    status: ResidentStatus
     stage: Stage
     left_on: date | None = None
     leave_reason: LeaveReason | None = None
@@ -214,7 +280,7 @@ class ResidentOut(BaseModel):
             case_id=r.case_id,
             case_number=r.case_number,
             centre=r.centre,
-            status=r.status.value,
+            status=r.status,
             stage=r.stage,
             left_on=r.left_on,
             leave_reason=r.leave_reason,
@@ -223,33 +289,33 @@ class ResidentOut(BaseModel):
 
 class RequestOut(BaseModel):
     case_id: uuid.UUID
-    case_number: str
-    origin: str
-    status: str
-    urgency: str
+    case_number: CaseNumber
+    origin: RequestOrigin
+    status: RequestStatus
+    urgency: Urgency
     apparent_minor: bool
     children_with_her: int
     received_at: datetime
-    from_centre: str | None
-    requested_centre: str | None
-    proposed_centre: str | None
-    waiting_reason: str | None
+    from_centre: CentreCode | None
+    requested_centre: CentreCode | None
+    proposed_centre: CentreCode | None
+    waiting_reason: WaitingReason | None
 
     @classmethod
     def of(cls, r: AdmissionRequest) -> RequestOut:
         return cls(
             case_id=r.case_id,
             case_number=r.case_number,
-            origin=r.origin.value,
-            status=r.status.value,
-            urgency=r.urgency.value,
+            origin=r.origin,
+            status=r.status,
+            urgency=r.urgency,
             apparent_minor=r.apparent_minor,
             children_with_her=r.children_with_her,
             received_at=r.received_at,
             from_centre=r.from_centre,
             requested_centre=r.requested_centre,
             proposed_centre=r.proposed_centre,
-            waiting_reason=r.waiting_reason,
+            waiting_reason=WaitingReason(r.waiting_reason) if r.waiting_reason else None,
         )
 
 
@@ -271,8 +337,8 @@ class AssessmentOut(BaseModel):
     kind: AssessmentKind
     assessed_on: date
     assessor_role: AssessorRole
-    recorded_by: str
-    centre: str
+    recorded_by: ActorCode
+    centre: CentreCode
     findings: str | None = PersonalField(None)
 
     @classmethod
@@ -333,7 +399,7 @@ class ProgrammeOut(BaseModel):
     min_months: int | None
     max_months: int | None
     certifiable: bool
-    where: str
+    where: Venue
 
 
 class EnrolIn(RequestModel):
@@ -356,8 +422,8 @@ class CertificationIn(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     certified_on: date
-    certifying_body: str = Field(
-        min_length=2, max_length=64, description="code of the certifying ministry or body"
+    certifying_body: CertifyingBody = CodeField(
+        "certifying_body", description="the certifying ministry or body"
     )
 
 
@@ -388,13 +454,13 @@ class StudyTourIn(RequestModel):
 class EnrolmentOut(BaseModel):
     enrolment_id: uuid.UUID
     trade: Trade
-    centre: str
+    centre: CentreCode
     started_on: date
     planned_end_on: date | None
     status: EnrolmentStatus
     completed_on: date | None
     certified_on: date | None
-    certifying_body: str | None
+    certifying_body: CertifyingBody | None
 
     @classmethod
     def of(cls, e: Enrolment) -> EnrolmentOut:
@@ -430,14 +496,18 @@ class TrainingOut(BaseModel):
     study_tours: list[StudyTourOut]
 
 
-LEVEL = Field(min_length=1, max_length=32, description="level code, e.g. a1 or grade_4")
+LEVEL = CodeField(
+    "education_level",
+    description="general levels for literacy, Khmer and computer; CEFR for English; a grade"
+    " at a state school (422 level_outside_subject otherwise)",
+)
 
 
 class ClassIn(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     subject: Subject
-    level: str = LEVEL
+    level: EducationLevel = LEVEL
     started_on: date
 
 
@@ -447,7 +517,7 @@ class AttendanceIn(RequestModel):
     month: date = Field(description="the first day of the month")
     attended: int = Field(ge=0, le=400)
     held: int = Field(ge=0, le=400)
-    level: str = LEVEL
+    level: EducationLevel = LEVEL
 
 
 class ClassEndIn(RequestModel):
@@ -460,14 +530,18 @@ class MonthOut(BaseModel):
     month: date
     attended: int
     held: int
-    level: str
+    level: EducationLevel | None
+    level_set_aside: LevelSetAside | None = Field(
+        None, description="no level: what was typed before levels were codes was set aside"
+    )
 
 
 class ClassOut(BaseModel):
     class_id: uuid.UUID
     subject: Subject
-    centre: str
-    level: str
+    centre: CentreCode
+    level: EducationLevel | None
+    level_set_aside: LevelSetAside | None = None
     started_on: date
     ended_on: date | None
     attendance_rate: float | None = Field(description="sessions attended over held, all months")
@@ -481,11 +555,18 @@ class ClassOut(BaseModel):
             subject=c.subject,
             centre=c.centre,
             level=c.level,
+            level_set_aside=c.level_set_aside,
             started_on=c.started_on,
             ended_on=c.ended_on,
             attendance_rate=round(sum(m.attended for m in c.months) / held, 3) if held else None,
             months=[
-                MonthOut(month=m.month, attended=m.attended, held=m.held, level=m.level)
+                MonthOut(
+                    month=m.month,
+                    attended=m.attended,
+                    held=m.held,
+                    level=m.level,
+                    level_set_aside=m.level_set_aside,
+                )
                 for m in sorted(c.months, key=lambda m: m.month)
             ],
         )
@@ -501,7 +582,7 @@ class ChildIn(RequestModel):
 
 class ChildOut(BaseModel):
     child_id: uuid.UUID
-    centre: str
+    centre: CentreCode
     registered_on: date
     in_childcare: bool
     name: str | None = PersonalField(None)
@@ -521,7 +602,7 @@ class ChildOut(BaseModel):
 
 register_personal(ChildIn, ChildOut)
 register_personal(IdentityIn, IdentityOut, AssessmentIn, AssessmentOut, GoalIn, GoalOut)
-register_personal(InternshipIn)
+register_personal(InternshipIn, CentreIn, CentreOut)
 
 
 @router.get("/centres", tags=["centres"])
@@ -550,14 +631,14 @@ async def configure_centre(
         ),
         service.uow(actor),
     )
-    return CentreOut.of(centre)
+    return CentreOut.of(centre).model_copy(update={"name": None})
 
 
 @router.get("/admission-requests", tags=["admissions"])
 async def admission_queue(
     service: ServiceDep,
     staff: AtCentre,
-    centre: Annotated[str | None, Query(max_length=32)] = None,
+    centre: Annotated[str | None, Query(pattern=CENTRE_CODE, max_length=32)] = None,
 ) -> list[RequestOut]:
     """The visible queue: who waits, since when, for which centre, and why. No personal data:
     every centre's staff may see it, to find her a place."""
@@ -1005,8 +1086,12 @@ class LegalAssistanceIn(RequestModel):
 
     kind: LegalAssistanceKind
     urgency: Urgency = Urgency.ROUTINE
-    idempotency_key: str | None = Field(
-        default=None, min_length=8, max_length=128, description="a retry returns the first"
+    idempotency_key: str | None = CodeField(
+        "idempotency_key",
+        default=None,
+        pattern=IDEMPOTENCY_KEY,
+        max_length=64,
+        description="a retry returns the first",
     )
     note: str | None = PersonalField(None, max_length=5_000)
 
@@ -1014,11 +1099,11 @@ class LegalAssistanceIn(RequestModel):
 class LegalAssistanceOut(BaseModel):
     request_id: uuid.UUID
     case_id: uuid.UUID
-    centre: str
+    centre: CentreCode
     kind: LegalAssistanceKind
     urgency: Urgency
     requested_at: datetime
-    requested_by: str
+    requested_by: ActorCode
     note: str | None = PersonalField(None)
 
     @classmethod

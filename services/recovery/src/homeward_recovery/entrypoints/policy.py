@@ -41,5 +41,6 @@ POLICY = Policy(
         "GET /residents/{case_id}/children": {"centre_staff"},
         "POST /residents/{case_id}/legal-assistance": {"centre_staff"},
         "GET /residents/{case_id}/legal-assistance": {"centre_staff"},
+        "GET /residents/{case_id}/set-aside": {"centre_staff"},
     }
 )

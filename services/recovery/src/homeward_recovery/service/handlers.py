@@ -6,10 +6,12 @@ request, then the resident, then the centre.
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from datetime import date, timedelta
 from typing import Protocol
 
+from homeward_shared.contracts.handoffs import Skill
 from homeward_shared.domain import Conflict, DomainError, NotFound, utcnow
 from homeward_shared.personal import ReadPurpose
 from homeward_shared.uow import AbstractUnitOfWork
@@ -68,6 +70,7 @@ class Centres(Protocol):
     async def upsert(self, centre: Centre) -> None: ...
     async def occupancy(self) -> dict[str, int]: ...
     async def with_occupancy(self) -> tuple[list[Centre], dict[str, int]]: ...
+    async def names(self) -> dict[str, str | None]: ...
 
 
 class Requests(Protocol):
@@ -323,7 +326,7 @@ async def hand_to_reintegration(cmd: HandToReintegration, uow: RecoveryUoW) -> R
         # What reintegration needs to know she can do: every trade she completed here, then
         # whatever else staff name.
         completed = [
-            e.trade.value
+            Skill(e.trade.value)
             for e in await uow.training.of_case(cmd.case_id)
             if e.status is EnrolmentStatus.COMPLETED
         ]
@@ -399,7 +402,10 @@ async def read_identity(
 async def list_centres(uow: RecoveryUoW) -> list[tuple[Centre, int]]:
     async with uow:
         centres, occupancy = await uow.centres.with_occupancy()
-    return [(c, occupancy.get(c.code, 0)) for c in centres]
+        names = await uow.centres.names()
+    return [
+        (dataclasses.replace(c, name=names.get(c.code)), occupancy.get(c.code, 0)) for c in centres
+    ]
 
 
 async def configure_centre(cmd: ConfigureCentre, uow: RecoveryUoW) -> Centre:
@@ -646,7 +652,7 @@ async def start_class(cmd: StartClass, uow: RecoveryUoW) -> EducationClass:
             open_subjects=open_subjects,
         )
         await uow.education.add(cls)
-        uow.audit("class_started", cmd.case_id, subject=cmd.subject.value, level=cmd.level)
+        uow.audit("class_started", cmd.case_id, subject=cmd.subject.value, level=cmd.level.value)
         await uow.commit()
     return cls
 
@@ -674,7 +680,7 @@ async def record_attendance(cmd: RecordAttendance, uow: RecoveryUoW) -> Educatio
             month=cmd.month.isoformat(),
             attended=cmd.attended,
             held=cmd.held,
-            level=cmd.level,
+            level=cmd.level.value,
         )
         await uow.commit()
     return cls

@@ -6,6 +6,7 @@ import uuid
 from datetime import UTC, date, datetime
 
 import asyncpg
+from homeward_shared.contracts.handoffs import Skill
 from homeward_shared.crypto import Vault
 from homeward_shared.stages import Stage
 
@@ -32,6 +33,7 @@ from homeward_reintegration.domain.model import (
     VisitOutcome,
     Wish,
 )
+from homeward_reintegration.domain.partners import KitItem
 
 
 def _notes_field(visit_no: int) -> str:
@@ -81,7 +83,7 @@ class CaseRepository:
             case_number=r["case_number"],
             correlation_id=r["correlation_id"],
             from_centre=r["from_centre"],
-            skills=tuple(r["skills"]),
+            skills=tuple(Skill(x) for x in r["skills"]),
             wishes_to_return_home=r["wishes_to_return_home"],
             received_at=r["received_at"],
             status=CaseStatus(r["status"]),
@@ -158,7 +160,7 @@ class CaseRepository:
                 disbursement_id=r["disbursement_id"],
                 kind=SupportKind(r["kind"]),
                 form=SupportForm(r["form"]) if r["form"] else None,
-                items=tuple(r["items"]),
+                items=tuple(KitItem(x) for x in r["items"]),
                 value=r["value"],
                 currency=r["currency"],
                 disbursed_on=r["disbursed_on"],

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
+from homeward_shared.contracts.handoffs import Skill
 from homeward_shared.personal import personal, register_personal
 from homeward_shared.uow import Received
 
@@ -23,6 +24,7 @@ from homeward_reintegration.domain.model import (
     VisitOutcome,
     Wish,
 )
+from homeward_reintegration.domain.partners import KitItem
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -32,7 +34,7 @@ class OpenReintegrationCase:
     case_number: str
     correlation_id: uuid.UUID
     from_centre: str
-    skills: tuple[str, ...]
+    skills: tuple[Skill, ...]
     wishes_to_return_home: bool | None
 
 
@@ -77,7 +79,7 @@ class RecordDisbursement:
     case_id: uuid.UUID
     kind: SupportKind
     form: SupportForm | None
-    items: tuple[str, ...]
+    items: tuple[KitItem, ...]
     value: Decimal
     currency: str
     disbursed_on: date

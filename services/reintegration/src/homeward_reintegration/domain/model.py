@@ -21,6 +21,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
+from homeward_shared.contracts.handoffs import Skill
 from homeward_shared.domain import (
     Aggregate,
     Conflict,
@@ -35,6 +36,7 @@ from homeward_shared.personal import personal, register_personal
 from homeward_shared.stages import Stage
 
 from homeward_reintegration.domain import events
+from homeward_reintegration.domain.partners import KitItem
 
 
 class Plan(StrEnum):
@@ -186,11 +188,11 @@ class Disbursement:
     disbursement_id: uuid.UUID
     kind: SupportKind
     form: SupportForm | None
-    items: tuple[str, ...]
+    items: tuple[KitItem, ...]
     value: Decimal
     currency: str
     disbursed_on: date
-    approved_by: str
+    approved_by: str | None  # None: set aside by migration 005 (not a user id)
     second_kit_approved_by: str | None
     recorded_by: str
 
@@ -300,7 +302,7 @@ class ReintegrationCase(Aggregate):
     case_number: str
     correlation_id: uuid.UUID
     from_centre: str
-    skills: tuple[str, ...]
+    skills: tuple[Skill, ...]
     wishes_to_return_home: bool | None
     received_at: datetime
     status: CaseStatus = CaseStatus.PREPARING

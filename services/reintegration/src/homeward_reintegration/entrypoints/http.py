@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi import Path as FastApiPath
+from homeward_shared.codes import CodeField
+from homeward_shared.contracts.handoffs import Skill
 from homeward_shared.personal import PersonalField, ReadPurpose, register_personal
 from homeward_shared.runtime import ServiceDep, require_role
 from homeward_shared.small_cells import SuppressedCell
@@ -30,6 +31,7 @@ from homeward_reintegration.domain.commands import (
 from homeward_reintegration.domain.figures import YearFigures
 from homeward_reintegration.domain.model import (
     BusinessKind,
+    CaseStatus,
     ClosureReason,
     ContactKind,
     FollowUpPolicy,
@@ -44,6 +46,17 @@ from homeward_reintegration.domain.model import (
     VisitorRole,
     VisitOutcome,
     Wish,
+)
+from homeward_reintegration.domain.partners import KitItem
+from homeward_reintegration.entrypoints.codes import (
+    CaseNumber,
+    CentreCode,
+    Country,
+    Currency,
+    IdempotencyKey,
+    Money,
+    PartnerCode,
+    UserId,
 )
 from homeward_reintegration.service import handlers
 
@@ -66,18 +79,18 @@ class ResettlementIn(RequestModel):
 
     plan: Plan
     resettled_on: date
-    destination_country: str | None = Field(
-        None, min_length=2, max_length=2, description="ISO 3166 code; repatriation only"
+    destination_country: Country | None = Field(
+        None, description="ISO 3166-1 alpha-2 code; repatriation only"
     )
-    receiving_partner: str | None = Field(
-        None, min_length=2, max_length=64, description="partner organisation code"
+    receiving_partner: PartnerCode | None = Field(
+        None, description="a partner registered with PUT /partners/{code}; repatriation only"
     )
 
 
 class FamilyContactIn(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
-    idempotency_key: str = Field(min_length=8, max_length=128)
+    idempotency_key: IdempotencyKey
     kind: ContactKind
     happened_on: date
     result: TracingResult | None = None
@@ -89,7 +102,7 @@ class FamilyContactIn(RequestModel):
 class AssessmentIn(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
-    idempotency_key: str = Field(min_length=8, max_length=128)
+    idempotency_key: IdempotencyKey
     assessed_on: date
     her_wish: Wish
     market_opportunities: Rating
@@ -105,21 +118,21 @@ class AssessmentIn(RequestModel):
 class DisbursementIn(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
-    idempotency_key: str = Field(min_length=8, max_length=128)
+    idempotency_key: IdempotencyKey
     kind: SupportKind
     form: SupportForm | None = None
-    items: list[str] = Field(default_factory=list, max_length=50)
-    value: Decimal = Field(ge=0, max_digits=14, decimal_places=2)
-    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    items: list[KitItem] = CodeField("kit_item", default_factory=list, max_length=50)
+    value: Money
+    currency: Currency
     disbursed_on: date
-    approved_by: str = Field(min_length=1, max_length=128, description="approver's user id")
-    second_kit_approved_by: str | None = Field(None, min_length=1, max_length=128)
+    approved_by: UserId = Field(description="approver's user id")
+    second_kit_approved_by: UserId | None = None
 
 
 class VisitIn(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
-    idempotency_key: str = Field(min_length=8, max_length=128)
+    idempotency_key: IdempotencyKey
     visited_on: date
     by_role: VisitorRole
     outcomes: list[VisitOutcome] = Field(min_length=1, max_length=len(VisitOutcome))
@@ -172,28 +185,28 @@ class AssessmentOut(BaseModel):
 class DisbursementOut(BaseModel):
     kind: SupportKind
     form: SupportForm | None
-    items: list[str]
-    value: Decimal
-    currency: str
+    items: list[KitItem]
+    value: Money
+    currency: Currency
     disbursed_on: date
-    approved_by: str
-    second_kit_approved_by: str | None
+    approved_by: UserId | None = Field(description="none: set aside, not a user id (migration 005)")
+    second_kit_approved_by: UserId | None
 
 
 class CaseOut(BaseModel):
     """No personal field: family details and notes are opened one at a time, audited."""
 
     case_id: uuid.UUID
-    case_number: str
-    from_centre: str
-    skills: list[str]
+    case_number: CaseNumber
+    from_centre: CentreCode
+    skills: list[Skill]
     wishes_to_return_home: bool | None
-    status: str
+    status: CaseStatus
     stage: Stage
     plan: Plan | None
     resettled_on: date | None
-    destination_country: str | None
-    receiving_partner: str | None
+    destination_country: Country | None
+    receiving_partner: PartnerCode | None
     closed_on: date | None
     closure_reason: ClosureReason | None
     family_contacts: list[ContactOut]
@@ -209,7 +222,7 @@ class CaseOut(BaseModel):
             from_centre=c.from_centre,
             skills=list(c.skills),
             wishes_to_return_home=c.wishes_to_return_home,
-            status=c.status.value,
+            status=c.status,
             stage=c.stage,
             plan=c.plan,
             resettled_on=c.resettled_on,
@@ -266,7 +279,7 @@ class CaseOut(BaseModel):
 
 class OverdueOut(BaseModel):
     case_id: uuid.UUID
-    case_number: str
+    case_number: CaseNumber
     visit_no: int
     due_on: date
     days_overdue: int
@@ -477,9 +490,9 @@ async def record_disbursement(
 
 
 class KitTotalOut(BaseModel):
-    currency: str
+    currency: Currency
     kits: int | None
-    total_value: Decimal | None
+    total_value: Money | None
 
 
 class FiguresOut(BaseModel):

@@ -22,5 +22,9 @@ POLICY = Policy(
         "POST /cases/{case_id}/assessments": {"reintegration"},
         "POST /cases/{case_id}/support": {"reintegration"},
         "GET /figures/{year}": {"manager", "reintegration"},
+        "PUT /partners/{code}": {"admin"},
+        "GET /partners": {"admin", "reintegration"},
+        "GET /partners/{code}": {"admin", "reintegration"},
+        "GET /cases/{case_id}/set-aside": {"reintegration"},
     }
 )

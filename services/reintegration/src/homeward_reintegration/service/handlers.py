@@ -33,6 +33,8 @@ from homeward_reintegration.domain.model import (
     OverdueCandidate,
     ReintegrationCase,
 )
+from homeward_reintegration.domain.partners import require_receiving_partner
+from homeward_reintegration.service.partners import Partners
 
 
 class Cases(Protocol):
@@ -76,6 +78,7 @@ class ReintegrationUoW(AbstractUnitOfWork):
     cases: Cases
     alerts: Alerts
     figures: Figures
+    partners: Partners
 
 
 async def _locked_case(uow: ReintegrationUoW, case_id: uuid.UUID) -> ReintegrationCase:
@@ -213,6 +216,8 @@ async def record_resettlement(
 ) -> ReintegrationCase:
     async with uow:
         case = await _locked_case(uow, cmd.case_id)
+        if cmd.receiving_partner is not None:
+            require_receiving_partner(await uow.partners.get(cmd.receiving_partner))
         case.resettle(
             cmd.plan,
             cmd.resettled_on,
