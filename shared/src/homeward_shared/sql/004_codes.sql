@@ -1,19 +1,9 @@
 -- Codes, not free text (issue 16): what each service's own migration uses to bring existing
 -- rows to the rule "personal and sealed, or a code" (homeward_shared.codes).
 --
--- {schema}.set_aside records every value a migration could not turn into a code: which
--- table, row and column, and why (a reason code). The value itself is dropped, never kept
--- in clear (it may be a name typed where a code belonged); the row says that something was
--- there, so nothing is lost without a trace. Nothing here is personal: ids and codes.
-CREATE TABLE {schema}.set_aside (
-    set_aside_id bigserial   PRIMARY KEY,
-    table_name   text        NOT NULL,
-    row_key      text        NOT NULL,   -- the row's primary key (ids only)
-    column_name  text        NOT NULL,
-    reason       text        NOT NULL CHECK (reason IN ('not_a_code', 'not_in_province')),
-    migration    text        NOT NULL,
-    set_aside_at timestamptz NOT NULL DEFAULT now()
-);
+-- Each service keeps what it set aside in its own table: intake, investigation and the
+-- dashboard a trace of a dropped value (ids and a reason), recovery and reintegration the
+-- value itself, sealed under her case key (homeward_shared.set_aside).
 
 -- Known spellings of Cambodia's provinces (pycountry's ISO 3166-2:KH names, the common
 -- English spellings, the codes themselves), lower-case letters only, to their ISO code.

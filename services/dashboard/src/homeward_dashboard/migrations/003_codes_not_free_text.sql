@@ -16,6 +16,21 @@
 -- dimension's name, a reason code): the value is dropped, never kept in clear. Replaying
 -- the topics (python -m homeward_dashboard.rebuild) gives the same answer: an event whose
 -- reason or area is not a code now fails its contract and goes to the dead-letter topic.
+
+-- dashboard.set_aside records every value a migration could not turn into a code: which
+-- table, row and column, and why (a reason code). The value itself is dropped, never kept
+-- in clear (it may be a name typed where a code belonged); the row says that something was
+-- there, so nothing is lost without a trace. Nothing here is personal: ids and codes.
+CREATE TABLE dashboard.set_aside (
+    set_aside_id bigserial   PRIMARY KEY,
+    table_name   text        NOT NULL,
+    row_key      text        NOT NULL,   -- the row's primary key (ids only)
+    column_name  text        NOT NULL,
+    reason       text        NOT NULL CHECK (reason IN ('not_a_code', 'not_in_province')),
+    migration    text        NOT NULL,
+    set_aside_at timestamptz NOT NULL DEFAULT now()
+);
+
 UPDATE dashboard.figure_facts
     SET dims = jsonb_set(
         dims, '{province}', to_jsonb(dashboard.kh_province_code(dims->>'province'))
@@ -41,7 +56,7 @@ WITH removed AS (
        OR d.value !~ '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$'
        OR d.key !~ '^[a-z][a-z0-9_]{0,63}$'
 ), logged AS (
-    INSERT INTO dashboard.set_aside (table_name, row_key, column_name, reason, migration)
+INSERT INTO dashboard.set_aside (table_name, row_key, column_name, reason, migration)
     SELECT 'figure_facts', event_id::text || '/' || metric, 'dims.' || dimension,
            'not_a_code', '003'
     FROM removed

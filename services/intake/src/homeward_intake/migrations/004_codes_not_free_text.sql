@@ -16,6 +16,21 @@
 -- service's); a place or language typed as text is not worth keeping at the risk of a
 -- name in clear. The area of a lead feeds its match key, so an old open lead and a new
 -- signal about the same place no longer meet by area: investigation links them by area.
+
+-- intake.set_aside records every value a migration could not turn into a code: which
+-- table, row and column, and why (a reason code). The value itself is dropped, never kept
+-- in clear (it may be a name typed where a code belonged); the row says that something was
+-- there, so nothing is lost without a trace. Nothing here is personal: ids and codes.
+CREATE TABLE intake.set_aside (
+    set_aside_id bigserial   PRIMARY KEY,
+    table_name   text        NOT NULL,
+    row_key      text        NOT NULL,   -- the row's primary key (ids only)
+    column_name  text        NOT NULL,
+    reason       text        NOT NULL CHECK (reason IN ('not_a_code', 'not_in_province')),
+    migration    text        NOT NULL,
+    set_aside_at timestamptz NOT NULL DEFAULT now()
+);
+
 ALTER TABLE intake.leads ALTER COLUMN province DROP NOT NULL;
 ALTER TABLE intake.outreach_activities ALTER COLUMN province DROP NOT NULL;
 

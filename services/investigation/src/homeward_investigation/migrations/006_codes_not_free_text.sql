@@ -16,6 +16,21 @@
 -- already refused spaces, so each is an identifier; only new ones are held to 64 characters.
 -- Open investigations are matched by area (kind, province, district): one whose area was
 -- set aside no longer meets a new lead by area, and investigators link it by hand.
+
+-- investigation.set_aside records every value a migration could not turn into a code: which
+-- table, row and column, and why (a reason code). The value itself is dropped, never kept
+-- in clear (it may be a name typed where a code belonged); the row says that something was
+-- there, so nothing is lost without a trace. Nothing here is personal: ids and codes.
+CREATE TABLE investigation.set_aside (
+    set_aside_id bigserial   PRIMARY KEY,
+    table_name   text        NOT NULL,
+    row_key      text        NOT NULL,   -- the row's primary key (ids only)
+    column_name  text        NOT NULL,
+    reason       text        NOT NULL CHECK (reason IN ('not_a_code', 'not_in_province')),
+    migration    text        NOT NULL,
+    set_aside_at timestamptz NOT NULL DEFAULT now()
+);
+
 ALTER TABLE investigation.establishments ALTER COLUMN province DROP NOT NULL;
 
 UPDATE investigation.establishments
