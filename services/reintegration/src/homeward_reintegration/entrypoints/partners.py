@@ -53,7 +53,7 @@ class PartnerOut(BaseModel):
 register_personal(PartnerIn, PartnerOut)
 
 
-@router.put("/partners/{code}")
+@router.put("/partners/{code}", status_code=201)
 async def register_partner(
     code: Annotated[str, FastApiPath(pattern=PARTNER_CODE, max_length=32)],
     body: PartnerIn,
