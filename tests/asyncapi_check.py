@@ -72,10 +72,16 @@ def check(doc: dict[str, Any], action: str, wire: Wire) -> list[str]:
     for message in declared:
         names = [k for k, _ in wire.headers]
         errors = [f"headers: {n} repeated" for n in set(names) if names.count(n) > 1]
-        headers = {k: v.decode() for k, v in wire.headers}
-        errors += _errors(doc, message["headers"], headers, "headers")
-        key = message["bindings"]["kafka"]["key"]
-        errors += _errors(doc, key, None if wire.key is None else wire.key.decode(), "key")
+        if "headers" not in message:
+            errors.append("headers: none declared")
+        else:
+            headers = {k: v.decode() for k, v in wire.headers}
+            errors += _errors(doc, message["headers"], headers, "headers")
+        key = message.get("bindings", {}).get("kafka", {}).get("key")
+        if key is None:
+            errors.append("key: no Kafka message binding declares it")
+        else:
+            errors += _errors(doc, key, None if wire.key is None else wire.key.decode(), "key")
         value = wire.value or b""
         if message.get("contentType", doc.get("defaultContentType")) == "application/json":
             try:
