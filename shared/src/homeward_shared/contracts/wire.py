@@ -128,8 +128,9 @@ _DLQ_REQUIRED = [dl.H_REASON, dl.H_ERROR, dl.H_TOPIC, dl.H_SERVICE]
 
 def dead_letter_headers_schema() -> dict[str, Any]:
     """A dead letter keeps the refused record's own headers (any: it was refused) and adds
-    the ``dlq.*`` ones. Published by faststream, it also carries faststream's ``content-type``
-    (empty: the value is the original bytes) and a ``correlation_id``."""
+    the ``dlq.*`` ones. Published by a consumer through faststream, it also carries
+    faststream's ``content-type`` (empty: the value is the original bytes), a
+    ``correlation_id`` and the publishing span's ``traceparent``."""
     properties: dict[str, Any] = {
         name: {"type": "string", "description": text, **extra}
         for name, (text, extra) in _DLQ.items()
@@ -137,6 +138,15 @@ def dead_letter_headers_schema() -> dict[str, Any]:
     properties["content-type"] = {
         "type": "string",
         "description": "Set by faststream when a consumer publishes the dead letter: empty.",
+    }
+    properties[H_CORRELATION_ID] = {
+        "type": "string",
+        "description": "The refused record's own; one faststream made up if it had none.",
+    }
+    properties["traceparent"] = {
+        "type": "string",
+        "pattern": TRACEPARENT_PATTERN,
+        "description": "W3C trace context of the span that published the dead letter.",
     }
     return {
         "type": "object",
