@@ -4,6 +4,7 @@ every service that receives from its topic, read as an outside client reads them
 then ``jsonschema`` on docs/asyncapi/)."""
 
 import uuid
+from datetime import date, timedelta
 
 import asyncpg
 import pytest
@@ -21,7 +22,11 @@ from homeward_reintegration.settings import ReintegrationSettings
 from homeward_shared.contracts import Topics
 from homeward_shared.testing.auth import as_user
 from homeward_shared.testing.infra import wait_until
-from homeward_shared.testing.journeys import reunite_with_family
+from homeward_shared.testing.journeys import (
+    report_of_persons,
+    rescue_through_investigation,
+    reunite_with_family,
+)
 from homeward_shared.testing.kafka import TopicReader
 from homeward_shared.testing.plugin import running, settings_for
 
@@ -32,6 +37,8 @@ pytestmark = pytest.mark.integration
 
 ADMIN_A = as_user("u-admin-a", "admin")
 ADMIN_B = as_user("u-admin-b", "admin")
+INVESTIGATOR = as_user("u-inv-1", "investigator")
+LEGAL = as_user("u-legal-1", "legal")
 PRODUCERS = ("intake", "investigation", "recovery", "reintegration")
 
 
@@ -62,7 +69,7 @@ async def test_every_message_of_a_pathway_matches_its_producers_and_consumers_do
         reintegration_app(settings_for(ReintegrationSettings, database, topics)),
         dashboard_app(settings_for(DashboardSettings, database, topics)),
     ]
-    intake, _, recovery, reintegration, _ = services
+    intake, investigation, recovery, reintegration, _ = services
     bootstrap = database.infra.kafka_bootstrap_servers
     watched = topics.all() + [Topics.dead_letter(t) for t in topics.all()]
     poison_key = str(uuid.uuid4()).encode()
@@ -72,7 +79,19 @@ async def test_every_message_of_a_pathway_matches_its_producers_and_consumers_do
         client(intake) as ic,
         client(recovery) as rc,
         client(reintegration) as gc,
+        client(investigation) as vc,
     ):
+        # Investigation: a report, a legal referral, a milestone, a rescue handed to recovery.
+        yesterday = str(date.today() - timedelta(days=1))
+        rescued = await rescue_through_investigation(
+            vc,
+            INVESTIGATOR,
+            LEGAL,
+            report_of_persons(1, visited_on=yesterday),
+            carried_out_on=yesterday,
+        )
+
+        # Intake: a walk-in placed in recovery, who asks for legal help and goes home.
         signal = await walk_in(ic, children_with_her=1)
         case_id = signal["case_id"]
 
@@ -94,6 +113,16 @@ async def test_every_message_of_a_pathway_matches_its_producers_and_consumers_do
             },
         )
         assert r.status_code == 201, r.text
+        r = await rc.post(
+            f"/residents/{case_id}/legal-assistance",
+            headers=CENTRE,
+            json={
+                "kind": "testify_in_court",
+                "urgency": "immediate",
+                "idempotency_key": uuid.uuid4().hex,
+            },
+        )
+        assert r.status_code in (201, 202), r.text
         r = await rc.post(
             f"/residents/{case_id}/reintegration-handoff",
             headers=CENTRE,
@@ -126,6 +155,16 @@ async def test_every_message_of_a_pathway_matches_its_producers_and_consumers_do
         r = await ic.post(f"/erasures/{r.json()['erasure_id']}/approve", headers=ADMIN_B)
         assert r.status_code < 300, r.text
 
+        async def rescued_queued():
+            assert recovery.pool is not None
+            async with recovery.pool.acquire() as conn:
+                return await conn.fetchval(
+                    "SELECT count(*) FROM recovery.admission_requests"
+                    " WHERE case_id = ANY($1::uuid[])",
+                    [uuid.UUID(c) for c in rescued],
+                ) == len(rescued)
+
+        await wait_until(rescued_queued, what="the rescued woman reaches recovery")
         await feed.wait_for(topics.erasure_approved, 1)
         await feed.wait_for(Topics.dead_letter(topics.placement_requested), 1)
 
@@ -150,6 +189,10 @@ async def test_every_message_of_a_pathway_matches_its_producers_and_consumers_do
         "recovery.resident_ready_for_reintegration",
         "case.erasure_approved",
         "intake.placement_requested.dlq",
+        "investigation.legal_referral_issued",
+        "investigation.legal_milestone_recorded",
+        "investigation.person_rescued",
+        "recovery.legal_assistance_requested",
     } <= seen, seen
     assert len(wires) >= sum(written.values()) + 1
     assert check_all(documents(), wires, SERVICES) == []
