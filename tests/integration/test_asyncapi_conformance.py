@@ -4,11 +4,12 @@ every service that receives from its topic, read as an outside client reads them
 then ``jsonschema`` on docs/asyncapi/)."""
 
 import uuid
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import asyncpg
 import pytest
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaProducer, ConsumerRecord
+from faststream.kafka import KafkaBroker
 from homeward_dashboard.bootstrap import bootstrap as dashboard_app
 from homeward_dashboard.settings import DashboardSettings
 from homeward_intake.bootstrap import bootstrap as intake_app
@@ -19,7 +20,12 @@ from homeward_recovery.bootstrap import bootstrap as recovery_app
 from homeward_recovery.settings import RecoverySettings
 from homeward_reintegration.bootstrap import bootstrap as reintegration_app
 from homeward_reintegration.settings import ReintegrationSettings
-from homeward_shared.contracts import Topics
+from homeward_shared.cli import redrive
+from homeward_shared.contracts import PlacementRequested, Topics
+from homeward_shared.contracts.handoffs import SignalSource, Urgency
+from homeward_shared.dead_letters import DeadLetters
+from homeward_shared.envelope import Envelope
+from homeward_shared.telemetry import stamp_outgoing
 from homeward_shared.testing.auth import as_user
 from homeward_shared.testing.infra import wait_until
 from homeward_shared.testing.journeys import (
@@ -195,4 +201,47 @@ async def test_every_message_of_a_pathway_matches_its_producers_and_consumers_do
         "recovery.legal_assistance_requested",
     } <= seen, seen
     assert len(wires) >= sum(written.values()) + 1
+    assert check_all(documents(), wires, SERVICES) == []
+
+
+async def test_a_dead_letter_and_its_redrive_match_the_documents(database, topics):
+    """A consumer sets a real event aside (through faststream, as its middleware does) and an
+    operator redrives it: the dead letter matches the consumer's document, and the event back
+    on its topic matches its producer's and consumer's documents again (faststream's empty
+    ``content-type`` of the dead-letter copy is not carried back)."""
+    bootstrap = database.infra.kafka_bootstrap_servers
+    env = Envelope.wrap(
+        PlacementRequested(
+            case_number="IN-2026-000001", source=SignalSource.POLICE, urgency=Urgency.HIGH
+        ),
+        case_id=uuid.uuid4(),
+        producer="intake",
+        correlation_id=uuid.uuid4(),
+        occurred_at=datetime.now(UTC),
+    )
+    headers = [(k, v.encode()) for k, v in stamp_outgoing(env.headers()).items()]
+    value = env.model_dump_json().encode()
+    refused = ConsumerRecord(
+        topics.placement_requested, 0, 7, 0, 0, str(env.case_id).encode(), value,
+        None, 36, len(value), headers,
+    )  # fmt: skip
+    broker = KafkaBroker(bootstrap)
+    dead_letters = DeadLetters("recovery")
+    dead_letters.bind(broker)
+    dead_letters.consumer_group(topics.placement_requested, f"{topics.prefix}recovery")
+    await broker.start()
+    try:
+        await dead_letters.send_record(refused, RuntimeError("a bug since fixed"))
+    finally:
+        await broker.stop()
+    dlq = Topics.dead_letter(topics.placement_requested)
+    async with TopicReader(bootstrap, [dlq, topics.placement_requested]) as feed:
+        await feed.wait_for(dlq, 1)
+        assert await redrive(bootstrap, topics.placement_requested, None) == 1
+        await feed.wait_for(topics.placement_requested, 1)
+    wires = [Wire.of(r, topics.prefix) for r in feed.records]
+    assert [w.address for w in wires] == [
+        "intake.placement_requested.dlq",
+        "intake.placement_requested",
+    ]
     assert check_all(documents(), wires, SERVICES) == []
