@@ -1,15 +1,17 @@
 """Every message of every AsyncAPI document says what travels: a payload that real events
 satisfy, the key and the headers (the integration test checks them on the real broker)."""
 
+import enum
 import json
 import uuid
 from datetime import UTC, datetime
+from typing import ClassVar
 
 import pytest
 from homeward_shared.contracts import CaseErasureApproved, Topics
-from homeward_shared.contracts.asyncapi import CATALOGUE, published_by
+from homeward_shared.contracts.asyncapi import CATALOGUE, complete, published_by
 from homeward_shared.contracts.erasure import ErasureReason
-from homeward_shared.envelope import Envelope
+from homeward_shared.envelope import Envelope, Payload
 from homeward_shared.telemetry import stamp_outgoing
 
 from tests.asyncapi_check import SERVICES, Wire, check, documents, messages
@@ -101,3 +103,24 @@ def test_the_documents_refuse_what_the_services_would_not_send():
 
 def test_the_catalogue_names_a_producer_for_every_topic():
     assert all(producers for _, _, producers in CATALOGUE)
+
+
+def test_two_contract_models_of_one_name_are_refused_not_overwritten():
+    def contract(values: list[str]) -> type[Payload]:
+        kind = enum.StrEnum("Level", values)  # type: ignore[misc]
+
+        class Measured(Payload):
+            event_type: ClassVar[str] = "test.measured"
+            level: kind  # type: ignore[valid-type]
+
+        return Measured
+
+    doc = {
+        "channels": {
+            name: {"address": name, "messages": {"M": {"$ref": f"#/components/messages/{name}"}}}
+            for name in ("a", "b")
+        },
+        "components": {"messages": {"a": {}, "b": {}}},
+    }
+    with pytest.raises(ValueError, match="Level"):
+        complete(doc, {"a": contract(["low"]), "b": contract(["high"])}, lambda _: ())

@@ -98,7 +98,11 @@ def _ref(name: str) -> dict[str, str]:
 def _envelope(contract: type[Payload], producers: tuple[str, ...], schemas: dict) -> dict:
     """The envelope of ``contract`` as pydantic validates it, its type and version fixed."""
     schema = envelope_of(contract).model_json_schema(ref_template="#/components/schemas/{model}")
-    schemas.update(schema.pop("$defs", {}))
+    for name, definition in schema.pop("$defs", {}).items():
+        # Components are named by class: two different models of one name would overwrite
+        # each other silently, and a message would then document the wrong one.
+        if schemas.setdefault(name, definition) != definition:
+            raise ValueError(f"two contract models are both named {name}: rename one")
     props = schema["properties"]
     props["event_type"]["const"] = contract.event_type
     props["schema_version"]["const"] = contract.schema_version
