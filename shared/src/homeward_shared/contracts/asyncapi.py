@@ -132,7 +132,12 @@ def complete(
                 message["headers"] = _ref("DeadLetterHeaders")
                 message["bindings"] = wire.message_bindings(wire.dead_letter_key_schema())
                 continue
-            contract = contracts[address]
+            contract = contracts.get(address)
+            if contract is None:
+                raise LookupError(
+                    f"no contract is known for {address}: subscribe through "
+                    "homeward_shared.consumer.subscribe, publish through the catalogue"
+                )
             made_by = producers(address)
             headers = f"Headers[{contract.__name__}]"
             schemas[headers] = wire.event_headers_schema(contract, made_by)
