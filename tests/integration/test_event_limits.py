@@ -22,6 +22,8 @@ from homeward_shared.outbox import OutboxRelay
 from homeward_shared.testing.kafka import TopicReader
 from homeward_shared.uow import Actor, PostgresUnitOfWork, Scope
 
+from tests.asyncapi_check import Wire, check, documents
+
 pytestmark = pytest.mark.integration
 
 
@@ -139,6 +141,8 @@ async def test_the_relay_dead_letters_a_row_over_the_limit_and_sends_the_rest(
     assert b"limit is 2000" in headers["dlq.reason"]
     assert headers["dlq.original_topic"] == topics.lead_reported.encode()
     assert json.loads(letter.value)["payload"]["note"] == "y" * 3_000
+    # As the AsyncAPI document of a producer of the topic declares its dead letters.
+    assert check(documents()["intake"], "send", Wire.of(letter, topics.prefix)) == []
     conn = await asyncpg.connect(database.admin_dsn)
     try:
         left = await conn.fetchval(

@@ -14,11 +14,13 @@ def test_asyncapi_names_every_event_published_and_consumed_as_its_envelope():
     doc = document(service)
     addresses = {c["address"] for c in doc["channels"].values()}
     # Consumed: leads from intake, and the erasures every service reacts to.
-    assert addresses == {getattr(service.topics, t) for t in PUBLISHED} | {
+    topics = {getattr(service.topics, t) for t in PUBLISHED} | {
         service.topics.lead_reported,
         service.topics.legal_assistance_requested,
         service.topics.erasure_approved,
     }
+    # Each one's dead letters too: set aside by its consumer, or by the relay (too large).
+    assert addresses == topics | {f"{t}.dlq" for t in topics}
     schemas = doc["components"]["schemas"]
     for contract in PUBLISHED.values():
         envelope = schemas[f"Envelope[{contract.__name__}]"]

@@ -197,8 +197,12 @@ async def redrive(kafka: Kafka, topic: str, offsets: set[int] | None) -> int:
         for r in track(chosen, description="redriving", console=console, disable=not chosen):
             headers = dict(r.headers)
             original = headers.get(dl.H_TOPIC, topic.encode()).decode()
-            kept = [(k, v) for k, v in r.headers if not k.startswith("dlq.")]
-            kept.append(("dlq.redriven_from_offset", str(r.offset).encode()))
+            kept = [
+                (k, v)
+                for k, v in r.headers
+                if not k.startswith("dlq.") and not (k == dl.H_CONTENT_TYPE and not v)
+            ]
+            kept.append((dl.H_REDRIVEN, str(r.offset).encode()))
             await producer.send_and_wait(original, r.value, key=r.key, headers=kept)
     finally:
         await producer.stop()

@@ -183,3 +183,12 @@ def _walk(node: Any, path: str, personal: bool, root: Any, seen: set[str]) -> It
                 yield from _walk(sub, f"{path}.{name}", personal, root, seen)
         else:
             yield from _walk(child, f"{path}.{key}", personal, root, seen)
+
+
+def written_by_the_kernel(path: str) -> bool:
+    """Whether a path of ``unclassified_strings`` over an AsyncAPI document lies in what the
+    kernel writes itself rather than what a caller's input becomes: the Kafka headers (ids,
+    the W3C trace context, the dead-letter middleware's reason and origin) and a dead letter
+    (the refused record's own key and bytes, kept as they came so an operator can redrive
+    them; docs/security.md, "Dead letters"). The rule governs the events' payloads and keys."""
+    return "Headers" in path or ".dlq:" in path or ".dlq." in path

@@ -138,7 +138,7 @@ def subscribe(
     name: str,
     max_records: int = MAX_RECORDS,
 ) -> None:
-    dead_letters.consumer_group(topic, group_id)
+    dead_letters.consumer_group(topic, group_id, contract)
 
     def delivery(record: ConsumerRecord[Any, Any]) -> Delivery:
         return Delivery(group_id, record.topic, record.partition, record.offset)

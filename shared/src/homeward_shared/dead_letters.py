@@ -32,7 +32,7 @@ from pydantic import ValidationError
 from homeward_shared.contracts import Topics
 from homeward_shared.contracts.topics import DLQ_SUFFIX
 from homeward_shared.domain import DomainError, EventTooLarge, PermanentEventError
-from homeward_shared.envelope import ContractInvalid, UnsupportedSchemaVersion
+from homeward_shared.envelope import ContractInvalid, Payload, UnsupportedSchemaVersion
 from homeward_shared.logging import get_logger
 
 if TYPE_CHECKING:
@@ -61,6 +61,11 @@ H_OFFSET = "dlq.original_offset"
 H_GROUP = "dlq.consumer_group"
 H_SERVICE = "dlq.service"
 H_FAILED_AT = "dlq.failed_at"
+# On an event an operator republished from its dead-letter topic: the offset it had there.
+H_REDRIVEN = "dlq.redriven_from_offset"
+# faststream's own header on every record it publishes (empty for raw bytes): not the
+# refused record's, so a redrive leaves it behind.
+H_CONTENT_TYPE = "content-type"
 
 
 def _location(loc: Sequence[int | str], kind: str) -> str:
@@ -115,6 +120,9 @@ class DeadLetters:
         self.broker: KafkaBroker | None = None
         self.dead_lettered = 0
         self._group_of: dict[str, str] = {}
+        # The contract each consumed topic is parsed with: what its AsyncAPI document says
+        # the service receives (contracts.asyncapi).
+        self.contracts: dict[str, type[Payload]] = {}
         # Called with the original topic of each event sent to its dead-letter topic
         # (metrics.py counts them).
         self.on_sent: Callable[[str], None] | None = None
@@ -188,9 +196,12 @@ class DeadLetters:
         pause = min(self.retry_backoff_max_s, self.retry_backoff_s * 2**self.failures_in_a_row)
         return pause * random.uniform(0.5, 1.0)
 
-    def consumer_group(self, topic: str, group: str) -> None:
-        """Remember which group consumes a topic, for the dead letter's headers."""
+    def consumer_group(self, topic: str, group: str, contract: type[Payload] | None = None) -> None:
+        """Remember which group consumes a topic, for the dead letter's headers, and with
+        which contract, for the service's AsyncAPI document."""
         self._group_of[topic] = group
+        if contract is not None:
+            self.contracts[topic] = contract
 
 
 class _DeadLetterMiddleware(BaseMiddleware):

@@ -56,3 +56,54 @@ async def reunite_with_family(
     case = r.json()
     assert case["stage"] == "resettled", case
     return case
+
+
+def report_of_persons(count: int, *, visited_on: str) -> dict[str, Any]:
+    """An investigator's report on a place where ``count`` women were identified."""
+    return {
+        "idempotency_key": uuid.uuid4().hex,
+        "establishment": {"kind": "brothel", "province": "Kandal", "district": "Ta Khmau"},
+        "visit_dates": [visited_on],
+        "urgency": "high",
+        "persons": [
+            {"sex": "female", "nationality": "KH", "language": "km", "approximate_age": 22}
+            for _ in range(count)
+        ],
+    }
+
+
+async def rescue_through_investigation(
+    investigation: httpx.AsyncClient,
+    investigator: dict[str, str],
+    legal: dict[str, str],
+    report: dict[str, Any],
+    *,
+    carried_out_on: str,
+) -> list[str]:
+    """Investigation files ``report``, refers its persons to legal, the police are engaged
+    and one operation rescues them all: each is handed to recovery. Returns their case ids."""
+    r = await investigation.post("/reports", headers=investigator, json=report)
+    assert r.status_code == 201, r.text
+    cases = [p["case_id"] for p in r.json()["persons"]]
+    r = await investigation.post(
+        f"/reports/{r.json()['report_id']}/legal-referral", headers=investigator
+    )
+    assert r.status_code == 201, r.text
+    legal_case = f"/legal/referrals/{r.json()['referral_id']}"
+    r = await investigation.post(
+        f"{legal_case}/milestones",
+        headers=legal,
+        json={"milestone": "police_engaged", "occurred_on": carried_out_on},
+    )
+    assert r.status_code == 201, r.text
+    r = await investigation.post(
+        f"{legal_case}/operations",
+        headers=legal,
+        json={
+            "idempotency_key": uuid.uuid4().hex,
+            "carried_out_on": carried_out_on,
+            "outcomes": [{"case_id": c, "outcome": "rescued"} for c in cases],
+        },
+    )
+    assert r.status_code == 201, r.text
+    return cases
