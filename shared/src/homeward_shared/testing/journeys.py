@@ -62,7 +62,7 @@ def report_of_persons(count: int, *, visited_on: str) -> dict[str, Any]:
     """An investigator's report on a place where ``count`` women were identified."""
     return {
         "idempotency_key": uuid.uuid4().hex,
-        "establishment": {"kind": "brothel", "province": "Kandal", "district": "Ta Khmau"},
+        "establishment": {"kind": "brothel", "province": "KH-8", "district": "0810"},
         "visit_dates": [visited_on],
         "urgency": "high",
         "persons": [
