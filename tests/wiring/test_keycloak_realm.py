@@ -121,7 +121,8 @@ def test_production_runs_keycloak_in_production_mode_on_tls_with_its_own_databas
     assert env["KC_DB"] == "postgres" and "/keycloak?sslmode=verify-full" in env["KC_DB_URL"]
     for secret in ("KC_DB_PASSWORD", "KC_BOOTSTRAP_ADMIN_PASSWORD", "WEB_OIDC_CLIENT_SECRET"):
         assert env[secret].startswith("${"), secret
-    assert "./keycloak/homeward-realm.json:/opt/keycloak/data/import/homeward-realm.json:ro" in (
-        kc["volumes"]
+    assert (
+        "./keycloak/homeward-realm.json:/opt/keycloak/data/import/homeward-realm.json:ro"
+        in (kc["volumes"])
     )
     assert "ports" not in kc  # reached through the site's TLS proxy only
