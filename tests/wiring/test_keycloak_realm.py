@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from homeward_shared.policy import ROLES
+from homeward_shared.provision import SERVICES
 from ruamel.yaml import YAML
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -126,3 +127,13 @@ def test_production_runs_keycloak_in_production_mode_on_tls_with_its_own_databas
         in (kc["volumes"])
     )
     assert "ports" not in kc  # reached through the site's TLS proxy only
+
+
+def test_production_services_trust_keycloak_alone_and_read_its_realm_roles():
+    compose = YAML(typ="safe").load((ROOT / "deploy" / "prod" / "compose.yaml").read_text())
+    for name in SERVICES:
+        env = compose["services"][name]["environment"]
+        assert env["AUTH_ROLES_CLAIM"] == "realm_access.roles", name
+        assert env["AUTH_JWKS_URL"].startswith("${") and env["AUTH_ISSUER"].startswith("${")
+        # The local key is make run's second issuer; production has none.
+        assert not {"AUTH_LOCAL_PUBLIC_KEY_FILE", "AUTH_PUBLIC_KEY_FILE"} & set(env), name
