@@ -137,3 +137,17 @@ def test_production_services_trust_keycloak_alone_and_read_its_realm_roles():
         assert env["AUTH_JWKS_URL"].startswith("${") and env["AUTH_ISSUER"].startswith("${")
         # The local key is make run's second issuer; production has none.
         assert not {"AUTH_LOCAL_PUBLIC_KEY_FILE", "AUTH_PUBLIC_KEY_FILE"} & set(env), name
+
+
+def test_the_login_page_speaks_khmer_too():
+    # Keycloak ships no Khmer messages; the realm carries the login and logout pages' own.
+    shown = {"loginAccountTitle", "username", "password", "doLogIn", "invalidUserMessage"}
+    shown |= {"showPassword", "hidePassword", "logoutConfirmHeader", "doLogout"}
+    for path in (LOCAL, PROD):
+        r = realm(path)
+        assert {"en", "km"} <= set(r["supportedLocales"])
+        km = r["localizationTexts"]["km"]
+        assert shown <= set(km), path.name
+        # Khmer script (U+1780..U+17FF) in every text, not English left in place.
+        assert all(any("\u1780" <= ch <= "\u17ff" for ch in text) for text in km.values())
+    assert realm(LOCAL)["localizationTexts"] == realm(PROD)["localizationTexts"]
