@@ -64,7 +64,7 @@ def resigned(token: str, *, kid: str | None = None) -> str:
 
 
 async def test_each_service_lets_in_the_role_it_names_and_refuses_the_others(
-    database, topics, keycloak: Keycloak
+    keycloak: Keycloak, database, topics
 ):
     kc = keycloak.service_settings()
     intake = intake_app(settings_for(IntakeSettings, database, topics, **kc))
@@ -99,7 +99,7 @@ async def test_each_service_lets_in_the_role_it_names_and_refuses_the_others(
 
 
 async def test_the_centres_claim_keeps_centre_staff_to_their_own_centre(
-    database, topics, keycloak: Keycloak
+    keycloak: Keycloak, database, topics
 ):
     recovery = recovery_app(
         settings_for(RecoverySettings, database, topics, **keycloak.service_settings())
@@ -136,7 +136,7 @@ async def test_the_centres_claim_keeps_centre_staff_to_their_own_centre(
 
 
 async def test_tokens_for_another_audience_or_from_a_forged_key_are_refused(
-    database, topics, keycloak: Keycloak, tmp_path: Path
+    keycloak: Keycloak, database, topics, tmp_path: Path
 ):
     kc = keycloak.service_settings()
     investigation = investigation_app(settings_for(InvestigationSettings, database, topics, **kc))
