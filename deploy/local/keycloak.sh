@@ -35,8 +35,9 @@ REALM_FILE="$REPO_ROOT/deploy/keycloak/homeward-realm.json"
 KEYCLOAK_VERSION="${KEYCLOAK_VERSION:-26.5.6}"
 KEYCLOAK_PORT="${KEYCLOAK_PORT:-8080}"
 PGPORT="${PGPORT:-5433}"
-# A first start makes the schema and imports the realm: 35 s on a quiet machine here, 75 s
-# with the two cores shared by eight busy clones (load 12). Hence a longer bound than Kafka's.
+# A first start makes the schema and imports the realm: 32-40 s on a calm machine here,
+# 75-110 s with its two cores shared by eight busy clones (load 12). Hence a longer bound
+# than Kafka's.
 WAIT_SECONDS="${KEYCLOAK_WAIT_SECONDS:-${HOMEWARD_WAIT_SECONDS:-300}}"
 export WEB_OIDC_CLIENT_SECRET="${WEB_OIDC_CLIENT_SECRET:-homeward-web-local-secret}"
 
