@@ -1,5 +1,5 @@
 # Homeward: `make run` brings the whole system up, `make test` runs every test.
-# Both install what they need (uv, Python packages, PostgreSQL, Kafka) on a fresh machine.
+# Both install what they need (uv, Python packages, PostgreSQL, Kafka, Keycloak) on a fresh machine.
 
 SHELL := /bin/bash
 UV := python3 -m uv
@@ -14,10 +14,10 @@ setup: ## Python 3.11 environment from the lock file (installs uv from PyPI once
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet --root-user-action=ignore 'uv>=0.5,<1'
 	$(UV) sync --frozen --quiet
 
-infra-up: setup ## start PostgreSQL and Kafka (installs them once), with a role and schema per service
+infra-up: setup ## start PostgreSQL, Kafka and Keycloak (installs them once), with a role and schema per service
 	bash deploy/local/infra.sh up
 
-infra-down: ## stop Kafka and PostgreSQL
+infra-down: ## stop Keycloak, Kafka and PostgreSQL
 	bash deploy/local/infra.sh down
 
 infra-reset: ## stop Kafka, remove its local data (every topic), start it empty
@@ -29,12 +29,15 @@ infra-status:
 browser: ## Debian's chromium, for the dashboard page's browser test (installs it once)
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-run: infra-up ## every service on fixed local ports; Ctrl-C stops them all
+run: infra-up ## every service on fixed local ports, Keycloak for logins; Ctrl-C stops them all
 	$(UV) run --frozen homeward token keygen >/dev/null
+	@bash deploy/local/login-help.sh
 	$(UV) run --frozen honcho -f deploy/local/Procfile -d . start
 
-test: infra-up browser ## every test: unit, wiring, integration over the real broker and database, browser
-	$(UV) run --frozen pytest
+# HOMEWARD_REQUIRE_KEYCLOAK: the tests that log in at Keycloak fail here if it does not
+# answer; a bare `pytest` skips them instead.
+test: infra-up browser ## every test: unit, wiring, integration over the real broker, database and Keycloak, browser
+	HOMEWARD_REQUIRE_KEYCLOAK=1 $(UV) run --frozen pytest
 
 test-unit: setup
 	$(UV) run --frozen pytest -m "not integration"

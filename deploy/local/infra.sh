@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Local infrastructure for Homeward: PostgreSQL (postgres.sh) and Kafka (kafka.sh).
+# Local infrastructure for Homeward: PostgreSQL (postgres.sh), Kafka (kafka.sh) and the
+# identity provider, Keycloak (keycloak.sh), whose database is in that PostgreSQL.
 #
-#   deploy/local/infra.sh up       start both (concurrently), wait until both are ready
-#   deploy/local/infra.sh down     stop both
-#   deploy/local/infra.sh status   exit 0 only if both are up
+#   deploy/local/infra.sh up       start all three, wait until each is ready
+#   deploy/local/infra.sh down     stop all three
+#   deploy/local/infra.sh status   exit 0 only if all three are up
 #
 # Each script's environment variables apply (PGPORT, KAFKA_PORT, ...).
 set -euo pipefail
@@ -16,31 +17,45 @@ run_prefixed() {
   bash "$SCRIPT_DIR/$1.sh" "$2" 2>&1 | sed -u "s/^/[$1] /"
 }
 
-# Both at once: a first Kafka run spends its time in Maven, Postgres in apt/initdb.
-run_both() {
+# Kafka beside PostgreSQL-then-Keycloak: a first Kafka run spends its time in Maven,
+# Postgres in apt/initdb, Keycloak in its download and first start; Keycloak needs the
+# database up first.
+run_all_up() {
   local pg kafka rc=0
-  run_prefixed postgres "$1" &
+  { run_prefixed postgres up && run_prefixed keycloak up; } &
   pg=$!
-  run_prefixed kafka "$1" &
+  run_prefixed kafka up &
   kafka=$!
-  wait "$pg" || { rc=$?; echo "[infra] postgres $1 failed (exit $rc)" >&2; }
-  wait "$kafka" || { rc=$?; echo "[infra] kafka $1 failed (exit $rc)" >&2; }
+  wait "$pg" || { rc=$?; echo "[infra] postgres or keycloak up failed (exit $rc)" >&2; }
+  wait "$kafka" || { rc=$?; echo "[infra] kafka up failed (exit $rc)" >&2; }
+  return "$rc"
+}
+
+run_all_down() {
+  local pg rc=0
+  # Keycloak first: it holds connections to PostgreSQL.
+  run_prefixed keycloak down || rc=$?
+  run_prefixed postgres down &
+  pg=$!
+  run_prefixed kafka down || rc=$?
+  wait "$pg" || rc=$?
   return "$rc"
 }
 
 case "${1:-}" in
   up)
     started=$SECONDS
-    run_both up
+    run_all_up
     echo "[infra] up in $((SECONDS - started))s"
     ;;
   down)
-    run_both down
+    run_all_down
     ;;
   status)
     rc=0
     bash "$SCRIPT_DIR/postgres.sh" status || rc=$?
     bash "$SCRIPT_DIR/kafka.sh" status || rc=$?
+    bash "$SCRIPT_DIR/keycloak.sh" status || rc=$?
     exit "$rc"
     ;;
   *)

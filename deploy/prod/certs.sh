@@ -5,6 +5,7 @@
 #   kafka-{1,2,3}.pem        each node's key and certificate (SAN kafka-N), a PEM keystore
 #   homeward-admin.pem       the setup job's client key and certificate (User:CN=homeward-admin)
 #   postgres.crt, .key       the database server's (SAN postgres)
+#   keycloak.crt, -key.pem   the identity provider's (SANs keycloak and $KEYCLOAK_HOSTNAME)
 #
 # Good for a staging stack and for trying the profile. In production use your organisation's
 # CA (or Vault / cert-manager) with the same names and SANs, and keep ca-key.pem offline.
@@ -42,6 +43,9 @@ done
 issue homeward-admin "DNS:homeward-admin" clientAuth
 cat homeward-admin-key.pem homeward-admin.crt > homeward-admin.pem
 issue postgres "DNS:postgres" serverAuth
+# Keycloak serves TLS itself: the reverse proxy in front re-encrypts to it, and nothing on
+# the networks speaks to it in plain HTTP.
+issue keycloak "DNS:keycloak,DNS:${KEYCLOAK_HOSTNAME:-id.example.org}" serverAuth
 cp postgres.crt postgres-server.crt
 cp postgres-key.pem postgres.key
 
@@ -51,8 +55,8 @@ chmod 644 ca.pem ./*.crt
 chmod 600 ./*.pem ./*.key
 chmod 644 ca.pem
 if [[ $(id -u) == 0 ]]; then
-  chown 1000 kafka-?.pem homeward-admin.pem
+  chown 1000 kafka-?.pem homeward-admin.pem keycloak-key.pem
   chown 999 postgres.key
 else
-  echo "not root: chown 1000 secrets/kafka-?.pem secrets/homeward-admin.pem and chown 999 secrets/postgres.key before starting" >&2
+  echo "not root: chown 1000 secrets/kafka-?.pem secrets/homeward-admin.pem secrets/keycloak-key.pem and chown 999 secrets/postgres.key before starting" >&2
 fi

@@ -22,7 +22,14 @@ hex() { openssl rand -hex 24; }
   done
   echo "LEAD_MATCH_KEY=$(openssl rand -base64 32)"
   echo "KAFKA_PASSWORD_OPERATOR=$(hex)"
+  # Keycloak (the keycloak service): its database role, its first admin (temporary: make a
+  # named admin, then delete this one), the web client's secret, the public host names.
+  echo "DB_PASSWORD_KEYCLOAK=$(hex)"
+  echo "KEYCLOAK_ADMIN_PASSWORD=$(hex)"
+  echo "WEB_OIDC_CLIENT_SECRET=$(hex)"
+  echo "KEYCLOAK_HOSTNAME=id.example.org"
+  echo "HOMEWARD_WEB_ORIGIN=https://homeward.example.org"
   echo "AUTH_ISSUER=https://id.example.org/realms/homeward"
   echo "AUTH_JWKS_URL=https://id.example.org/realms/homeward/protocol/openid-connect/certs"
 } > .env
-echo "wrote $(pwd)/.env: set AUTH_ISSUER and AUTH_JWKS_URL to your identity provider"
+echo "wrote $(pwd)/.env: set KEYCLOAK_HOSTNAME, HOMEWARD_WEB_ORIGIN and AUTH_* to your host names"

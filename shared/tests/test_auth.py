@@ -123,6 +123,34 @@ async def test_keycloak_realm_roles_are_read_from_the_configured_claim_path(keys
     assert r.status_code == 200 and r.json() == {"role": "legal"}
 
 
+async def test_make_runs_second_issuer_is_the_local_key_and_only_for_its_own_tokens(tmp_path):
+    # Keycloak's stand-in (realm roles) and the machine's local key, as make run sets them.
+    kc_private, kc_public = auth.keygen(tmp_path / "provider")
+    local_private, local_public = auth.keygen(tmp_path / "local")
+    keycloak = auth.Signer.from_file(kc_private, issuer=ISSUER)
+    local = auth.Signer.from_file(local_private, issuer=auth.LOCAL_ISSUER)
+    settings = {"auth_public_key_file": kc_public, "auth_roles_claim": "realm_access.roles"}
+    both = app_with(**settings, auth_local_public_key_file=local_public)
+    provider_only = app_with(**settings)
+    minted = local.mint("u-demo", ["legal"])
+    from_keycloak = keycloak.mint("u-kc", [], realm_access={"roles": ["legal"]})
+    # The local key signing a token that claims Keycloak's issuer, and the reverse.
+    local_posing = auth.Signer.from_file(local_private, issuer=ISSUER).mint(
+        "u-x", [], realm_access={"roles": ["legal"]}
+    )
+    keycloak_posing = auth.Signer.from_file(kc_private, issuer=auth.LOCAL_ISSUER).mint(
+        "u-y", ["legal"]
+    )
+    async with client(both) as c:
+        assert (await c.get("/legal", headers=bearer(minted))).status_code == 200
+        assert (await c.get("/legal", headers=bearer(from_keycloak))).status_code == 200
+        assert (await c.get("/legal", headers=bearer(local_posing))).status_code == 401
+        assert (await c.get("/legal", headers=bearer(keycloak_posing))).status_code == 401
+    async with client(provider_only) as c:
+        assert (await c.get("/legal", headers=bearer(minted))).status_code == 401
+        assert (await c.get("/legal", headers=bearer(from_keycloak))).status_code == 200
+
+
 def _other_key_token(signer: auth.Signer) -> str:
     stranger = auth.Signer(ec.generate_private_key(ec.SECP256R1()), issuer=ISSUER)
     return stranger.mint("u-1", ["legal"])

@@ -240,6 +240,14 @@ def _unverified_header(token: str) -> dict[str, Any]:
     return header
 
 
+def _unverified_issuer(token: str) -> Any:
+    """The ``iss`` a token claims, read only to choose which trust checks it."""
+    try:
+        return jwt.decode(token, options={"verify_signature": False}).get("iss")
+    except jwt.InvalidTokenError:
+        return None
+
+
 class Authenticator:
     def __init__(self, settings: ServiceSettings) -> None:
         s = settings
@@ -260,19 +268,28 @@ class Authenticator:
         else:
             log.error("auth_not_configured", hint="set AUTH_JWKS_URL or AUTH_PUBLIC_KEY_FILE")
             self.keys = Unconfigured()
+        # make run's second issuer: the machine's own key (homeward token mint, make demo)
+        # beside Keycloak. A token naming it is checked against that key only, and its roles
+        # read where Signer writes them; a token naming any other issuer never meets the key.
+        self.local: StaticKeys | None = None
+        if s.auth_local_public_key_file and s.auth_issuer != LOCAL_ISSUER:
+            self.local = StaticKeys.from_file(s.auth_local_public_key_file)
 
     async def authenticate(self, token: str) -> Principal:
         header = _unverified_header(token)
         if header.get("alg") not in self.algorithms:
             raise AuthError("the token is signed with an algorithm this service does not accept")
-        key = await self.keys.key_for(header.get("kid"))
+        issuer, keys, roles_claim = self.issuer, self.keys, self.roles_claim
+        if self.local is not None and _unverified_issuer(token) == LOCAL_ISSUER:
+            issuer, keys, roles_claim = LOCAL_ISSUER, self.local, "roles"
+        key = await keys.key_for(header.get("kid"))
         try:
             claims = jwt.decode(
                 token,
                 key,
                 algorithms=self.algorithms,
                 audience=self.audience,
-                issuer=self.issuer,
+                issuer=issuer,
                 leeway=self.leeway,
                 options={"require": ["exp", "iss", "aud"]},
             )
@@ -295,7 +312,7 @@ class Authenticator:
             raise AuthError(f"the token names no user ({self.user_claim})")
         return Principal(
             user_id=user,
-            roles=_strings(claim_at(claims, self.roles_claim)),
+            roles=_strings(claim_at(claims, roles_claim)),
             centres=_strings(claim_at(claims, self.centres_claim)),
         )
 

@@ -97,6 +97,11 @@ class ServiceSettings(TransportSettings):
     auth_public_key_file: Path | None = Field(
         default=None, description="a PEM public key or a JWKS file (local runs and tests)"
     )
+    auth_local_public_key_file: Path | None = Field(
+        default=None,
+        description="local runs only (make run): also trust tokens of the homeward-local "
+        "issuer signed with this key (homeward token mint, make demo); never in production",
+    )
     auth_algorithms: list[str] = Field(default_factory=lambda: ["ES256", "RS256"])
     auth_user_claim: str = "sub"
     auth_roles_claim: str = Field(

@@ -25,6 +25,7 @@ from homeward_shared.settings import ServiceSettings
 from homeward_shared.testing import auth
 from homeward_shared.testing.infra import Infra, infrastructure
 from homeward_shared.testing.kafka import create_topics, delete_topics
+from homeward_shared.testing.keycloak import Keycloak, KeycloakSettings, local_keycloak
 
 S = TypeVar("S", bound=ServiceSettings)
 
@@ -77,6 +78,20 @@ class TestDatabase:
 def infra() -> Iterator[Infra]:
     with infrastructure() as found:
         yield found
+
+
+@pytest.fixture(scope="session")
+def keycloak() -> Keycloak:
+    """The real Keycloak with the local realm (deploy/local/keycloak.sh). `make test` starts
+    it and requires it (HOMEWARD_REQUIRE_KEYCLOAK=1): a test that needs it then fails rather
+    than skips; a run of pytest alone skips those tests, saying what to start."""
+    found = local_keycloak()
+    if found.answers():
+        return found
+    message = f"Keycloak's realm does not answer at {found.issuer}: run deploy/local/keycloak.sh up"
+    if KeycloakSettings().homeward_require_keycloak:
+        pytest.fail(message + " (make test starts it)", pytrace=False)
+    pytest.skip(message)
 
 
 @pytest_asyncio.fixture(scope="session")
