@@ -23,6 +23,7 @@ import time
 from collections.abc import AsyncIterator
 from datetime import datetime
 
+import anyio
 import httpx
 from fastapi import APIRouter, Request
 from fastapi.responses import Response, StreamingResponse
@@ -135,6 +136,13 @@ async def live(request: Request) -> Response:
     async def relay() -> AsyncIterator[str]:
         queue: asyncio.Queue[tuple[str, str] | None] = asyncio.Queue(maxsize=100)
 
+        async def watch() -> None:
+            # Nothing is written while the feed is quiet, so a browser that went away would
+            # be noticed only at the next keep-alive: listen for the disconnect instead.
+            while (await request.receive())["type"] != "http.disconnect":
+                pass
+            await queue.put(None)
+
         async def read() -> None:
             try:
                 async for ev in events(upstream.aiter_lines()):
@@ -145,6 +153,7 @@ async def live(request: Request) -> Response:
                 await queue.put(None)
 
         reader = asyncio.create_task(read())
+        watcher = asyncio.create_task(watch())
         checked = time.monotonic()
         try:
             yield retry
@@ -156,7 +165,9 @@ async def live(request: Request) -> Response:
                     yield ": keep-alive\n\n"
                 else:
                     if ev is None:
-                        return  # the dashboard ended the feed: the browser comes back
+                        # The dashboard ended the feed (the browser comes back after
+                        # ``retry``), or the browser went away.
+                        return
                 if time.monotonic() - checked >= check_s:
                     checked = time.monotonic()
                     if not await web.sessions.still_live(session.key, secret):
@@ -165,10 +176,15 @@ async def live(request: Request) -> Response:
                 if ev is not None and (out := screened(*ev)) is not None:
                     yield out
         finally:
-            reader.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await reader
-            await upstream.aclose()
+            # Starlette cancels this answer's scope when the browser goes away, and a
+            # cancelled scope cancels every later await too: shielded, or the upstream
+            # connection would be left open.
+            with anyio.CancelScope(shield=True):
+                for task in (reader, watcher):
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError, Exception):
+                        await task
+                await upstream.aclose()
             web.metrics.live_feeds.dec()
 
     return StreamingResponse(relay(), media_type="text/event-stream", headers=STREAM_HEADERS)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator
 
+import anyio
 import httpx
 from fastapi import APIRouter, Request
 from fastapi.responses import Response, StreamingResponse
@@ -124,7 +125,10 @@ async def forward(request: Request, service: str) -> Response:
         except httpx.TransportError:
             log.warning("web_upstream_cut", service=service)
         finally:
-            await upstream.aclose()  # also when the browser goes away mid-answer
+            # Also when the browser goes away mid-answer; shielded, as the cancelled scope
+            # would cancel the close itself (see entrypoints.live).
+            with anyio.CancelScope(shield=True):
+                await upstream.aclose()
 
     response = StreamingResponse(body(), status_code=upstream.status_code)
     response.raw_headers = returned_headers(list(upstream.headers.raw))
