@@ -20,9 +20,14 @@ hex() { openssl rand -hex 24; }
     echo "KAFKA_PASSWORD_$s=$(hex)"
     echo "MASTER_KEY_$s=$(openssl rand -base64 32)"
   done
+  # The web service: sessions only (no Kafka); its master key seals people's tokens at rest.
+  echo "DB_PASSWORD_WEB=$(hex)"
+  echo "MASTER_KEY_WEB=$(openssl rand -base64 32)"
+  echo "WEB_PUBLIC_ORIGIN=https://homeward.example.org"
+  echo "WEB_OIDC_CLIENT_SECRET=$(hex)"
   echo "LEAD_MATCH_KEY=$(openssl rand -base64 32)"
   echo "KAFKA_PASSWORD_OPERATOR=$(hex)"
   echo "AUTH_ISSUER=https://id.example.org/realms/homeward"
   echo "AUTH_JWKS_URL=https://id.example.org/realms/homeward/protocol/openid-connect/certs"
 } > .env
-echo "wrote $(pwd)/.env: set AUTH_ISSUER and AUTH_JWKS_URL to your identity provider"
+echo "wrote $(pwd)/.env: set AUTH_ISSUER and AUTH_JWKS_URL to your identity provider, WEB_PUBLIC_ORIGIN to the site, and WEB_OIDC_CLIENT_SECRET in its homeward-web client"
