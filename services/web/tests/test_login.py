@@ -202,3 +202,26 @@ async def test_tokens_are_sealed_at_rest_and_the_cookie_is_only_a_digest(databas
         assert row["id_digest"] == hashlib.sha256(secret.encode()).digest()
         assert LEGAL.username.encode() not in stored
         assert base64.b64encode(access.encode()) not in stored
+
+
+async def test_logging_in_again_ends_the_session_it_replaces(database):
+    async with web_running(database) as h:
+        b = h.browser()
+        await b.login(LEGAL, h.provider)
+        first = b.cookies["homeward_session"]
+        await b.login(LEGAL, h.provider)
+        assert b.cookies["homeward_session"] != first  # never the id the browser brought
+        stale = h.browser()
+        stale.cookies["homeward_session"] = first
+        assert (await stale.get("/auth/me")).status_code == 401
+        async with h.web.pool.acquire() as conn:
+            assert await conn.fetchval("SELECT count(*) FROM web.sessions") == 1
+
+
+async def test_with_the_provider_down_login_comes_back_as_a_code(database):
+    async with web_running(database, web_oidc_issuer="http://127.0.0.1:9/realms/x") as h:
+        h.web.provider = type(h.web.provider)(h.web.settings)  # a real client, nothing there
+        h.web.sessions.provider = h.web.provider
+        r = await h.browser().get("/auth/login")
+        assert r.status_code == 302
+        assert r.headers["location"] == "/?login_error=unavailable"

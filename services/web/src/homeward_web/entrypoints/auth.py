@@ -14,7 +14,6 @@ from homeward_web.entrypoints.guard import (
     LOGIN_COOKIE,
     NO_STORE,
     clear_session_cookie,
-    error,
     not_logged_in,
     origin_allowed,
     origin_refused,
@@ -38,7 +37,7 @@ async def login(request: Request, next: Text = None) -> Response:
     try:
         started = await web.sessions.begin(origin=person_origin(request), next_path=next)
     except ProviderUnavailable:
-        return error(503, "identity_provider_unavailable", "the login service is unavailable")
+        return _back_to_app("unavailable")
     response = RedirectResponse(started.url, status_code=302, headers=NO_STORE)
     # Lax, not Strict: the provider sends the browser back by a cross-site navigation when
     # it lives on another site, and this cookie must come with it.
@@ -72,7 +71,10 @@ async def callback(
         return _back_to_app("refused")
     try:
         done = await web.sessions.complete(
-            state=state, code=code, browser_secret=request.cookies.get(LOGIN_COOKIE)
+            state=state,
+            code=code,
+            browser_secret=request.cookies.get(LOGIN_COOKIE),
+            previous_secret=session_secret(request),
         )
     except LoginRefused as exc:
         log.warning("web_login_refused", reason=exc.reason)

@@ -97,9 +97,17 @@ class Sessions:
         )
         return Started(begun.url, browser)
 
-    async def complete(self, *, state: str, code: str, browser_secret: str | None) -> LoggedIn:
+    async def complete(
+        self,
+        *,
+        state: str,
+        code: str,
+        browser_secret: str | None,
+        previous_secret: str | None = None,
+    ) -> LoggedIn:
         """Raises LoginRefused (unknown, used, late or foreign state; a refused code; an id
-        token that does not validate) or ProviderUnavailable."""
+        token that does not validate) or ProviderUnavailable. A login always makes a new
+        session id (never one the browser brought), and ends the session it replaces."""
         if not browser_secret:
             raise LoginRefused("this browser did not begin the login")
         now = self.clock()
@@ -113,6 +121,8 @@ class Sessions:
             nonce=login.nonce,
             now=now,
         )
+        if previous_secret and (old := await self.store.find(digest(previous_secret))):
+            await self.store.delete(old.key)
         secret = new_secret()
         session = Session(
             key=uuid.uuid4(),
