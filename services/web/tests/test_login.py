@@ -225,3 +225,10 @@ async def test_with_the_provider_down_login_comes_back_as_a_code(database):
         r = await h.browser().get("/auth/login")
         assert r.status_code == 302
         assert r.headers["location"] == "/?login_error=unavailable"
+
+
+async def test_a_callback_too_long_to_be_ours_is_refused_without_repeating_it(database):
+    async with web_running(database) as h:
+        r = await h.browser().get("/auth/callback", params={"code": "c" * 5000, "state": "s"})
+        assert r.status_code == 422
+        assert "ccccc" not in r.text

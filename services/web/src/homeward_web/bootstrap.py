@@ -13,9 +13,10 @@ from pathlib import Path
 
 import asyncpg
 import httpx
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
-from homeward_shared.db import create_pool, migrate
+from homeward_shared import errors
+from homeward_shared.db import DATABASE_UNAVAILABLE, create_pool, migrate
 from homeward_shared.domain import utcnow
 from homeward_shared.http_limits import BodyLimit
 from homeward_shared.logging import configure_logging, get_logger
@@ -151,6 +152,20 @@ def bootstrap(
         redoc_url=None,
     )
     app.state.web = web
+    # Validation errors that never echo the input (the kernel's), and a database that is
+    # away is a 503 with Retry-After, as in every service.
+    errors.install(app)
+
+    async def database_unavailable(_: Request, exc: Exception) -> JSONResponse:
+        log.warning("http_database_unavailable", error=type(exc).__name__)
+        return JSONResponse(
+            {"error": "database_unavailable", "detail": "the database is unavailable; retry"},
+            status_code=503,
+            headers={"Retry-After": str(s.http_retry_after_s), "Cache-Control": "no-store"},
+        )
+
+    for unavailable in DATABASE_UNAVAILABLE:
+        app.add_exception_handler(unavailable, database_unavailable)
     app.add_middleware(BodyLimit, max_body_size=s.http_max_body_bytes)
     app.add_middleware(SecurityHeaders, issuer_origin=s.issuer_origin)
 
