@@ -34,23 +34,25 @@ needs_keycloak = pytest.mark.skipif(
 )
 
 
-async def _log_in_at_keycloak(b: Browser, username: str) -> httpx.Response:
+def _jar(kc: httpx.AsyncClient) -> dict[str, str]:
+    # Keycloak marks its cookies Secure; a browser sends them to http://127.0.0.1 (a secure
+    # context), httpx's jar does not: sent by hand, as a browser would.
+    return {"cookie": "; ".join(f"{c.name}={c.value}" for c in kc.cookies.jar)}
+
+
+async def _log_in_at_keycloak(b: Browser, kc: httpx.AsyncClient, username: str) -> httpx.Response:
     """What a person does: the login page, her name and password, back to the callback."""
     started = await b.get("/auth/login", params={"next": "/legal"})
     assert started.status_code == 302
-    async with httpx.AsyncClient(timeout=10) as kc:  # Keycloak's own cookies live here
-        page = await kc.get(started.headers["location"])
-        assert page.status_code == 200, page.text[:500]
-        action = re.search(r'<form[^>]*id="kc-form-login"[^>]*action="([^"]+)"', page.text)
-        assert action, "Keycloak's login form"
-        # Keycloak marks its cookies Secure; a browser sends them to http://127.0.0.1 (a
-        # secure context), httpx's jar does not: sent by hand, as a browser would.
-        jar = "; ".join(f"{c.name}={c.value}" for c in kc.cookies.jar)
-        back = await kc.post(
-            html.unescape(action.group(1)),
-            data={"username": username, "password": "homeward", "credentialId": ""},
-            headers={"cookie": jar},
-        )
+    page = await kc.get(started.headers["location"], headers=_jar(kc))
+    assert page.status_code == 200, page.text[:500]
+    action = re.search(r'<form[^>]*id="kc-form-login"[^>]*action="([^"]+)"', page.text)
+    assert action, "Keycloak's login form"
+    back = await kc.post(
+        html.unescape(action.group(1)),
+        data={"username": username, "password": "homeward", "credentialId": ""},
+        headers=_jar(kc),
+    )
     if back.status_code != 302:
         errs = re.findall(
             r"(?s)<(?:span|div)[^>]*(?:kc-feedback-text|input-error|alert)[^>]*>(.*?)</", back.text
@@ -73,11 +75,14 @@ async def test_a_legal_worker_logs_in_through_keycloak_and_out_again(database):
     )
     await web.start()
     try:
-        async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=web.app), base_url=ORIGIN
-        ) as client:
+        async with (
+            httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=web.app), base_url=ORIGIN
+            ) as client,
+            httpx.AsyncClient(timeout=10) as kc,  # Keycloak's own cookies live here
+        ):
             b = Browser(client, client)
-            done = await _log_in_at_keycloak(b, "legal1")
+            done = await _log_in_at_keycloak(b, kc, "legal1")
             assert done.status_code == 302 and done.headers["location"] == "/legal"
             me = (await b.get("/auth/me")).json()
             assert me["username"] == "legal1" and "legal" in me["roles"]
@@ -101,5 +106,13 @@ async def test_a_legal_worker_logs_in_through_keycloak_and_out_again(database):
             assert q["post_logout_redirect_uri"] == [f"{ORIGIN}/"]
             assert q["id_token_hint"]
             assert (await b.get("/auth/me")).status_code == 401
+            # The browser goes there: Keycloak ends its own session and sends it back.
+            ended = await kc.get(out.json()["logout_url"], headers=_jar(kc))
+            assert ended.status_code == 302, ended.text[:300]
+            assert ended.headers["location"].startswith(f"{ORIGIN}/")
+            # Logging in again asks for the password: nothing was left signed in.
+            again = await b.get("/auth/login")
+            page = await kc.get(again.headers["location"], headers=_jar(kc))
+            assert 'id="kc-form-login"' in page.text
     finally:
         await web.stop()
