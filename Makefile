@@ -61,7 +61,7 @@ faults: infra-up ## the fault harness at full size: 1,000 cases; processes kille
 	$(UV) run --frozen python -m tests.faults.harness --cases 1000 --seed 7 --concurrency 32 \
 		--kills-per-service 3 --terms-per-service 1 --broker-restarts 3 --postgres-restarts 3
 
-.PHONY: bench bench-kafka-raw bench-handwritten bench-handoff bench-profile-handoff bench-latency-legs bench-dashboard-rebuild bench-pathway bench-profile-http-front
+.PHONY: bench bench-kafka-raw bench-handwritten bench-handoff bench-profile-handoff bench-latency-legs bench-dashboard-rebuild bench-pathway bench-profile-http-front bench-web
 
 bench: infra-up ## every benchmark against its raw baseline measured in the same run; one table
 	$(UV) run --frozen python -m bench
@@ -89,3 +89,6 @@ bench-profile-handoff: infra-up ## pyinstrument profile of the hand-off path, in
 
 bench-latency-legs: infra-up ## hand-off latency at 100/s leg by leg (relay, broker, consumer)
 	$(UV) run --frozen python -m bench.latency_legs
+
+bench-web: infra-up ## the web service's added latency: a call through the BFF against the service directly (p50, p99)
+	$(UV) run --frozen python -m bench.web_proxy

@@ -18,7 +18,7 @@ CLUSTER=homeward
 
 # The one list of services: each gets login role homeward_<name> (password = role name)
 # owning schema <name> in database homeward, and no rights on the other schemas.
-SERVICES=(intake investigation recovery reintegration dashboard)
+SERVICES=(intake investigation recovery reintegration dashboard web)
 
 # Main app role: owns database homeward; CREATEDB/CREATEROLE let the test suite make
 # throwaway databases and roles.

@@ -20,6 +20,9 @@ hex() { openssl rand -hex 24; }
     echo "KAFKA_PASSWORD_$s=$(hex)"
     echo "MASTER_KEY_$s=$(openssl rand -base64 32)"
   done
+  # The web service: sessions only (no Kafka); its master key seals people's tokens at rest.
+  echo "DB_PASSWORD_WEB=$(hex)"
+  echo "MASTER_KEY_WEB=$(openssl rand -base64 32)"
   echo "LEAD_MATCH_KEY=$(openssl rand -base64 32)"
   echo "KAFKA_PASSWORD_OPERATOR=$(hex)"
   # Keycloak (the keycloak service): its database role, its first admin (temporary: make a

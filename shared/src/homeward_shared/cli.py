@@ -57,7 +57,7 @@ from homeward_shared.erasure.model import ErasureRequest
 from homeward_shared.erasure.replay import replay_erasures
 from homeward_shared.outbox import outbox_backlog
 from homeward_shared.policy import ROLES
-from homeward_shared.provision import SERVICES, provision
+from homeward_shared.provision import SCHEMAS, SERVICES, provision
 from homeward_shared.settings import LOCAL_MASTER_KEY
 from homeward_shared.transport import Transport, TransportSettings, transport
 from homeward_shared.uow import Actor, PostgresUnitOfWork, Scope, verify_audit_chain
@@ -518,12 +518,12 @@ def provision_cmd(
     """Create the database, one login role and one schema per service; idempotent. Sets the
     passwords given in ROLE_PASSWORDS (a rerun with new ones rotates them)."""
     s = AdminSettings()
-    unknown = set(s.role_passwords) - set(SERVICES)
+    unknown = set(s.role_passwords) - set(SCHEMAS)
     if unknown:
         raise typer.BadParameter(f"ROLE_PASSWORDS names no such service: {sorted(unknown)}")
     passwords = {k: v.get_secret_value() for k, v in s.role_passwords.items()}
     asyncio.run(provision(s.dsn, database, passwords))
-    for service, role in SERVICES.items():
+    for service, role in SCHEMAS.items():
         how = "password set" if service in passwords else "local password"
         console.print(f"{service:<14} role {role}, schema {service} ({how})")
 

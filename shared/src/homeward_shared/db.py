@@ -86,8 +86,10 @@ def _service_migrations(directory: Path) -> list[tuple[str, str]]:
     return [(p.name, p.read_text()) for p in sorted(directory.glob("*.sql"))]
 
 
-async def migrate(dsn: str, schema: str, directory: Path) -> list[str]:
-    """Apply the kernel's tables and then the service's own files. Returns what was applied."""
+async def migrate(dsn: str, schema: str, directory: Path, *, kernel: bool = True) -> list[str]:
+    """Apply the kernel's tables (outbox, inbox, audit, case keys: ``kernel``) and then the
+    service's own files. Returns what was applied. The web service holds sessions only and
+    takes none of the kernel's tables."""
     schema = checked_identifier(schema)
     applied: list[str] = []
     conn = await asyncpg.connect(dsn)
@@ -102,7 +104,8 @@ async def migrate(dsn: str, schema: str, directory: Path) -> list[str]:
             r["version"]: r["checksum"]
             for r in await conn.fetch(f"SELECT version, checksum FROM {schema}.schema_migrations")
         }
-        for version, sql in _kernel_migrations(schema) + _service_migrations(directory):
+        kernel_files = _kernel_migrations(schema) if kernel else []
+        for version, sql in kernel_files + _service_migrations(directory):
             checksum = hashlib.sha256(sql.encode()).hexdigest()
             if version in done:
                 if done[version] != checksum:

@@ -29,6 +29,12 @@ SERVICES: dict[str, str] = {
     "reintegration": "homeward_reintegration",
     "dashboard": "homeward_dashboard",
 }
+# The web service (the browser's front door) holds sessions only: a schema and login role of
+# its own like the five, but no outbox, events or case data, so the commands that walk the
+# services' outboxes, topics and policies (SERVICES) leave it out.
+FRONT_DOOR: dict[str, str] = {"web": "homeward_web"}
+# Every schema and its login role.
+SCHEMAS: dict[str, str] = {**SERVICES, **FRONT_DOOR}
 
 
 def role_password(role: str) -> str:
@@ -60,7 +66,7 @@ def dsn_with(admin_dsn: str, *, user: str, password: str, database: str) -> str:
 
 
 def service_dsn(admin_dsn: str, service: str, database: str) -> str:
-    role = SERVICES[service]
+    role = SCHEMAS[service]
     return dsn_with(admin_dsn, user=role, password=role_password(role), database=database)
 
 
@@ -78,7 +84,7 @@ async def provision(
         if not exists:
             await conn.execute(f"CREATE DATABASE {database}")
         me = await conn.fetchval("SELECT current_user")
-        for service, role in SERVICES.items():
+        for service, role in SCHEMAS.items():
             given = passwords.get(service)
             # A verifier is base64 and '$:' only: nothing in it can end the SQL literal.
             verifier = scram_verifier(given if given is not None else role_password(role))
@@ -97,7 +103,7 @@ async def provision(
     try:
         await db.execute(f"REVOKE ALL ON DATABASE {database} FROM PUBLIC")
         await db.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
-        for schema, role in SERVICES.items():
+        for schema, role in SCHEMAS.items():
             await db.execute(f"GRANT CONNECT ON DATABASE {database} TO {role}")
             await db.execute(f"CREATE SCHEMA IF NOT EXISTS {schema} AUTHORIZATION {role}")
             await db.execute(f"REVOKE ALL ON SCHEMA {schema} FROM PUBLIC")

@@ -27,6 +27,30 @@ from homeward_dashboard.settings import DashboardSettings
 
 Manager = Annotated[Actor, require_role("manager")]
 
+# Who may follow which stage moves on the live feed (the web service relays it to people's
+# browsers with their own token): managers every move, the teams the moves that bring them
+# work (the legal inbox learns of a new referral). Each notice is a stage code and a time:
+# no case id, nothing personal.
+LIVE_AUDIENCE: dict[str, frozenset[Stage]] = {
+    "manager": frozenset(Stage),
+    "investigator": frozenset(
+        {
+            Stage.REPORTED,
+            Stage.IDENTIFIED,
+            Stage.REFERRED_TO_LEGAL,
+            Stage.RESCUED,
+            Stage.NOT_FOUND,
+        }
+    ),
+    "legal": frozenset({Stage.REFERRED_TO_LEGAL}),
+}
+LiveFollower = Annotated[Actor, require_role(*LIVE_AUDIENCE)]
+
+
+def live_stages(actor: Actor) -> frozenset[str]:
+    return frozenset(s.value for role in actor.roles for s in LIVE_AUDIENCE.get(role, frozenset()))
+
+
 router = APIRouter(tags=["dashboard"])
 
 PAGE = FilePath(__file__).parent.parent / "static" / "live.html"
@@ -89,15 +113,19 @@ async def late_hand_offs(service: ServiceDep, actor: Manager) -> list[LateOut]:
 
 
 @router.get("/live/stream", response_class=EventSourceResponse, responses={200: STREAM})
-async def stream(request: Request, actor: Manager) -> AsyncIterator[ServerSentEvent]:
-    """``ready`` once, then one ``stage`` event per stage event taken in; the page fetches
-    /live again on it. No case id and no count travels on the stream."""
+async def stream(request: Request, actor: LiveFollower) -> AsyncIterator[ServerSentEvent]:
+    """``ready`` once, then one ``stage`` event per stage event taken in that the caller's
+    roles may follow (``LIVE_AUDIENCE``); the page fetches /live again on it. No case id and
+    no count travels on the stream."""
     live: Broadcaster = request.app.state.live
+    stages = live_stages(actor)
     # Ends when the browser goes away: the response is cancelled and so is this generator.
     async with live.listen() as queue:
         yield ServerSentEvent(event="ready", data={"listening": True})
         while True:
-            yield ServerSentEvent(event="stage", data=await queue.get())
+            news = await queue.get()
+            if news["stage"] in stages:
+                yield ServerSentEvent(event="stage", data=news)
 
 
 Year = Annotated[int, Path(ge=1990, le=2200, description="calendar year of the report")]

@@ -11,7 +11,8 @@ POLICY = Policy(
     {
         "GET /live": {"manager"},
         "GET /live/late-hand-offs": {"manager"},
-        "GET /live/stream": {"manager"},
+        # The stage feed, filtered per role (http.LIVE_AUDIENCE): the web service relays it.
+        "GET /live/stream": {"manager", "investigator", "legal"},
         "GET /impact/years": {"manager"},
         "GET /impact/{year}": {"manager"},
         "GET /impact/{year}.csv": {"manager"},
