@@ -1,0 +1,61 @@
+import { Button } from "react-aria-components";
+import { useTranslation } from "react-i18next";
+import { NavLink, Outlet, useLocation } from "react-router";
+import { LanguageSwitch } from "./i18n/LanguageSwitch";
+import { PurposeProvider } from "./privacy/Purpose";
+import { useSession } from "./session/Session";
+
+const NAV: { role: string; to: string; key: string }[] = [
+  { role: "intake", to: "/intake/signals/new", key: "nav.newSignal" },
+  { role: "intake", to: "/intake/signals", key: "nav.signals" },
+  { role: "intake", to: "/intake/outreach", key: "nav.outreach" },
+  { role: "investigator", to: "/investigations", key: "nav.investigations" },
+  { role: "investigator", to: "/reports", key: "nav.reports" },
+  { role: "investigator", to: "/reports/new", key: "nav.newReport" },
+  { role: "legal", to: "/legal", key: "nav.inbox" },
+];
+
+export function Layout() {
+  const { t } = useTranslation();
+  const { me, logOut, hasRole } = useSession();
+  const location = useLocation();
+  const links = NAV.filter((n) => hasRole(n.role));
+  return (
+    <>
+      <a className="skip" href="#main">
+        {t("nav.skip")}
+      </a>
+      <header className="top">
+        <NavLink to="/" className="brand">
+          {t("app.name")}
+        </NavLink>
+        <nav aria-label={t("nav.label")}>
+          <ul>
+            {links.map((n) => (
+              <li key={n.to}>
+                <NavLink to={n.to} end>
+                  {t(n.key)}
+                </NavLink>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <div className="who">
+          <LanguageSwitch />
+          <span className="user" data-testid="user">
+            {me.username}
+          </span>
+          <Button className="button" onPress={() => void logOut()}>
+            {t("nav.logout")}
+          </Button>
+        </div>
+      </header>
+      <main id="main" tabIndex={-1}>
+        {/* Remounted on every navigation: a purpose chosen here, and what it revealed, go. */}
+        <PurposeProvider key={location.pathname}>
+          <Outlet />
+        </PurposeProvider>
+      </main>
+    </>
+  );
+}
