@@ -59,7 +59,7 @@ export function PersonalReveal<T extends object>({ fields, read }: Props<T>) {
         {t("privacy.hidden", { count: fields.length })}
       </p>
       <div className="row">
-        <SelectField
+        <SelectField field="purpose"
           label={t("privacy.purpose")}
           options={investigationEnums.readPurposeValues}
           value={purpose}

@@ -18,6 +18,8 @@ import { useTranslation } from "react-i18next";
 import { PERSONAL_INPUT } from "../privacy/gate";
 
 interface TextProps {
+  /** The field's name in the service's document: `data-field`, for tests and styles. */
+  field?: string;
   label: string;
   value: string;
   onChange(v: string): void;
@@ -31,10 +33,10 @@ interface TextProps {
   description?: string;
 }
 
-export function TextInput({ label, value, onChange, personal, required, multiline, type = "text", max, min, pattern }: TextProps) {
+export function TextInput({ field, label, value, onChange, personal, required, multiline, type = "text", max, min, pattern }: TextProps) {
   const extra = personal ? PERSONAL_INPUT : { autoComplete: "off" };
   return (
-    <TextField className="field" value={value} onChange={onChange} isRequired={required} type={type === "number" ? "text" : type}>
+    <TextField className="field" data-field={field} value={value} onChange={onChange} isRequired={required} type={type === "number" ? "text" : type}>
       <Label>
         {label}
         {personal ? <PersonalMark /> : null}
@@ -61,6 +63,7 @@ function PersonalMark() {
 }
 
 interface SelectProps<K extends string> {
+  field?: string;
   label: string;
   options: readonly K[];
   value: NoInfer<K> | null;
@@ -70,11 +73,12 @@ interface SelectProps<K extends string> {
   placeholder?: string;
 }
 
-export function SelectField<K extends string>({ label, options, value, onChange, labelOf, required, placeholder }: SelectProps<K>) {
+export function SelectField<K extends string>({ field, label, options, value, onChange, labelOf, required, placeholder }: SelectProps<K>) {
   const { t } = useTranslation();
   return (
     <Select
       className="field"
+      data-field={field}
       selectedKey={value}
       onSelectionChange={(k) => k !== null && onChange(String(k) as K)}
       isRequired={required}
@@ -100,6 +104,7 @@ export function SelectField<K extends string>({ label, options, value, onChange,
 }
 
 interface ChecksProps<K extends string> {
+  field?: string;
   label: string;
   options: readonly K[];
   value: NoInfer<K>[];
@@ -107,9 +112,9 @@ interface ChecksProps<K extends string> {
   labelOf(k: string): string;
 }
 
-export function Checks<K extends string>({ label, options, value, onChange, labelOf }: ChecksProps<K>) {
+export function Checks<K extends string>({ field, label, options, value, onChange, labelOf }: ChecksProps<K>) {
   return (
-    <CheckboxGroup className="field checks" value={value} onChange={(v) => onChange(v as K[])}>
+    <CheckboxGroup className="field checks" data-field={field} value={value} onChange={(v) => onChange(v as K[])}>
       <Label>{label}</Label>
       <div className="check-row">
         {options.map((o) => (

@@ -63,9 +63,9 @@ export default function NewSignal() {
     <Page title={t("signal.newTitle")}>
       <Form onSubmit={submit} className="form" autoComplete="off">
         <Row>
-          <SelectField label={t("signal.source")} options={signalSourceValues} value={source} onChange={setSource} labelOf={label("SignalSource")} required />
-          <SelectField label={t("common.urgency")} options={urgencyValues} value={urgency} onChange={setUrgency} labelOf={label("Urgency")} required />
-          <SelectField label={t("common.language")} options={LANGUAGES} value={language} onChange={setLanguage} labelOf={label("Language")} />
+          <SelectField field="source" label={t("signal.source")} options={signalSourceValues} value={source} onChange={setSource} labelOf={label("SignalSource")} required />
+          <SelectField field="urgency" label={t("common.urgency")} options={urgencyValues} value={urgency} onChange={setUrgency} labelOf={label("Urgency")} required />
+          <SelectField field="language" label={t("common.language")} options={LANGUAGES} value={language} onChange={setLanguage} labelOf={label("Language")} />
         </Row>
         <Row>
           <Checkbox className="check" isSelected={needsShelter} onChange={setNeedsShelter}>
@@ -76,16 +76,16 @@ export default function NewSignal() {
             <span className="box" aria-hidden="true" />
             {t("signal.apparentMinor")}
           </Checkbox>
-          <TextInput label={t("signal.children")} value={children} onChange={setChildren} type="number" />
+          <TextInput field="children" label={t("signal.children")} value={children} onChange={setChildren} type="number" />
         </Row>
         <fieldset>
           <legend>{t("privacy.personalSection")}</legend>
           <Row>
-            <TextInput label={t("fieldNames.name")} value={name} onChange={setName} personal />
-            <TextInput label={t("fieldNames.aliases")} value={aliases} onChange={setAliases} personal />
-            <TextInput label={t("fieldNames.phone")} value={phone} onChange={setPhone} personal type="tel" />
+            <TextInput field="name" label={t("fieldNames.name")} value={name} onChange={setName} personal />
+            <TextInput field="aliases" label={t("fieldNames.aliases")} value={aliases} onChange={setAliases} personal />
+            <TextInput field="phone" label={t("fieldNames.phone")} value={phone} onChange={setPhone} personal type="tel" />
           </Row>
-          <TextInput label={t("fieldNames.notes")} value={notes} onChange={setNotes} personal multiline />
+          <TextInput field="notes" label={t("fieldNames.notes")} value={notes} onChange={setNotes} personal multiline />
         </fieldset>
         <ErrorNote error={save.error} />
         <Button type="submit" className="button primary" isDisabled={save.isPending || !source || !urgency}>

@@ -44,14 +44,14 @@ export default function Outreach() {
     <Page title={t("outreach.title")}>
       <Form onSubmit={submit} className="form" autoComplete="off">
         <Row>
-          <TextInput label={t("outreach.on")} value={on} onChange={setOn} type="date" max={todayInOrg()} required />
-          <SelectField label={t("establishment.province")} options={PROVINCES} value={province} onChange={setProvince} labelOf={label("Province")} required />
-          <TextInput label={t("establishment.district")} value={district} onChange={setDistrict} pattern={DISTRICT_PATTERN} />
+          <TextInput field="on" label={t("outreach.on")} value={on} onChange={setOn} type="date" max={todayInOrg()} required />
+          <SelectField field="province" label={t("establishment.province")} options={PROVINCES} value={province} onChange={setProvince} labelOf={label("Province")} required />
+          <TextInput field="district" label={t("establishment.district")} value={district} onChange={setDistrict} pattern={DISTRICT_PATTERN} />
         </Row>
         <Row>
-          <TextInput label={t("outreach.areas")} value={areas} onChange={setAreas} type="number" />
-          <TextInput label={t("outreach.contacts")} value={contacts} onChange={setContacts} type="number" />
-          <TextInput label={t("outreach.consultations")} value={consults} onChange={setConsults} type="number" />
+          <TextInput field="areas" label={t("outreach.areas")} value={areas} onChange={setAreas} type="number" />
+          <TextInput field="contacts" label={t("outreach.contacts")} value={contacts} onChange={setContacts} type="number" />
+          <TextInput field="consultations" label={t("outreach.consultations")} value={consults} onChange={setConsults} type="number" />
         </Row>
         <ErrorNote error={save.error} />
         <Button type="submit" className="button primary" isDisabled={save.isPending || !province}>

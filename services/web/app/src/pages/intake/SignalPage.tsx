@@ -121,19 +121,19 @@ function RouteForm({ signalId, onDone }: { signalId: string; onDone(): void }) {
       <h2 id="route-h">{t("signal.routeTitle")}</h2>
       <Form onSubmit={submit} className="form" autoComplete="off">
         <Row>
-          <SelectField label={t("establishment.kind")} options={establishmentKindValues} value={kind} onChange={setKind} labelOf={label("EstablishmentKind")} required />
-          <SelectField label={t("establishment.province")} options={PROVINCES} value={province} onChange={setProvince} labelOf={label("Province")} required />
-          <TextInput label={t("establishment.district")} value={district} onChange={setDistrict} pattern={DISTRICT_PATTERN} />
+          <SelectField field="kind" label={t("establishment.kind")} options={establishmentKindValues} value={kind} onChange={setKind} labelOf={label("EstablishmentKind")} required />
+          <SelectField field="province" label={t("establishment.province")} options={PROVINCES} value={province} onChange={setProvince} labelOf={label("Province")} required />
+          <TextInput field="district" label={t("establishment.district")} value={district} onChange={setDistrict} pattern={DISTRICT_PATTERN} />
         </Row>
         <Row>
-          <TextInput label={t("fieldNames.establishment_name")} value={estName} onChange={setEstName} personal />
-          <TextInput label={t("fieldNames.address")} value={address} onChange={setAddress} personal />
+          <TextInput field="establishment_name" label={t("fieldNames.establishment_name")} value={estName} onChange={setEstName} personal />
+          <TextInput field="address" label={t("fieldNames.address")} value={address} onChange={setAddress} personal />
         </Row>
-        <Checks label={t("common.indicators")} options={indicatorValues} value={indicators} onChange={setIndicators} labelOf={label("Indicator")} />
+        <Checks field="indicators" label={t("common.indicators")} options={indicatorValues} value={indicators} onChange={setIndicators} labelOf={label("Indicator")} />
         <Row>
-          <TextInput label={t("signal.personsReported")} value={persons} onChange={setPersons} type="number" />
-          <SelectField label={t("signal.routeReason")} options={LEAD_REASONS} value={reason} onChange={setReason} labelOf={label("LeadReason")} required />
-          <SelectField label={t("common.urgency")} options={urgencyValues} value={urgency} onChange={setUrgency} labelOf={label("Urgency")} required />
+          <TextInput field="personsReported" label={t("signal.personsReported")} value={persons} onChange={setPersons} type="number" />
+          <SelectField field="routeReason" label={t("signal.routeReason")} options={LEAD_REASONS} value={reason} onChange={setReason} labelOf={label("LeadReason")} required />
+          <SelectField field="urgency" label={t("common.urgency")} options={urgencyValues} value={urgency} onChange={setUrgency} labelOf={label("Urgency")} required />
         </Row>
         <ErrorNote error={route.error} />
         <Button type="submit" className="button primary" isDisabled={route.isPending || !kind || !province || !reason || !urgency}>
@@ -167,7 +167,7 @@ function PlacementForm({ signalId, onDone }: { signalId: string; onDone(): void 
           if (reason) ask.mutate(reason);
         }}
       >
-        <SelectField label={t("signal.placementReason")} options={PLACEMENT_REASONS} value={reason} onChange={setReason} labelOf={label("PlacementReason")} required />
+        <SelectField field="placementReason" label={t("signal.placementReason")} options={PLACEMENT_REASONS} value={reason} onChange={setReason} labelOf={label("PlacementReason")} required />
         <ErrorNote error={ask.error} />
         <Button type="submit" className="button" isDisabled={!reason || ask.isPending}>
           {t("signal.requestPlacement")}
@@ -200,7 +200,7 @@ function CloseForm({ signalId, onDone }: { signalId: string; onDone(): void }) {
           if (reason) close.mutate(reason);
         }}
       >
-        <SelectField label={t("common.reason")} options={closureReasonValues} value={reason} onChange={setReason} labelOf={label("ClosureReason")} required />
+        <SelectField field="reason" label={t("common.reason")} options={closureReasonValues} value={reason} onChange={setReason} labelOf={label("ClosureReason")} required />
         <ErrorNote error={close.error} />
         <Button type="submit" className="button" isDisabled={!reason || close.isPending}>
           {t("signal.close")}

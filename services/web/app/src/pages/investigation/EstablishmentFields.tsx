@@ -22,13 +22,13 @@ export function EstablishmentFields({ value, onChange }: { value: EstablishmentD
     <fieldset>
       <legend>{t("establishment.title")}</legend>
       <Row>
-        <SelectField label={t("establishment.kind")} options={establishmentKindValues} value={value.kind} onChange={set("kind")} labelOf={label("EstablishmentKind")} required />
-        <SelectField label={t("establishment.province")} options={PROVINCES} value={value.province} onChange={set("province")} labelOf={label("Province")} required />
-        <TextInput label={t("establishment.district")} value={value.district} onChange={set("district")} pattern={DISTRICT_PATTERN} required />
+        <SelectField field="kind" label={t("establishment.kind")} options={establishmentKindValues} value={value.kind} onChange={set("kind")} labelOf={label("EstablishmentKind")} required />
+        <SelectField field="province" label={t("establishment.province")} options={PROVINCES} value={value.province} onChange={set("province")} labelOf={label("Province")} required />
+        <TextInput field="district" label={t("establishment.district")} value={value.district} onChange={set("district")} pattern={DISTRICT_PATTERN} required />
       </Row>
       <Row>
-        <TextInput label={t("fieldNames.address")} value={value.address} onChange={set("address")} personal />
-        <TextInput label={t("fieldNames.operator_names")} value={value.operator_names} onChange={set("operator_names")} personal />
+        <TextInput field="address" label={t("fieldNames.address")} value={value.address} onChange={set("address")} personal />
+        <TextInput field="operator_names" label={t("fieldNames.operator_names")} value={value.operator_names} onChange={set("operator_names")} personal />
       </Row>
     </fieldset>
   );

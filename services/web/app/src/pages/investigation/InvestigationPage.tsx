@@ -130,10 +130,10 @@ function VisitForm({ investigationId }: { investigationId: string }) {
       <h2 id="visit-h">{t("visit.title")}</h2>
       <Form onSubmit={submit} className="form" autoComplete="off">
         <Row>
-          <TextInput label={t("visit.on")} value={on} onChange={setOn} type="date" max={todayInOrg()} required />
-          <TextInput label={t("visit.investigatorsHint")} value={who} onChange={setWho} required />
+          <TextInput field="on" label={t("visit.on")} value={on} onChange={setOn} type="date" max={todayInOrg()} required />
+          <TextInput field="investigatorsHint" label={t("visit.investigatorsHint")} value={who} onChange={setWho} required />
         </Row>
-        <TextInput label={t("fieldNames.observations")} value={obs} onChange={setObs} personal multiline />
+        <TextInput field="observations" label={t("fieldNames.observations")} value={obs} onChange={setObs} personal multiline />
         <ErrorNote error={save.error} />
         <Button type="submit" className="button primary" isDisabled={save.isPending}>
           {t("visit.record")}
@@ -163,7 +163,7 @@ function CloseForm({ investigationId }: { investigationId: string }) {
           if (reason) close.mutate(reason);
         }}
       >
-        <SelectField label={t("common.reason")} options={closeReasonValues} value={reason} onChange={setReason} labelOf={label("CloseReason")} required />
+        <SelectField field="reason" label={t("common.reason")} options={closeReasonValues} value={reason} onChange={setReason} labelOf={label("CloseReason")} required />
         <ErrorNote error={close.error} />
         <Button type="submit" className="button" isDisabled={!reason || close.isPending}>
           {t("investigation.close")}

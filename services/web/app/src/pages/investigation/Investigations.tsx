@@ -87,7 +87,7 @@ function OpenForm() {
       <h2 id="open-h">{t("investigation.openTitle")}</h2>
       <Form onSubmit={submit} className="form" autoComplete="off">
         <EstablishmentFields value={est} onChange={setEst} />
-        <SelectField label={t("common.urgency")} options={urgencyValues} value={urgency} onChange={setUrgency} labelOf={label("Urgency")} required />
+        <SelectField field="urgency" label={t("common.urgency")} options={urgencyValues} value={urgency} onChange={setUrgency} labelOf={label("Urgency")} required />
         <ErrorNote error={open.error} />
         <Button type="submit" className="button primary" isDisabled={!ready || open.isPending}>
           {t("investigation.open")}

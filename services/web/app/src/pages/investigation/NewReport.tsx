@@ -89,14 +89,14 @@ export default function NewReport() {
       <p className="hint">{t("report.draftHint")}</p>
       <Form onSubmit={submit} className="form" autoComplete="off">
         <Row>
-          <SelectField label={t("common.urgency")} options={urgencyValues} value={draft.urgency} onChange={(u) => setDraft({ ...draft, urgency: u })} labelOf={label("Urgency")} required />
+          <SelectField field="urgency" label={t("common.urgency")} options={urgencyValues} value={draft.urgency} onChange={(u) => setDraft({ ...draft, urgency: u })} labelOf={label("Urgency")} required />
         </Row>
         {!investigationId ? <EstablishmentFields value={draft.establishment} onChange={(e) => setDraft({ ...draft, establishment: e })} /> : null}
         <fieldset>
           <legend>{t("report.visitDates")}</legend>
           <Row>
             {draft.visitDates.map((d, i) => (
-              <TextInput
+              <TextInput field="visitDate"
                 key={i}
                 label={t("report.visitDate", { n: i + 1 })}
                 type="date"
@@ -117,14 +117,14 @@ export default function NewReport() {
               <fieldset>
                 <legend>{t("report.person", { n: i + 1 })}</legend>
                 <Row>
-                  <TextInput label={t("fieldNames.name")} value={p.name} onChange={(v) => setPerson(p.id, { name: v })} personal />
-                  <SelectField label={t("person.sex")} options={sexValues} value={p.sex} onChange={(v) => setPerson(p.id, { sex: v })} labelOf={label("Sex")} required />
-                  <TextInput label={t("person.age")} value={p.age} onChange={(v) => setPerson(p.id, { age: v })} type="number" />
-                  <SelectField label={t("person.nationality")} options={NATIONALITIES} value={p.nationality} onChange={(v) => setPerson(p.id, { nationality: v })} labelOf={label("Nationality")} />
-                  <SelectField label={t("common.language")} options={LANGUAGES} value={p.language} onChange={(v) => setPerson(p.id, { language: v })} labelOf={label("Language")} />
+                  <TextInput field="name" label={t("fieldNames.name")} value={p.name} onChange={(v) => setPerson(p.id, { name: v })} personal />
+                  <SelectField field="sex" label={t("person.sex")} options={sexValues} value={p.sex} onChange={(v) => setPerson(p.id, { sex: v })} labelOf={label("Sex")} required />
+                  <TextInput field="age" label={t("person.age")} value={p.age} onChange={(v) => setPerson(p.id, { age: v })} type="number" />
+                  <SelectField field="nationality" label={t("person.nationality")} options={NATIONALITIES} value={p.nationality} onChange={(v) => setPerson(p.id, { nationality: v })} labelOf={label("Nationality")} />
+                  <SelectField field="language" label={t("common.language")} options={LANGUAGES} value={p.language} onChange={(v) => setPerson(p.id, { language: v })} labelOf={label("Language")} />
                 </Row>
-                <Checks label={t("common.indicators")} options={indicatorValues} value={p.indicators} onChange={(v) => setPerson(p.id, { indicators: v })} labelOf={label("Indicator")} />
-                <TextInput label={t("fieldNames.description")} value={p.description} onChange={(v) => setPerson(p.id, { description: v })} personal multiline />
+                <Checks field="indicators" label={t("common.indicators")} options={indicatorValues} value={p.indicators} onChange={(v) => setPerson(p.id, { indicators: v })} labelOf={label("Indicator")} />
+                <TextInput field="description" label={t("fieldNames.description")} value={p.description} onChange={(v) => setPerson(p.id, { description: v })} personal multiline />
                 {draft.persons.length > 1 ? (
                   <Button className="button quiet" onPress={() => setDraft({ ...draft, persons: draft.persons.filter((x) => x.id !== p.id) })}>
                     {t("report.removePerson", { n: i + 1 })}

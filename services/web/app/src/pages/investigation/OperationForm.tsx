@@ -86,19 +86,19 @@ export function OperationForm({ referralId, persons, onDone, existing }: { refer
       ) : null}
       {pending.length > 0 ? (
         <Form onSubmit={submit} className="form" autoComplete="off">
-          {!op ? <TextInput label={t("operation.on")} value={on} onChange={setOn} type="date" max={todayInOrg()} required /> : null}
+          {!op ? <TextInput field="on" label={t("operation.on")} value={on} onChange={setOn} type="date" max={todayInOrg()} required /> : null}
           {pending.map((p) => (
             <fieldset key={p.case_id}>
               <legend>{numberOf(p.case_id)}</legend>
               <Row>
-                <SelectField
+                <SelectField field="outcome"
                   label={t("operation.outcome")}
                   options={rescueOutcomeValues}
                   value={rows[p.case_id]?.outcome ?? null}
                   onChange={(v) => set(p.case_id, { outcome: v })}
                   labelOf={label("RescueOutcome")}
                 />
-                <TextInput label={t("signal.children")} value={rows[p.case_id]?.children ?? ""} onChange={(v) => set(p.case_id, { children: v })} type="number" />
+                <TextInput field="children" label={t("signal.children")} value={rows[p.case_id]?.children ?? ""} onChange={(v) => set(p.case_id, { children: v })} type="number" />
                 <Checkbox className="check" isSelected={rows[p.case_id]?.medical ?? false} onChange={(v) => set(p.case_id, { medical: v })}>
                   <span className="box" aria-hidden="true" />
                   {t("operation.medical")}

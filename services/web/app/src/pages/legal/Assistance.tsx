@@ -66,7 +66,7 @@ export default function Assistance() {
           <Button className="button" onPress={() => assign.mutate(me.user)} isDisabled={assign.isPending}>
             {t("legal.takeIt")}
           </Button>
-          <TextInput label={t("legal.colleague")} value={who} onChange={setWho} />
+          <TextInput field="colleague" label={t("legal.colleague")} value={who} onChange={setWho} />
           <Button type="submit" className="button" isDisabled={!who.trim() || assign.isPending}>
             {t("legal.assign")}
           </Button>

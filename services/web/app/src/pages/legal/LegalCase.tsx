@@ -111,7 +111,7 @@ function AssignForm({ referralId, onDone }: { referralId: string; onDone(): void
           <Button className="button" onPress={() => assign.mutate(me.user)} isDisabled={assign.isPending}>
             {t("legal.takeIt")}
           </Button>
-          <TextInput label={t("legal.colleague")} value={who} onChange={setWho} />
+          <TextInput field="colleague" label={t("legal.colleague")} value={who} onChange={setWho} />
           <Button type="submit" className="button" isDisabled={!who.trim() || assign.isPending}>
             {t("legal.assign")}
           </Button>
@@ -157,16 +157,16 @@ function MilestoneForm({ referralId, onDone, nextOf }: { referralId: string; onD
       <h2 id="ms-h">{t("legal.recordStep")}</h2>
       <Form onSubmit={submit} className="form" autoComplete="off">
         <Row>
-          <SelectField label={t("legal.step")} options={RECORDABLE} value={step} onChange={setStep} labelOf={label("Milestone")} required />
-          <TextInput label={t("legal.occurredOn")} value={on} onChange={setOn} type="date" max={todayInOrg()} required />
-          {step === "charges_filed" ? <TextInput label={t("legal.accused")} value={accused} onChange={setAccused} type="number" required /> : null}
+          <SelectField field="step" label={t("legal.step")} options={RECORDABLE} value={step} onChange={setStep} labelOf={label("Milestone")} required />
+          <TextInput field="occurredOn" label={t("legal.occurredOn")} value={on} onChange={setOn} type="date" max={todayInOrg()} required />
+          {step === "charges_filed" ? <TextInput field="accused" label={t("legal.accused")} value={accused} onChange={setAccused} type="number" required /> : null}
         </Row>
         {step === "verdict" ? (
           <fieldset>
             <legend>{t("legal.verdicts")}</legend>
             {verdicts.map((v, i) => (
               <Row key={i}>
-                <SelectField
+                <SelectField field="verdictN"
                   label={t("legal.verdictN", { n: i + 1 })}
                   options={verdictValues}
                   value={v.verdict}
@@ -174,7 +174,7 @@ function MilestoneForm({ referralId, onDone, nextOf }: { referralId: string; onD
                   labelOf={label("Verdict")}
                 />
                 {v.verdict === "convicted" ? (
-                  <TextInput label={t("legal.sentenceMonths")} value={v.months} onChange={(x) => setVerdicts(verdicts.map((y, j) => (j === i ? { ...y, months: x } : y)))} type="number" />
+                  <TextInput field="sentenceMonths" label={t("legal.sentenceMonths")} value={v.months} onChange={(x) => setVerdicts(verdicts.map((y, j) => (j === i ? { ...y, months: x } : y)))} type="number" />
                 ) : null}
               </Row>
             ))}
