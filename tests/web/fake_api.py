@@ -10,7 +10,7 @@ import json
 import re
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -262,7 +262,8 @@ class FakeHomeward:
         return Answer(200, self.investigations[iid])
 
     def visit(self, iid: str, *, query: dict, data: dict) -> Answer:
-        if data["visited_on"] > datetime.now(UTC).date().isoformat():
+        # The service allows a day's slack: the organisation's today is ahead of UTC's.
+        if data["visited_on"] > (datetime.now(UTC) + timedelta(days=1)).date().isoformat():
             return refuse(422, "domain_error", "visited_on: a visit cannot be in the future")
         vid = new_id()
         self.observations[vid] = data.get("observations")
