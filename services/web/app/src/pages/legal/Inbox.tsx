@@ -19,7 +19,7 @@ export default function Inbox() {
   const live = useLiveRefresh([INBOX_KEY], ["stage", "referral", "legal_assistance"]);
   return (
     <Page title={t("legal.inboxTitle")}>
-      <p className={`live ${live}`} role="status" data-testid="live">
+      <p className={`live live-${live}`} role="status" data-testid="live">
         {t(`live.${live}`)}
       </p>
       {inbox.isPending ? <Loading /> : null}

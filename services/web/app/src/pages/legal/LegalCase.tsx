@@ -23,6 +23,7 @@ const RECORDABLE = milestoneValues.filter((m): m is Recordable => m !== "operati
 
 export default function LegalCase() {
   const { t } = useTranslation();
+  const { me } = useSession();
   const label = useEnumLabel();
   const qc = useQueryClient();
   const { referralId = "" } = useParams();
@@ -52,7 +53,7 @@ export default function LegalCase() {
         <dt>{t("legal.handling")}</dt>
         <dd>
           {c.acknowledged_at ? t("legal.acknowledgedAt") : t("legal.notAcknowledged")} {c.acknowledged_at ? <When at={c.acknowledged_at} /> : null}
-          {c.assigned_to ? ` · ${t("legal.assignedTo", { who: c.assigned_to })}` : ""}
+          {c.assigned_to ? ` · ${t("legal.assignedTo", { who: c.assigned_to === me.user ? t("legal.me") : c.assigned_to })}` : ""}
         </dd>
       </dl>
       <AssignForm referralId={referralId} onDone={refresh} />
