@@ -24,13 +24,15 @@ export function useSession(): SessionValue {
 export function SessionProvider({ children }: { children: ReactNode }) {
   const { t } = useTranslation();
   const queryClient = useQueryClient();
-  const me = useQuery({ queryKey: ["auth", "me"], queryFn: fetchMe, retry: false, staleTime: Infinity });
   const [locked, setLocked] = useState<{ logoutUrl: string } | null>(null);
+  const me = useQuery({ queryKey: ["auth", "me"], queryFn: fetchMe, retry: false, staleTime: Infinity, enabled: !locked });
   const lockingRef = useRef(false);
 
   useEffect(() => {
-    if (me.error instanceof NotLoggedIn) goToLogin();
-  }, [me.error]);
+    // Once locked, the way back is the lock screen's (through the identity provider's logout,
+    // so that a shared computer asks for a password), not a silent new login.
+    if (me.error instanceof NotLoggedIn && !locked) goToLogin();
+  }, [me.error, locked]);
 
   const lock = useCallback(async () => {
     if (lockingRef.current) return;
