@@ -24,7 +24,8 @@ SHOTS = ROOT / ".local" / "web-screenshots"
 CHROMIUM = shutil.which("chromium")
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; font-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    "connect-src 'self'; font-src 'self'; frame-ancestors 'none'; base-uri 'none'; "
+    "form-action 'self'"
 )
 CHROMIUM_ARGS = [
     "--headless",
@@ -107,7 +108,8 @@ async def axe_check(page) -> None:
             const r = await axe.run(document, {runOnly: {type: 'tag',
                 values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}});
             return r.violations.map(v => ({id: v.id, impact: v.impact,
-                nodes: v.nodes.slice(0, 3).map(n => n.target.join(' ') + ' :: ' + n.failureSummary)}));
+                nodes: v.nodes.slice(0, 3).map(
+                    n => n.target.join(' ') + ' :: ' + n.failureSummary)}));
         }"""
     )
     assert result == [], f"axe violations on {page.url}: {result}"

@@ -195,7 +195,14 @@ class FakeHomeward:
     @staticmethod
     def needs_purpose(query: dict) -> Answer | None:
         if query.get("purpose") is None:
-            return Answer(422, {"detail": [{"loc": ["query", "purpose"], "type": "missing", "msg": "Field required"}]})
+            return Answer(
+                422,
+                {
+                    "detail": [
+                        {"loc": ["query", "purpose"], "type": "missing", "msg": "Field required"}
+                    ]
+                },
+            )
         return None
 
     # -- intake -------------------------------------------------------------------------------
@@ -253,7 +260,10 @@ class FakeHomeward:
         inv = self.investigations[iid]
         inv.update(origin="team", urgency=data["urgency"], leads=[])
         inv["establishment"].update(kind=e["kind"], province=e["province"], district=e["district"])
-        self.particulars[iid] = {"address": e.get("address"), "operator_names": e.get("operator_names")}
+        self.particulars[iid] = {
+            "address": e.get("address"),
+            "operator_names": e.get("operator_names"),
+        }
         return Answer(201, inv)
 
     def get_investigation(self, iid: str, *, query: dict, data: dict) -> Answer:
@@ -284,7 +294,9 @@ class FakeHomeward:
     def _report(self, data: dict) -> dict:
         rid = new_id()
         inv = self.investigations.get(data.get("investigation_id") or "")
-        est = inv["establishment"] if inv else {**data["establishment"], "establishment_id": new_id()}
+        est = (
+            inv["establishment"] if inv else {**data["establishment"], "establishment_id": new_id()}
+        )
         persons = []
         for p in data["persons"]:
             self.cases += 1
@@ -303,11 +315,16 @@ class FakeHomeward:
                 }
             )
         e = data.get("establishment") or {}
-        self.particulars[rid] = {"address": e.get("address"), "operator_names": e.get("operator_names")}
+        self.particulars[rid] = {
+            "address": e.get("address"),
+            "operator_names": e.get("operator_names"),
+        }
         self.reports[rid] = {
             "report_id": rid,
             "investigation_id": data.get("investigation_id"),
-            "establishment": {k: est[k] for k in ("establishment_id", "kind", "province", "district")},
+            "establishment": {
+                k: est[k] for k in ("establishment_id", "kind", "province", "district")
+            },
             "urgency": data["urgency"],
             "visit_dates": data["visit_dates"],
             "evidence": [],
@@ -320,7 +337,11 @@ class FakeHomeward:
 
     def file_report(self, *, query: dict, data: dict) -> Answer:
         if not data["persons"]:
-            return refuse(422, "domain_error", "persons: an investigative report identifies at least one person")
+            return refuse(
+                422,
+                "domain_error",
+                "persons: an investigative report identifies at least one person",
+            )
         return Answer(201, self._report(data))
 
     def list_reports(self, *, query: dict, data: dict) -> Answer:
@@ -369,7 +390,9 @@ class FakeHomeward:
             "operations": [],
         }
         case = r["persons"][0]["case_id"]
-        self.live.append(f'event: stage\ndata: {{"case_id": "{case}", "stage": "referred_to_legal"}}\n\n')
+        self.live.append(
+            f'event: stage\ndata: {{"case_id": "{case}", "stage": "referred_to_legal"}}\n\n'
+        )
         return Answer(201, self.referrals[ref])
 
     # -- legal --------------------------------------------------------------------------------

@@ -10,7 +10,9 @@ LOCALES = {"en": "en-GB", "km": "km-KH"}
 
 async def open_app(browser, fake: FakeHomeward, lang: str, **options):
     """A fresh context in the language's locale (the app starts in the browser's language)."""
-    context = await browser.new_context(locale=LOCALES[lang], viewport={"width": 1280, "height": 900}, **options)
+    context = await browser.new_context(
+        locale=LOCALES[lang], viewport={"width": 1280, "height": 900}, **options
+    )
     await route_fake(context, fake)
     page = await context.new_page()
     lines: list[str] = []
@@ -26,7 +28,9 @@ async def choose(page, field: str, code: str, scope=None) -> None:
 
 
 async def fill(scope, field: str, value: str) -> None:
-    await scope.locator(f'[data-field="{field}"] input, [data-field="{field}"] textarea').first.fill(value)
+    await scope.locator(
+        f'[data-field="{field}"] input, [data-field="{field}"] textarea'
+    ).first.fill(value)
 
 
 async def nav(page, href: str) -> None:

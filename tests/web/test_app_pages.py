@@ -131,7 +131,9 @@ async def test_investigator_pages(chromium, app_url, lang):
     await nav(page, "/investigations")
     await page.go_back()
     await expect(page.locator("li.person")).to_have_count(12)
-    await expect(page.locator('li.person >> nth=11 >> [data-field="name"] input')).to_have_value("Person 12")
+    await expect(page.locator('li.person >> nth=11 >> [data-field="name"] input')).to_have_value(
+        "Person 12"
+    )
     await submit(page)
     await page.wait_for_url("**/reports/*")
     await expect(page.locator("ol.persons > li")).to_have_count(12)
