@@ -1,32 +1,54 @@
 import { lazy, Suspense } from "react";
-import { I18nProvider } from "react-aria-components";
-import { useTranslation } from "react-i18next";
 import { BrowserRouter, Route, Routes } from "react-router";
 import { Layout } from "./Layout";
 import { Home } from "./pages/Home";
 import { NotFound } from "./pages/NotFound";
 import { SessionProvider } from "./session/Session";
-import { Loading } from "./ui/Feedback";
+import { Loading } from "./ui/Loading";
 
-// Each kind of user's pages load on first use, keeping the first load small.
-const NewSignal = lazy(() => import("./pages/intake/NewSignal"));
-const Signals = lazy(() => import("./pages/intake/Signals"));
-const SignalPage = lazy(() => import("./pages/intake/SignalPage"));
-const Outreach = lazy(() => import("./pages/intake/Outreach"));
-const Investigations = lazy(() => import("./pages/investigation/Investigations"));
-const InvestigationPage = lazy(() => import("./pages/investigation/InvestigationPage"));
-const Reports = lazy(() => import("./pages/investigation/Reports"));
-const NewReport = lazy(() => import("./pages/investigation/NewReport"));
-const ReportPage = lazy(() => import("./pages/investigation/ReportPage"));
-const Inbox = lazy(() => import("./pages/legal/Inbox"));
-const LegalCase = lazy(() => import("./pages/legal/LegalCase"));
-const Assistance = lazy(() => import("./pages/legal/Assistance"));
+// Each kind of user's pages load on first use, keeping the first load small; once the first
+// page is up, the pages of the user's own roles are fetched while the browser is idle, so a
+// later navigation waits for its data only.
+const load = {
+  NewSignal: () => import("./pages/intake/NewSignal"),
+  Signals: () => import("./pages/intake/Signals"),
+  SignalPage: () => import("./pages/intake/SignalPage"),
+  Outreach: () => import("./pages/intake/Outreach"),
+  Investigations: () => import("./pages/investigation/Investigations"),
+  InvestigationPage: () => import("./pages/investigation/InvestigationPage"),
+  Reports: () => import("./pages/investigation/Reports"),
+  NewReport: () => import("./pages/investigation/NewReport"),
+  ReportPage: () => import("./pages/investigation/ReportPage"),
+  Inbox: () => import("./pages/legal/Inbox"),
+  LegalCase: () => import("./pages/legal/LegalCase"),
+  Assistance: () => import("./pages/legal/Assistance"),
+};
+const ROLE_PAGES: Record<string, (keyof typeof load)[]> = {
+  intake: ["NewSignal", "Signals", "SignalPage", "Outreach"],
+  investigator: ["Investigations", "InvestigationPage", "Reports", "NewReport", "ReportPage"],
+  legal: ["Inbox", "LegalCase", "Assistance"],
+};
+
+export function prefetchPages(roles: readonly string[]): void {
+  for (const r of roles) for (const p of ROLE_PAGES[r] ?? []) void load[p]().catch(() => undefined);
+}
+
+const NewSignal = lazy(load.NewSignal);
+const Signals = lazy(load.Signals);
+const SignalPage = lazy(load.SignalPage);
+const Outreach = lazy(load.Outreach);
+const Investigations = lazy(load.Investigations);
+const InvestigationPage = lazy(load.InvestigationPage);
+const Reports = lazy(load.Reports);
+const NewReport = lazy(load.NewReport);
+const ReportPage = lazy(load.ReportPage);
+const Inbox = lazy(load.Inbox);
+const LegalCase = lazy(load.LegalCase);
+const Assistance = lazy(load.Assistance);
 
 export function App() {
-  const { i18n } = useTranslation();
   return (
-    <I18nProvider locale={i18n.language === "km" ? "km-KH" : "en-GB"}>
-      <BrowserRouter>
+    <BrowserRouter>
         <SessionProvider>
           <Suspense fallback={<Loading />}>
             <Routes>
@@ -50,7 +72,6 @@ export function App() {
             </Routes>
           </Suspense>
         </SessionProvider>
-      </BrowserRouter>
-    </I18nProvider>
+    </BrowserRouter>
   );
 }

@@ -1,6 +1,7 @@
-import { Button } from "react-aria-components";
 import { useTranslation } from "react-i18next";
+import { useEffect } from "react";
 import { NavLink, Outlet, useLocation } from "react-router";
+import { prefetchPages } from "./App";
 import { LanguageSwitch } from "./i18n/LanguageSwitch";
 import { PurposeProvider } from "./privacy/Purpose";
 import { useSession } from "./session/Session";
@@ -20,6 +21,10 @@ export function Layout() {
   const { me, logOut, hasRole } = useSession();
   const location = useLocation();
   const links = NAV.filter((n) => hasRole(n.role));
+  useEffect(() => {
+    const idle = window.requestIdleCallback ?? ((fn: () => void) => window.setTimeout(fn, 200));
+    idle(() => prefetchPages(me.roles));
+  }, [me.roles]);
   return (
     <>
       <a className="skip" href="#main">
@@ -45,9 +50,9 @@ export function Layout() {
           <span className="user" data-testid="user">
             {me.username}
           </span>
-          <Button className="button" onPress={() => void logOut()}>
+          <button type="button" className="button" onClick={() => void logOut()}>
             {t("nav.logout")}
-          </Button>
+          </button>
         </div>
       </header>
       <main id="main" tabIndex={-1}>

@@ -1,13 +1,15 @@
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router";
 import { useSession } from "../session/Session";
-import { Page } from "../ui/Feedback";
+import { useTitle } from "../ui/title";
 
 export function Home() {
   const { t } = useTranslation();
+  useTitle(t("home.title"));
   const { me, hasRole } = useSession();
   return (
-    <Page title={t("home.title")}>
+    <>
+      <h1>{t("home.title")}</h1>
       <p>{t("home.hello", { name: me.username })}</p>
       <ul className="cards">
         {hasRole("intake") ? (
@@ -30,6 +32,6 @@ export function Home() {
         ) : null}
       </ul>
       {!hasRole("intake") && !hasRole("investigator") && !hasRole("legal") ? <p>{t("home.nothingYet")}</p> : null}
-    </Page>
+    </>
   );
 }

@@ -1,13 +1,15 @@
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router";
-import { Page } from "../ui/Feedback";
+import { useTitle } from "../ui/title";
 
 export function NotFound() {
   const { t } = useTranslation();
+  useTitle(t("notFound.title"));
   return (
-    <Page title={t("notFound.title")}>
+    <>
+      <h1>{t("notFound.title")}</h1>
       <p>{t("notFound.body")}</p>
       <Link to="/">{t("notFound.home")}</Link>
-    </Page>
+    </>
   );
 }

@@ -1,5 +1,4 @@
 import { useEffect } from "react";
-import { Button } from "react-aria-components";
 import { useTranslation } from "react-i18next";
 import { LanguageSwitch } from "../i18n/LanguageSwitch";
 
@@ -14,9 +13,9 @@ export function LockScreen({ logoutUrl }: { logoutUrl: string }) {
     <main className="centred lock" data-testid="lock-screen">
       <h1>{t("lock.title")}</h1>
       <p>{t("lock.body")}</p>
-      <Button className="button primary" onPress={() => window.location.assign(logoutUrl)}>
+      <button type="button" className="button primary" onClick={() => window.location.assign(logoutUrl)}>
         {t("lock.login")}
-      </Button>
+      </button>
       <LanguageSwitch />
     </main>
   );

@@ -10,7 +10,9 @@ export interface Me {
 export class NotLoggedIn extends Error {}
 
 export async function fetchMe(): Promise<Me> {
-  const r = await fetch("/auth/me", { credentials: "same-origin", cache: "no-store" });
+  // No cache mode here, so that the answer index.html preloads is taken (the BFF marks it
+  // no-store: the HTTP cache keeps nothing of it either way).
+  const r = await fetch("/auth/me", { credentials: "same-origin" });
   if (r.status === 401) throw new NotLoggedIn();
   if (!r.ok) throw new Error("me");
   return (await r.json()) as Me;

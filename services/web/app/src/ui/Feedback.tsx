@@ -1,4 +1,6 @@
-import { useEffect, type ReactNode } from "react";
+import type { ReactNode } from "react";
+import { useTitle } from "./title";
+import { I18nProvider } from "react-aria-components";
 import { useTranslation } from "react-i18next";
 import { isApiError } from "../api/errors";
 import { formatDate, formatDateTime } from "../lib/time";
@@ -34,15 +36,13 @@ export function Done({ children }: { children: ReactNode }) {
 
 /** A page: its heading and the document's title (never anything personal). */
 export function Page({ title, children }: { title: string; children: ReactNode }) {
-  const { t } = useTranslation();
-  useEffect(() => {
-    document.title = `${title} · ${t("app.name")}`;
-  }, [title, t]);
+  const { i18n } = useTranslation();
+  useTitle(title);
   return (
-    <>
+    <I18nProvider locale={i18n.language === "km" ? "km-KH" : "en-GB"}>
       <h1>{title}</h1>
       {children}
-    </>
+    </I18nProvider>
   );
 }
 
@@ -58,7 +58,4 @@ export function Day({ on }: { on: string | null | undefined }) {
   return <time dateTime={on}>{formatDate(on, i18n.language)}</time>;
 }
 
-export function Loading() {
-  const { t } = useTranslation();
-  return <p aria-busy="true">{t("common.loading")}</p>;
-}
+export { Loading } from "./Loading";
