@@ -65,3 +65,18 @@ async def test_a_session_lost_mid_way_locks_the_screen(chromium, app_url):
     await nav(page, "/investigations")
     await expect(page.locator('[data-testid="lock-screen"]')).to_be_visible()
     await context.close()
+
+
+async def test_the_language_switch_turns_every_word_to_khmer_and_back(chromium, app_url):
+    fake = FakeHomeward("intake1", ["intake"])
+    context, page, _ = await open_app(chromium, fake, "en")
+    await page.goto(app_url + "/intake/signals/new")
+    heading = page.locator("h1")
+    await expect(heading).to_have_text("Record a signal")
+    await page.locator('.lang-switch button[lang="km"]').click()
+    await expect(heading).to_have_text("កត់ត្រាការជូនដំណឹង")
+    assert await page.evaluate("document.documentElement.lang") == "km"
+    assert await page.title() == "កត់ត្រាការជូនដំណឹង · Homeward"
+    await page.locator('.lang-switch button[lang="en"]').click()
+    await expect(heading).to_have_text("Record a signal")
+    await context.close()

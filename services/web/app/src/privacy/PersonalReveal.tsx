@@ -59,13 +59,21 @@ export function PersonalReveal<T extends object>({ fields, read }: Props<T>) {
         {t("privacy.hidden", { count: fields.length })}
       </p>
       <div className="row">
-        <SelectField field="purpose"
-          label={t("privacy.purpose")}
-          options={investigationEnums.readPurposeValues}
-          value={purpose}
-          onChange={choose}
-          labelOf={label("ReadPurpose")}
-        />
+        {/* The purpose is asked once per page: the other hidden values then need one press. */}
+        {purpose ? (
+          <span className="purpose-given">
+            {t("privacy.purpose")}: {label("ReadPurpose")(purpose)}
+          </span>
+        ) : (
+          <SelectField
+            field="purpose"
+            label={t("privacy.purpose")}
+            options={investigationEnums.readPurposeValues}
+            value={purpose}
+            onChange={choose}
+            labelOf={label("ReadPurpose")}
+          />
+        )}
         <Button className="button" isDisabled={!purpose || busy} onPress={() => void show()}>
           {t("privacy.show")}
         </Button>
