@@ -5,7 +5,7 @@ SHELL := /bin/bash
 UV := python3 -m uv
 export UV_LINK_MODE := copy
 
-.PHONY: help setup infra-up infra-down infra-reset infra-status browser app app-test app-lint run test test-unit lint format docs faults demo
+.PHONY: help setup infra-up infra-down infra-reset infra-status browser app-deps app app-test app-lint run test test-unit lint format docs faults demo
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -32,16 +32,18 @@ browser: ## Debian's chromium and a Khmer font, for the browser tests (installs 
 
 APP := services/web/app
 # npm ci only when the lock changed since the last install (its hash is kept in node_modules).
-app: ## the web app: npm ci (when the lock changed) and npm run build, into services/web/app/dist
+app-deps:
 	@cd $(APP) && want=$$(sha256sum package-lock.json | cut -c1-64) && \
 		if [ "$$(cat node_modules/.homeward-lock 2>/dev/null)" != "$$want" ]; then \
 			npm ci --no-audit --no-fund --loglevel=error && echo "$$want" > node_modules/.homeward-lock; fi
+
+app: app-deps ## the web app: npm ci (when the lock changed) and npm run build, into services/web/app/dist
 	cd $(APP) && npm run --silent build
 
-app-test: app ## the web app's unit tests (Vitest)
+app-test: app ## the web app's unit tests (Vitest); app first, which the browser tests need
 	cd $(APP) && npm run --silent test
 
-app-lint: app ## the web app's typecheck and ESLint
+app-lint: app-deps ## the web app's typecheck and ESLint
 	cd $(APP) && npm run --silent typecheck && npm run --silent lint
 
 run: infra-up app ## every service on fixed local ports; Ctrl-C stops them all

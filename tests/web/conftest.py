@@ -38,7 +38,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 
-pytestmark = pytest.mark.skipif(
+NEEDS_BROWSER = pytest.mark.skipif(
     CHROMIUM is None or not (DIST / "index.html").exists() or not AXE.exists(),
     reason="needs `make browser` (chromium) and `make app` (the built app and axe-core)",
 )

@@ -7,9 +7,11 @@ from __future__ import annotations
 import pytest
 from playwright.async_api import expect
 
-from tests.web.conftest import check_page, csp_errors
+from tests.web.conftest import NEEDS_BROWSER, check_page, csp_errors
 from tests.web.fake_api import FakeHomeward
 from tests.web.helpers import choose, fill, nav, open_app, submit
+
+pytestmark = NEEDS_BROWSER
 
 LANGS = ["en", "km"]
 KHMER = "\u1780-\u17ff"

@@ -10,9 +10,11 @@ from pathlib import Path
 
 from playwright.async_api import expect
 
-from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS, route_fake
+from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS, NEEDS_BROWSER, route_fake
 from tests.web.fake_api import FakeHomeward
 from tests.web.helpers import choose, fill, nav, submit
+
+pytestmark = NEEDS_BROWSER
 
 
 def canary(n: int) -> str:

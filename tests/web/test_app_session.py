@@ -6,9 +6,11 @@ from __future__ import annotations
 import pytest
 from playwright.async_api import expect
 
-from tests.web.conftest import check_page
+from tests.web.conftest import NEEDS_BROWSER, check_page
 from tests.web.fake_api import FakeHomeward
 from tests.web.helpers import fill, nav, open_app
+
+pytestmark = NEEDS_BROWSER
 
 
 async def test_without_a_session_the_app_goes_to_login_and_back_to_the_path(chromium, app_url):
