@@ -34,6 +34,8 @@ class FakeHomeward(LegalFake):
     assistance: dict[str, dict] = field(default_factory=dict)
     live: list[str] = field(default_factory=list)
     seen_bodies: list[str] = field(default_factory=list)
+    # path -> (status, body, content type): a service failing as a test needs it to.
+    failures: dict[str, tuple[int, str, str]] = field(default_factory=dict)
     cases: int = 0
 
     # -- seeding ------------------------------------------------------------------------------
@@ -117,6 +119,8 @@ class FakeHomeward(LegalFake):
             return Answer(200, {"logout_url": "/auth/login?logged_out=1"})
         if not self.logged_in:
             return refuse(401, "not_logged_in", "log in first")
+        if path in self.failures:
+            return Answer(*self.failures[path])
         if path == "/api/live":
             events, self.live = self.live, []
             return Answer(200, "retry: 200\n\n" + "".join(events), "text/event-stream")

@@ -82,3 +82,24 @@ async def test_the_language_switch_turns_every_word_to_khmer_and_back(chromium, 
     await page.locator('.lang-switch button[lang="en"]').click()
     await expect(heading).to_have_text("Record a signal")
     await context.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "km"])
+async def test_a_failing_service_is_shown_in_words_not_as_a_status_or_trace(
+    chromium, app_url, lang
+):
+    fake = FakeHomeward("investigator1", ["investigator"])
+    fake.failures["/api/investigation/investigations"] = (
+        500,
+        "<html><pre>Traceback (most recent call last): KeyError</pre></html>",
+        "text/html",
+    )
+    context, page, _ = await open_app(chromium, fake, lang)
+    await page.goto(app_url + "/")
+    await nav(page, "/investigations")
+    alert = page.locator('[role="alert"]').first
+    await expect(alert).to_be_visible(timeout=10_000)
+    text = await page.locator("main").inner_text()
+    assert "Traceback" not in text and "500" not in text and "KeyError" not in text
+    await check_page(page, lang, "error-service-failed")
+    await context.close()

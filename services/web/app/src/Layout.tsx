@@ -4,6 +4,7 @@ import { NavLink, Outlet, useLocation } from "react-router";
 import { prefetchPages } from "./App";
 import { LanguageSwitch } from "./i18n/LanguageSwitch";
 import { PurposeProvider } from "./privacy/Purpose";
+import { ErrorBoundary } from "./ui/ErrorBoundary";
 import { useSession } from "./session/Session";
 
 const NAV: { role: string; to: string; key: string }[] = [
@@ -58,7 +59,9 @@ export function Layout() {
       <main id="main" tabIndex={-1}>
         {/* Remounted on every navigation: a purpose chosen here, and what it revealed, go. */}
         <PurposeProvider key={location.pathname}>
-          <Outlet />
+          <ErrorBoundary>
+            <Outlet />
+          </ErrorBoundary>
         </PurposeProvider>
       </main>
     </>
