@@ -1,7 +1,7 @@
 import { useTranslation } from "react-i18next";
 import { useEffect } from "react";
 import { NavLink, Outlet, useLocation } from "react-router";
-import { prefetchPages } from "./App";
+import { prefetchPages } from "./pages/registry";
 import { LanguageSwitch } from "./i18n/LanguageSwitch";
 import { PurposeProvider } from "./privacy/Purpose";
 import { ErrorBoundary } from "./ui/ErrorBoundary";

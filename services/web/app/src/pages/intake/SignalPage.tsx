@@ -1,4 +1,4 @@
-import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { Button, Form } from "react-aria-components";
 import { useTranslation } from "react-i18next";
@@ -10,7 +10,7 @@ import { PersonalReveal } from "../../privacy/PersonalReveal";
 import { Done, ErrorNote, Page } from "../../ui/Feedback";
 import { Checks, Row, SelectField, TextInput, toInt } from "../../ui/Fields";
 import { useEnumLabel } from "../../ui/labels";
-import { recentSignals, updateSignal } from "./store";
+import { RECENT_KEY, recentSignals, updateSignal } from "./store";
 
 type Kind = components["schemas"]["EstablishmentKind"];
 type Indicator = components["schemas"]["Indicator"];
@@ -22,8 +22,9 @@ export default function SignalPage() {
   const label = useEnumLabel();
   const qc = useQueryClient();
   const { signalId = "" } = useParams();
-  const [, refresh] = useState(0);
-  const rec = recentSignals(qc).find((r) => r.signal.signal_id === signalId);
+  // The cache entry updates as she routes, closes or asks a placement: the page follows it.
+  const { data: recent = [] } = useQuery({ queryKey: RECENT_KEY, queryFn: () => recentSignals(qc), staleTime: Infinity, gcTime: Infinity });
+  const rec = recent.find((r) => r.signal.signal_id === signalId);
   if (!rec) {
     return (
       <Page title={t("signal.title")}>
@@ -73,14 +74,14 @@ export default function SignalPage() {
         fields={["name", "aliases", "phone", "notes"]}
         read={(purpose) => unwrap(intake.GET("/signals/{signal_id}/person", { params: { path: { signal_id: signalId }, query: { purpose } } }))}
       />
-      {open ? <RouteForm signalId={signalId} onDone={() => refresh((n) => n + 1)} /> : null}
-      {s.needs_shelter && !rec.placement && s.status !== "closed" ? <PlacementForm signalId={signalId} onDone={() => refresh((n) => n + 1)} /> : null}
-      {open ? <CloseForm signalId={signalId} onDone={() => refresh((n) => n + 1)} /> : null}
+      {open ? <RouteForm signalId={signalId} /> : null}
+      {s.needs_shelter && !rec.placement && s.status !== "closed" ? <PlacementForm signalId={signalId} /> : null}
+      {open ? <CloseForm signalId={signalId} /> : null}
     </Page>
   );
 }
 
-function RouteForm({ signalId, onDone }: { signalId: string; onDone(): void }) {
+function RouteForm({ signalId }: { signalId: string }) {
   const { t } = useTranslation();
   const label = useEnumLabel();
   const qc = useQueryClient();
@@ -109,7 +110,6 @@ function RouteForm({ signalId, onDone }: { signalId: string; onDone(): void }) {
       ),
     onSuccess: (out) => {
       updateSignal(qc, signalId, { signal: out.signal, routed: { lead_id: out.lead_id, linked: out.linked, reason: reason! } });
-      onDone();
     },
   });
   const submit = (e: FormEvent) => {
@@ -144,7 +144,7 @@ function RouteForm({ signalId, onDone }: { signalId: string; onDone(): void }) {
   );
 }
 
-function PlacementForm({ signalId, onDone }: { signalId: string; onDone(): void }) {
+function PlacementForm({ signalId }: { signalId: string }) {
   const { t } = useTranslation();
   const label = useEnumLabel();
   const qc = useQueryClient();
@@ -154,7 +154,6 @@ function PlacementForm({ signalId, onDone }: { signalId: string; onDone(): void 
       unwrap(intake.POST("/signals/{signal_id}/placement-request", { params: { path: { signal_id: signalId } }, body: { reason: r as never } })),
     onSuccess: (signal, r) => {
       updateSignal(qc, signalId, { signal, placement: r });
-      onDone();
     },
   });
   return (
@@ -178,7 +177,7 @@ function PlacementForm({ signalId, onDone }: { signalId: string; onDone(): void 
   );
 }
 
-function CloseForm({ signalId, onDone }: { signalId: string; onDone(): void }) {
+function CloseForm({ signalId }: { signalId: string }) {
   const { t } = useTranslation();
   const label = useEnumLabel();
   const qc = useQueryClient();
@@ -187,7 +186,6 @@ function CloseForm({ signalId, onDone }: { signalId: string; onDone(): void }) {
     mutationFn: (r: ClosureReason) => unwrap(intake.POST("/signals/{signal_id}/closure", { params: { path: { signal_id: signalId } }, body: { reason: r } })),
     onSuccess: (signal, r) => {
       updateSignal(qc, signalId, { signal, closure: r });
-      onDone();
     },
   });
   return (
