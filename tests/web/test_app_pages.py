@@ -70,8 +70,19 @@ async def test_intake_officer_pages(chromium, app_url, lang):
     assert any("no_safe_home" in b for b in fake.seen_bodies)
     await check_page(page, lang, "intake-5-signal-routed")
 
+    # Every other route a signal comes by: hotline, outreach, police or partner NGO referral,
+    # repatriation.
+    others = ["hotline", "outreach", "police", "partner_ngo", "repatriation"]
+    for source in others:
+        await nav(page, "/intake/signals/new")
+        await choose(page, "source", source)
+        await choose(page, "urgency", "routine")
+        await submit(page)
+        await page.wait_for_url("**/intake/signals/*-*")
+    assert sorted(s["source"] for s in fake.signals.values()) == sorted([*others, "clinic_walk_in"])
+
     await nav(page, "/intake/signals")
-    await expect(page.locator("tbody tr")).to_have_count(1)
+    await expect(page.locator("tbody tr")).to_have_count(6)
     await check_page(page, lang, "intake-6-recent-signals")
 
     await nav(page, "/intake/outreach")
