@@ -307,7 +307,7 @@ class FakeHomeward(LegalFake):
             },
             "urgency": data["urgency"],
             "visit_dates": data["visit_dates"],
-            "evidence": [],
+            "evidence": data.get("evidence", []),
             "persons": persons,
             "filed_at": now(),
             "filed_by": self.user,

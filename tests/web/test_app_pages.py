@@ -140,6 +140,13 @@ async def test_investigator_pages(chromium, app_url, lang):
             await choose(page, "nationality", "VN", scope=person)
         await fill(person, "age", str(16 + n))
     await expect(page.locator("li.person")).to_have_count(12)
+    evidence = page.locator("fieldset", has=page.locator('input[type="file"]'))
+    await page.locator("fieldset .hint + button").first.click()  # add evidence
+    await page.locator('input[type="file"]').set_input_files(
+        files=[{"name": "IMG_0001.jpg", "mimeType": "image/jpeg", "buffer": b"abc"}]
+    )
+    await expect(evidence.locator('[data-testid="evidence-hash"]')).to_contain_text("ba7816bf")
+    await fill(evidence, "location", "vault:2026/11/0001.jpg")
     await check_page(page, lang, "inv-4-new-report-12-persons")
     await nav(page, "/investigations")
     await page.go_back()
@@ -152,6 +159,11 @@ async def test_investigator_pages(chromium, app_url, lang):
     await expect(page.locator("ol.persons > li")).to_have_count(12)
     report = next(iter(fake.reports.values()))
     assert [p["nationality"] for p in report["persons"]] == ["VN"] * 12  # copied row to row
+    sha256_abc = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    assert report["evidence"] == [
+        {"content_hash": sha256_abc, "location": "vault:2026/11/0001.jpg"}
+    ]
+    assert not any("IMG_0001" in b for b in fake.seen_bodies)  # the file's name is not sent
     await check_page(page, lang, "inv-5-report")
 
     await page.locator("#refer-h ~ button").click()

@@ -193,6 +193,16 @@ export const en = {
     refer: "Issue the legal referral",
     referredDone: "The referral was issued.",
   },
+  evidence: {
+    title: "Evidence",
+    hint: "Choose a file to record its fingerprint (SHA-256), and say where it is kept. The file itself stays where it is: it is not sent.",
+    add: "Add evidence",
+    file: "File {{n}}",
+    fingerprint: "Fingerprint {{hash}}…",
+    noFile: "No file chosen yet.",
+    location: "Where it is kept (storage reference)",
+    remove: "Remove evidence {{n}}",
+  },
   person: { sex: "Sex", age: "Approximate age", ageN: "about {{n}} years old", nationality: "Nationality" },
   operation: {
     title: "Rescue operation",

@@ -59,3 +59,14 @@ describe("login address", () => {
     expect(loginUrl("https://evil.example/")).toBe("/auth/login?next=%2F");
   });
 });
+
+describe("evidence", () => {
+  it("is fingerprinted in the browser with SHA-256", async () => {
+    const { sha256Hex, evidenceReady } = await import("../../src/pages/investigation/EvidenceFields");
+    const hash = await sha256Hex(new TextEncoder().encode("abc").buffer as ArrayBuffer);
+    expect(hash).toBe("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    expect(evidenceReady({ hash, location: "vault:2026/11/a.jpg" })).toBe(true);
+    expect(evidenceReady({ hash, location: "a name with spaces" })).toBe(false);
+    expect(evidenceReady({ hash: "", location: "vault:x" })).toBe(false);
+  });
+});

@@ -12,6 +12,7 @@ import { Checks, Row, SelectField, TextInput } from "../../ui/Fields";
 import { useEnumLabel } from "../../ui/labels";
 import { dropDraft, hasDraft, loadDraft, newPerson, personBody, saveDraft, type PersonDraft, type ReportDraft } from "./draft";
 import { EstablishmentFields, establishmentBody } from "./EstablishmentFields";
+import { EvidenceFields, evidenceReady } from "./EvidenceFields";
 
 export default function NewReport() {
   const { t } = useTranslation();
@@ -48,7 +49,7 @@ export default function NewReport() {
             urgency: draft.urgency!,
             visit_dates: draft.visitDates.filter(Boolean),
             persons: draft.persons.map(personBody).filter((p) => p !== null),
-            evidence: [],
+            evidence: draft.evidence.filter(evidenceReady).map((e) => ({ content_hash: e.hash, location: e.location })),
           },
         }),
       ),
@@ -79,6 +80,7 @@ export default function NewReport() {
     draft.visitDates.some(Boolean) &&
     draft.persons.length > 0 &&
     draft.persons.every((p) => p.sex) &&
+    draft.evidence.every(evidenceReady) &&
     (!!investigationId || !!establishmentBody(draft.establishment));
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -110,6 +112,7 @@ export default function NewReport() {
             {t("report.addVisitDate")}
           </Button>
         </fieldset>
+        <EvidenceFields value={draft.evidence} onChange={(evidence) => setDraft({ ...draft, evidence })} />
         <h2>{t("report.persons", { count: draft.persons.length })}</h2>
         <ol className="persons">
           {draft.persons.map((p, i) => (

@@ -21,10 +21,16 @@ export interface PersonDraft {
   indicators: Indicator[];
 }
 
+export interface EvidenceDraft {
+  hash: string;
+  location: string;
+}
+
 export interface ReportDraft {
   key: string;
   urgency: Urgency | null;
   visitDates: string[];
+  evidence: EvidenceDraft[];
   establishment: EstablishmentDraft;
   persons: PersonDraft[];
 }
@@ -49,7 +55,7 @@ export function newPerson(after?: PersonDraft): PersonDraft {
 }
 
 export function loadDraft(scope: string, key: () => string): ReportDraft {
-  return drafts.get(scope) ?? { key: key(), urgency: null, visitDates: [], establishment: emptyEstablishment(), persons: [newPerson()] };
+  return drafts.get(scope) ?? { key: key(), urgency: null, visitDates: [], evidence: [], establishment: emptyEstablishment(), persons: [newPerson()] };
 }
 
 export function saveDraft(scope: string, d: ReportDraft): void {
