@@ -5,7 +5,7 @@ SHELL := /bin/bash
 UV := python3 -m uv
 export UV_LINK_MODE := copy
 
-.PHONY: help setup infra-up infra-down infra-reset infra-status browser run test test-unit lint format docs faults demo
+.PHONY: help setup infra-up infra-down infra-reset infra-status browser app-deps app app-test app-lint run test test-unit lint format docs faults demo
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -26,23 +26,40 @@ infra-reset: ## stop Kafka, remove its local data (every topic), start it empty
 infra-status:
 	bash deploy/local/infra.sh status
 
-browser: ## Debian's chromium, for the dashboard page's browser test (installs it once)
-	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+browser: ## Debian's chromium and a Khmer font, for the browser tests (installs them once)
+	@command -v chromium >/dev/null && fc-list :lang=km family | grep -q . || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-khmeros >/dev/null; }
 
-run: infra-up ## every service on fixed local ports, Keycloak for logins; Ctrl-C stops them all
+APP := services/web/app
+# npm ci only when the lock changed since the last install (its hash is kept in node_modules).
+app-deps:
+	@cd $(APP) && want=$$(sha256sum package-lock.json | cut -c1-64) && \
+		if [ "$$(cat node_modules/.homeward-lock 2>/dev/null)" != "$$want" ]; then \
+			npm ci --no-audit --no-fund --loglevel=error && echo "$$want" > node_modules/.homeward-lock; fi
+
+app: app-deps ## the web app: npm ci (when the lock changed) and npm run build, into services/web/app/dist
+	cd $(APP) && npm run --silent build
+
+app-test: app ## the web app's unit tests (Vitest); app first, which the browser tests need
+	cd $(APP) && npm run --silent test
+
+app-lint: app-deps ## the web app's typecheck and ESLint
+	cd $(APP) && npm run --silent typecheck && npm run --silent lint
+
+run: infra-up app ## every service on fixed local ports, Keycloak for logins; Ctrl-C stops them all
 	$(UV) run --frozen homeward token keygen >/dev/null
 	@bash deploy/local/login-help.sh
 	$(UV) run --frozen honcho -f deploy/local/Procfile -d . start
 
 # HOMEWARD_REQUIRE_KEYCLOAK: the tests that log in at Keycloak fail here if it does not
 # answer; a bare `pytest` skips them instead.
-test: infra-up browser ## every test: unit, wiring, integration over the real broker, database and Keycloak, browser
+test: infra-up browser app-test ## every test: unit, wiring, integration over the real broker, database and Keycloak, browser
 	HOMEWARD_REQUIRE_KEYCLOAK=1 $(UV) run --frozen pytest
 
 test-unit: setup
 	$(UV) run --frozen pytest -m "not integration"
 
-lint: setup ## ruff check and format check
+lint: setup app-lint ## ruff check and format check; the web app's typecheck and ESLint
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
 
