@@ -20,9 +20,11 @@ from typing import Any
 
 import asyncpg
 import structlog
+from pydantic import BaseModel, Field
 
 from homeward_shared.crypto import KeyDestroyed, Keyring, MasterKey, Vault
 from homeward_shared.db import checked_identifier
+from homeward_shared.personal import PersonalField, register_personal
 
 log = structlog.get_logger(__name__)
 
@@ -123,3 +125,35 @@ def sealing_job(service: Any) -> Any:
         await seal_set_aside(service.pool, service.settings.db_schema, service.master_key)
 
     return run
+
+
+SET_ASIDE_CODE = r"^[a-z][a-z0-9_]{0,63}$"
+
+
+class SetAsideOut(BaseModel):
+    """One set-aside value as the services' ``.../set-aside`` routes answer it: where it was
+    and why in codes, what was typed only as a personal field (opened with a purpose)."""
+
+    record: str = Field(pattern=SET_ASIDE_CODE, description="the record kind: enrolment, ...")
+    # A record's id, or a class id and a month (recovery's attendance).
+    record_id: str = Field(pattern=r"^[0-9a-f-]{1,36}(/[0-9]{4}-[0-9]{2}-[0-9]{2})?$")
+    field: str = Field(pattern=SET_ASIDE_CODE)
+    reason: str = Field(pattern=SET_ASIDE_CODE, description="not_a_skill, not_a_kit_item, ...")
+    set_aside_at: datetime
+    typed_value: str | None = PersonalField(
+        None, description="what was typed; none if she was erased before it was sealed"
+    )
+
+    @classmethod
+    def of(cls, v: SetAsideValue) -> SetAsideOut:
+        return cls(
+            record=v.record,
+            record_id=v.record_id,
+            field=v.field,
+            reason=v.reason,
+            set_aside_at=v.set_aside_at,
+            typed_value=v.value,
+        )
+
+
+register_personal(SetAsideOut)
