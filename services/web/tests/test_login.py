@@ -29,6 +29,9 @@ async def test_login_sends_the_browser_to_the_provider_with_pkce_state_and_nonce
         assert len(q["code_challenge"]) == 43  # base64url of a SHA-256
         assert len(q["state"]) >= 20 and len(q["nonce"]) >= 20
         assert "openid" in q["scope"].split()
+        # Centres share computers: the provider asks for the password even if its own
+        # session from the person before (who closed the tab) is still alive.
+        assert q["prompt"] == "login"
         assert r.headers["cache-control"] == "no-store"
         # The browser is bound to this login by a cookie that only the callback receives.
         login_cookie = next(c for c in b.set_cookies if c.startswith("homeward_login="))

@@ -50,6 +50,12 @@ class WebSettings(ServiceSettings):
     web_oidc_client_secret: SecretStr = SecretStr("homeward-web-local-secret")
     web_oidc_scope: str = "openid profile"
     web_oidc_timeout_s: float = Field(default=10, gt=0)
+    web_oidc_prompt_login: bool = Field(
+        default=True,
+        description="every login asks the identity provider for the password again, even while"
+        " its own session lives: on a shared computer, whoever comes next after a closed tab"
+        " must not be let in as the person before",
+    )
     web_session_idle_s: int = Field(
         default=900, ge=30, description="a session unused this long ends (centres share computers)"
     )

@@ -108,7 +108,8 @@ class Provider:
         return await self._call(self.client.load_server_metadata())
 
     async def begin(self, redirect_uri: str) -> Begun:
-        rv = await self._call(self.client.create_authorization_url(redirect_uri))
+        extra = {"prompt": "login"} if self.settings.web_oidc_prompt_login else {}
+        rv = await self._call(self.client.create_authorization_url(redirect_uri, **extra))
         return Begun(rv["url"], rv["state"], rv["code_verifier"], rv["nonce"])
 
     async def exchange(
