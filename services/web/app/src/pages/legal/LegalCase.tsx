@@ -77,7 +77,8 @@ export default function LegalCase() {
           );
         })}
       </ol>
-      <MilestoneForm referralId={referralId} onDone={refresh} nextOf={(m: Milestone) => !done.has(m)} />
+      {/* Keyed by the steps done: once one is recorded the form starts again at the next. */}
+      <MilestoneForm key={[...done.keys()].join(",")} referralId={referralId} onDone={refresh} nextOf={(m: Milestone) => !done.has(m)} />
       {c.operations.length === 0 ? (
         <OperationForm referralId={referralId} persons={persons} onDone={refresh} />
       ) : (
