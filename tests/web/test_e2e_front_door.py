@@ -7,8 +7,9 @@ appear in her inbox without a reload, acknowledges it, takes it on and records t
 track (the refused step's reason in words first). Both log out, which ends Keycloak's session
 too. Then the privacy check: canaries typed into every personal field are in no URL, history
 entry, title, console line, storage area, cookie, nor anywhere in the browser's profile on
-disk (the HTTP cache and history included); the session cookie is HttpOnly. axe on every app
-page (zero violations); screenshots in .local/web-screenshots/e2e/<lang>/."""
+disk (the HTTP cache and history included); the session cookie is HttpOnly. axe on every page
+(zero violations), Keycloak's login form included; screenshots in
+.local/web-screenshots/e2e/<lang>/."""
 
 from __future__ import annotations
 
@@ -77,6 +78,7 @@ class Person:
         await expect(form).to_be_visible()
         if self.lang == "km":  # Keycloak's own form speaks her language too
             await expect(page.locator("#kc-page-title")).to_have_text(KHMER)
+        await axe_check(page)  # the first page she sees is Keycloak's: it passes too
         await shoot(page, f"e2e/{self.lang}", f"{self.username}-0-keycloak-login")
         await page.locator("#username").fill(self.username)
         await page.locator("#password").fill("homeward")
