@@ -267,6 +267,12 @@ async def legal_takes_it_on(legal: Person, before: list[str]) -> None:
     await expect(ms.locator('[role="alert"]')).to_have_count(0)
     await legal.check("5-track")
 
+    # Opened directly (a reload, a link), the page still names the cases by their numbers.
+    await page.reload()
+    number = r"[A-Z]{2}-\d{4}-\d+"
+    cases = re.compile(rf"{number}, {number}, {number}")
+    await expect(page.locator("dl.facts")).to_contain_text(cases)
+
 
 async def kept_in_the_browser(person: Person, typed: list[str]) -> list[str]:
     """Where the open browser keeps things: storage areas, history entries, cookies."""
