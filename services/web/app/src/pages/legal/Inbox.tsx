@@ -12,10 +12,12 @@ import { useEnumLabel } from "../../ui/labels";
 type Referral = components["schemas"]["InboxItemOut"];
 type Assistance = components["schemas"]["AssistanceRequestOut"];
 export const INBOX_KEY = ["legal", "inbox"] as const;
+/** The inbox's query, shared with a referral's page (its case numbers are in the inbox). */
+export const inboxQuery = { queryKey: INBOX_KEY, queryFn: () => unwrap(investigation.GET("/legal/inbox", { params: { query: { limit: 100 } } })) };
 
 export default function Inbox() {
   const { t } = useTranslation();
-  const inbox = useQuery({ queryKey: INBOX_KEY, queryFn: () => unwrap(investigation.GET("/legal/inbox", { params: { query: { limit: 100 } } })) });
+  const inbox = useQuery(inboxQuery);
   const live = useLiveRefresh([INBOX_KEY], ["stage", "referral", "legal_assistance"]);
   return (
     <Page title={t("legal.inboxTitle")}>

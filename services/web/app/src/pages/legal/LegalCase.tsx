@@ -11,7 +11,7 @@ import { Day, Done, ErrorNote, Loading, Page, When } from "../../ui/Feedback";
 import { Row, SelectField, TextInput, toInt } from "../../ui/Fields";
 import { useEnumLabel } from "../../ui/labels";
 import { OperationForm } from "../investigation/OperationForm";
-import { INBOX_KEY } from "./Inbox";
+import { INBOX_KEY, inboxQuery } from "./Inbox";
 
 type Milestone = components["schemas"]["Milestone"];
 type Recordable = components["schemas"]["MilestoneIn"]["milestone"];
@@ -29,11 +29,14 @@ export default function LegalCase() {
   const { referralId = "" } = useParams();
   const key = ["legal", "referral", referralId];
   const lc = useQuery({ queryKey: key, queryFn: () => unwrap(investigation.GET("/legal/referrals/{referral_id}", { params: { path: { referral_id: referralId } } })) });
+  // The referral's case numbers come with the inbox only: fetched here too when the page is
+  // opened directly (a reload, a link), not only reached from the inbox.
+  const inbox = useQuery(inboxQuery);
   if (lc.isPending) return <Loading />;
   if (!lc.data) return <ErrorNote error={lc.error} />;
   const c = lc.data;
   const done = new Map(c.milestones.map((m) => [m.milestone, m]));
-  const inboxItem = (qc.getQueryData<unknown[]>(INBOX_KEY) ?? []).find((i) => (i as InboxItem).referral_id === referralId) as InboxItem | undefined;
+  const inboxItem = (inbox.data ?? []).find((i) => (i as InboxItem).referral_id === referralId) as InboxItem | undefined;
   const persons = c.case_ids.map((id, i) => ({ case_id: id, case_number: inboxItem?.case_numbers[i] }));
   const refresh = () => {
     void qc.invalidateQueries({ queryKey: key });
@@ -77,7 +80,8 @@ export default function LegalCase() {
           );
         })}
       </ol>
-      <MilestoneForm referralId={referralId} onDone={refresh} nextOf={(m: Milestone) => !done.has(m)} />
+      {/* Keyed by the steps done: once one is recorded the form starts again at the next. */}
+      <MilestoneForm key={[...done.keys()].join(",")} referralId={referralId} onDone={refresh} nextOf={(m: Milestone) => !done.has(m)} />
       {c.operations.length === 0 ? (
         <OperationForm referralId={referralId} persons={persons} onDone={refresh} />
       ) : (
