@@ -1,7 +1,8 @@
 import { useTranslation } from "react-i18next";
 import { useEffect } from "react";
 import { NavLink, Outlet, useLocation } from "react-router";
-import { prefetchPages } from "./pages/registry";
+import { useQueryClient } from "@tanstack/react-query";
+import { prefetchForRoles, usePrefetchLink } from "./pages/registry";
 import { LanguageSwitch } from "./i18n/LanguageSwitch";
 import { PurposeProvider } from "./privacy/Purpose";
 import { ErrorBoundary } from "./ui/ErrorBoundary";
@@ -22,10 +23,12 @@ export function Layout() {
   const { me, logOut, hasRole } = useSession();
   const location = useLocation();
   const links = NAV.filter((n) => hasRole(n.role));
+  const qc = useQueryClient();
+  const prefetch = usePrefetchLink();
   useEffect(() => {
     const idle = window.requestIdleCallback ?? ((fn: () => void) => window.setTimeout(fn, 200));
-    idle(() => prefetchPages(me.roles));
-  }, [me.roles]);
+    idle(() => prefetchForRoles(qc, me.roles));
+  }, [qc, me.roles]);
   return (
     <>
       <a className="skip" href="#main">
@@ -39,7 +42,7 @@ export function Layout() {
           <ul>
             {links.map((n) => (
               <li key={n.to}>
-                <NavLink to={n.to} end>
+                <NavLink to={n.to} end {...prefetch(n.to)}>
                   {t(n.key)}
                 </NavLink>
               </li>

@@ -8,6 +8,7 @@ import { urgencyValues, type components } from "../../api/gen/investigation";
 import { ErrorNote, Loading, Page, When } from "../../ui/Feedback";
 import { SelectField } from "../../ui/Fields";
 import { useEnumLabel } from "../../ui/labels";
+import { lists } from "../lists";
 import { EstablishmentFields, emptyEstablishment, establishmentBody } from "./EstablishmentFields";
 
 type Urgency = components["schemas"]["Urgency"];
@@ -15,7 +16,7 @@ type Urgency = components["schemas"]["Urgency"];
 export default function Investigations() {
   const { t } = useTranslation();
   const label = useEnumLabel();
-  const list = useQuery({ queryKey: ["investigations"], queryFn: () => unwrap(investigation.GET("/investigations", { params: { query: { limit: 100 } } })) });
+  const list = useQuery(lists.investigations);
   return (
     <Page title={t("investigation.listTitle")}>
       {list.isPending ? <Loading /> : null}
