@@ -12,13 +12,16 @@ const COMPRESSIBLE = /\.(js|css|html|svg|json|txt)$/;
  *  no plugin dependency. A form no smaller than the file is not written. */
 function precompress(): Plugin {
   let outDir = "dist";
+  let write = true;
   return {
     name: "homeward-precompress",
     apply: "build",
     configResolved(config) {
       outDir = config.build.outDir;
+      write = config.build.write;
     },
     closeBundle() {
+      if (!write) return; // an in-memory build (tests/unit/bundle.test.ts)
       const walk = (dir: string): string[] =>
         readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? walk(join(dir, n)) : [join(dir, n)]));
       for (const file of walk(outDir).filter((f) => COMPRESSIBLE.test(f))) {
@@ -52,6 +55,7 @@ export default defineConfig({
             { name: "i18n", test: /node_modules[\\/](i18next|react-i18next)[\\/]/, priority: 30 },
             // The app's own code for the first page in one file with the entry, not a file per
             // module that a lazy page shares (each is one more request at 400 ms).
+            // (index.html then loads these files by <script type="module"> each, in order.)
             { name: "app", tags: ["$initial"], priority: 10 },
           ],
         },
