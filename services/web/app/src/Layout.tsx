@@ -26,8 +26,11 @@ export function Layout() {
   const qc = useQueryClient();
   const prefetch = usePrefetchLink();
   useEffect(() => {
-    const idle = window.requestIdleCallback ?? ((fn: () => void) => window.setTimeout(fn, 200));
-    idle(() => prefetchForRoles(qc, me.roles));
+    // Right after the first page is painted (effects run after paint), not when the browser
+    // looks idle: on a slow CPU that can be seconds, and she may follow a link sooner. The
+    // first page is already usable, so these fetches hold nothing of it back.
+    const timer = window.setTimeout(() => prefetchForRoles(qc, me.roles), 0);
+    return () => window.clearTimeout(timer);
   }, [qc, me.roles]);
   return (
     <>

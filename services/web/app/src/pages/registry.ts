@@ -1,23 +1,45 @@
 import { useQueryClient, type QueryClient } from "@tanstack/react-query";
-import { lazy, useCallback } from "react";
+import { createElement, lazy, useCallback, useState, type ComponentType } from "react";
 
 // Each kind of user's pages load on first use, keeping the first load small; once the first
 // page is up, the pages of the user's own roles are fetched while the browser is idle, so a
 // later navigation waits for its data only.
-export const load = {
-  NewSignal: () => import("./intake/NewSignal"),
-  Signals: () => import("./intake/Signals"),
-  SignalPage: () => import("./intake/SignalPage"),
-  Outreach: () => import("./intake/Outreach"),
-  Investigations: () => import("./investigation/Investigations"),
-  InvestigationPage: () => import("./investigation/InvestigationPage"),
-  Reports: () => import("./investigation/Reports"),
-  NewReport: () => import("./investigation/NewReport"),
-  ReportPage: () => import("./investigation/ReportPage"),
-  Inbox: () => import("./legal/Inbox"),
-  LegalCase: () => import("./legal/LegalCase"),
-  Assistance: () => import("./legal/Assistance"),
+type Module = { default: ComponentType };
+
+/** A lazy page that renders at once when its code is already here: React.lazy alone suspends
+ *  on its first render even then, and React holds a revealed Suspense boundary back (up to
+ *  300 ms) after a fallback. Which of the two a mount uses is fixed for that mount, so a page
+ *  is never remounted (and a form never emptied) when its code arrives meanwhile. */
+function page(loader: () => Promise<Module>): { load: () => Promise<Module>; Page: ComponentType } {
+  let loaded: ComponentType | undefined;
+  const load = () =>
+    loader().then((m) => {
+      loaded = m.default;
+      return m;
+    });
+  const Lazy = lazy(load);
+  function Page() {
+    const [C] = useState<ComponentType>(() => loaded ?? Lazy);
+    return createElement(C);
+  }
+  return { load, Page };
+}
+
+const pages = {
+  NewSignal: page(() => import("./intake/NewSignal")),
+  Signals: page(() => import("./intake/Signals")),
+  SignalPage: page(() => import("./intake/SignalPage")),
+  Outreach: page(() => import("./intake/Outreach")),
+  Investigations: page(() => import("./investigation/Investigations")),
+  InvestigationPage: page(() => import("./investigation/InvestigationPage")),
+  Reports: page(() => import("./investigation/Reports")),
+  NewReport: page(() => import("./investigation/NewReport")),
+  ReportPage: page(() => import("./investigation/ReportPage")),
+  Inbox: page(() => import("./legal/Inbox")),
+  LegalCase: page(() => import("./legal/LegalCase")),
+  Assistance: page(() => import("./legal/Assistance")),
 };
+export const load = Object.fromEntries(Object.entries(pages).map(([k, v]) => [k, v.load])) as Record<keyof typeof pages, () => Promise<Module>>;
 const ROLE_PAGES: Record<string, (keyof typeof load)[]> = {
   intake: ["NewSignal", "Signals", "SignalPage", "Outreach"],
   investigator: ["Investigations", "InvestigationPage", "Reports", "NewReport", "ReportPage"],
@@ -74,15 +96,15 @@ export function usePrefetchLink(): (to: string) => { onMouseEnter(): void; onFoc
   );
 }
 
-export const NewSignal = lazy(load.NewSignal);
-export const Signals = lazy(load.Signals);
-export const SignalPage = lazy(load.SignalPage);
-export const Outreach = lazy(load.Outreach);
-export const Investigations = lazy(load.Investigations);
-export const InvestigationPage = lazy(load.InvestigationPage);
-export const Reports = lazy(load.Reports);
-export const NewReport = lazy(load.NewReport);
-export const ReportPage = lazy(load.ReportPage);
-export const Inbox = lazy(load.Inbox);
-export const LegalCase = lazy(load.LegalCase);
-export const Assistance = lazy(load.Assistance);
+export const NewSignal = pages.NewSignal.Page;
+export const Signals = pages.Signals.Page;
+export const SignalPage = pages.SignalPage.Page;
+export const Outreach = pages.Outreach.Page;
+export const Investigations = pages.Investigations.Page;
+export const InvestigationPage = pages.InvestigationPage.Page;
+export const Reports = pages.Reports.Page;
+export const NewReport = pages.NewReport.Page;
+export const ReportPage = pages.ReportPage.Page;
+export const Inbox = pages.Inbox.Page;
+export const LegalCase = pages.LegalCase.Page;
+export const Assistance = pages.Assistance.Page;
