@@ -1,9 +1,9 @@
 import { useQueryClient, type QueryClient } from "@tanstack/react-query";
 import { createElement, lazy, useCallback, useState, type ComponentType } from "react";
 
-// Each kind of user's pages load on first use, keeping the first load small; once the first
-// page is up, the pages of the user's own roles are fetched while the browser is idle, so a
-// later navigation waits for its data only.
+// Each kind of user's pages load on first use, keeping the first load small (and never the
+// other kinds' pages: tests/unit/bundle.test.ts); right after the first page is painted, the
+// pages of the user's own roles and the lists they open on are fetched ahead (Layout.tsx).
 type Module = { default: ComponentType };
 
 /** A lazy page that renders at once when its code is already here: React.lazy alone suspends
@@ -76,15 +76,14 @@ export function prefetchRoute(qc: QueryClient, to: string): void {
   if (list) void import("./lists").then((m) => m.prefetchList(qc, list)).catch(() => undefined);
 }
 
-/** Once the first page is up and the browser idle: the pages of her roles, and the lists her
- *  navigation opens on. */
+/** Once the first page is up: the pages of her roles, and the lists her navigation opens on. */
 export function prefetchForRoles(qc: QueryClient, roles: readonly string[]): void {
   prefetchPages(roles);
   for (const r of roles) for (const to of ROLE_LISTS[r] ?? []) prefetchRoute(qc, to);
 }
 
 /** Handlers for a link: its route is fetched ahead on hover, focus or touch (a click follows
- *  some 100-300 ms later), refreshing what the idle prefetch got if it went stale. */
+ *  some 100-300 ms later), refreshing what the first prefetch got if it went stale. */
 export function usePrefetchLink(): (to: string) => { onMouseEnter(): void; onFocus(): void; onTouchStart(): void } {
   const qc = useQueryClient();
   return useCallback(
