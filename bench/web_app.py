@@ -112,7 +112,7 @@ async def quiet(page, inflight: set, *, for_s: float = 0.5, limit_s: float = 30.
     raise TimeoutError("the page kept fetching")
 
 
-async def timings(url: str) -> tuple[float, float]:
+async def timings(url: str) -> tuple[float, float, float]:
     from playwright.async_api import async_playwright
 
     from tests.web.conftest import CHROMIUM_ARGS
@@ -156,8 +156,11 @@ async def timings(url: str) -> tuple[float, float]:
             await page.locator('header nav a[href="/investigations"]').click()
             await page.locator("tbody tr").first.wait_for()
             later = time.perf_counter() - start
+            # The page's form (drawn right after the list) too: the whole page.
+            await page.locator('main form button[type="submit"]').wait_for()
+            whole = time.perf_counter() - start
             await context.close()
-            return first, later
+            return first, later, whole
         finally:
             await browser.close()
 
@@ -175,6 +178,7 @@ def main() -> None:
         runs = [asyncio.run(timings(url)) for _ in range(RUNS)]
     first = statistics.median(r[0] for r in runs)
     later = statistics.median(r[1] for r in runs)
+    whole = statistics.median(r[2] for r in runs)
     print(
         json.dumps(
             {
@@ -185,6 +189,8 @@ def main() -> None:
                 "first_page_usable_s_runs": [round(r[0], 2) for r in runs],
                 "later_navigation_ms_median": round(later * 1000),
                 "later_navigation_ms_runs": [round(r[1] * 1000) for r in runs],
+                "later_navigation_whole_page_ms_median": round(whole * 1000),
+                "later_navigation_whole_page_ms_runs": [round(r[2] * 1000) for r in runs],
                 "throttling": "CPU 4x, 400 ms RTT, 400 kbit/s each way (CDP)",
             },
             indent=2,
@@ -193,7 +199,8 @@ def main() -> None:
     print(
         f"first-load JS+CSS gzipped: {total / 1024:.1f} KB (target 200; as sent: "
         f"{sent / 1024:.1f} KB); first page usable: "
-        f"{first:.2f} s (target 3); later navigation: {later * 1000:.0f} ms (target 500)"
+        f"{first:.2f} s (target 3); later navigation: {later * 1000:.0f} ms (target 500; "
+        f"the whole page with its form {whole * 1000:.0f} ms)"
     )
 
 

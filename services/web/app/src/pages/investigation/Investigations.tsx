@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useState, type FormEvent } from "react";
+import { useDeferredValue, useState, type FormEvent } from "react";
 import { Button, Form } from "react-aria-components";
 import { useTranslation } from "react-i18next";
 import { Link, useNavigate } from "react-router";
@@ -17,6 +17,9 @@ export default function Investigations() {
   const { t } = useTranslation();
   const label = useEnumLabel();
   const list = useQuery(lists.investigations);
+  // The list she came for paints first; the form (react-aria's fields, the heavier half at a
+  // slow CPU) follows in a deferred render right after.
+  const formReady = useDeferredValue(true, false);
   return (
     <Page title={t("investigation.listTitle")}>
       {list.isPending ? <Loading /> : null}
@@ -58,7 +61,7 @@ export default function Investigations() {
           </tbody>
         </table>
       ) : null}
-      <OpenForm />
+      {formReady ? <OpenForm /> : null}
     </Page>
   );
 }
