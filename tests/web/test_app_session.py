@@ -61,9 +61,13 @@ async def test_idle_lock_hides_everything_and_ends_the_session(chromium, app_url
 async def test_a_session_lost_mid_way_locks_the_screen(chromium, app_url):
     fake = FakeHomeward("investigator1", ["investigator"])
     context, page, _ = await open_app(chromium, fake, "en")
-    await page.goto(app_url + "/")
+    # The app fetches her lists ahead right after the first page: the session goes after that
+    # (a prefetch refused with 401 locks the screen too, only sooner).
+    async with page.expect_response(lambda r: "/api/investigation/investigations" in r.url):
+        await page.goto(app_url + "/")
     await expect(page.locator('[data-testid="user"]')).to_be_visible()
     fake.logged_in = False  # the BFF forgot the session (its idle time passed)
+    # The list fetched ahead shows at once; it is asked for again behind it, and refused.
     await nav(page, "/investigations")
     await expect(page.locator('[data-testid="lock-screen"]')).to_be_visible()
     await context.close()

@@ -1,7 +1,8 @@
 import { useTranslation } from "react-i18next";
 import { useEffect } from "react";
 import { NavLink, Outlet, useLocation } from "react-router";
-import { prefetchPages } from "./pages/registry";
+import { useQueryClient } from "@tanstack/react-query";
+import { prefetchForRoles, usePrefetchLink } from "./pages/registry";
 import { LanguageSwitch } from "./i18n/LanguageSwitch";
 import { PurposeProvider } from "./privacy/Purpose";
 import { ErrorBoundary } from "./ui/ErrorBoundary";
@@ -22,10 +23,15 @@ export function Layout() {
   const { me, logOut, hasRole } = useSession();
   const location = useLocation();
   const links = NAV.filter((n) => hasRole(n.role));
+  const qc = useQueryClient();
+  const prefetch = usePrefetchLink();
   useEffect(() => {
-    const idle = window.requestIdleCallback ?? ((fn: () => void) => window.setTimeout(fn, 200));
-    idle(() => prefetchPages(me.roles));
-  }, [me.roles]);
+    // Right after the first page is painted (effects run after paint), not when the browser
+    // looks idle: on a slow CPU that can be seconds, and she may follow a link sooner. The
+    // first page is already usable, so these fetches hold nothing of it back.
+    const timer = window.setTimeout(() => prefetchForRoles(qc, me.roles), 0);
+    return () => window.clearTimeout(timer);
+  }, [qc, me.roles]);
   return (
     <>
       <a className="skip" href="#main">
@@ -39,7 +45,7 @@ export function Layout() {
           <ul>
             {links.map((n) => (
               <li key={n.to}>
-                <NavLink to={n.to} end>
+                <NavLink to={n.to} end {...prefetch(n.to)}>
                   {t(n.key)}
                 </NavLink>
               </li>

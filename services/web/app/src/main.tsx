@@ -5,7 +5,8 @@ import { App } from "./App";
 import { setupI18n } from "./i18n";
 import "./styles.css";
 
-setupI18n();
+// A Khmer browser's catalogue arrives before the first render (no English flash).
+await setupI18n();
 
 // Server state in memory only (no persister): cleared on logout and on the idle lock.
 const queryClient = new QueryClient({

@@ -1,5 +1,5 @@
 import { useTranslation } from "react-i18next";
-import { LANGUAGES } from "./index";
+import { changeLanguage, LANGUAGES } from "./index";
 
 /** Native buttons (aria-pressed) rather than react-aria's: this is on the first page, and
  *  keeping react-aria out of the first load saves a third of its size. */
@@ -15,7 +15,7 @@ export function LanguageSwitch() {
           lang={l}
           aria-pressed={i18n.language === l}
           data-selected={i18n.language === l ? "true" : undefined}
-          onClick={() => void i18n.changeLanguage(l)}
+          onClick={() => void changeLanguage(l)}
         >
           {t(`lang.${l}`)}
         </button>

@@ -1,7 +1,6 @@
 import i18n from "i18next";
 import { initReactI18next } from "react-i18next";
 import { en } from "./en";
-import { km } from "./km";
 
 export const LANGUAGES = ["en", "km"] as const;
 export type Language = (typeof LANGUAGES)[number];
@@ -12,17 +11,35 @@ export function initialLanguage(langs: readonly string[] = navigator.languages ?
   return langs.some((l) => l.toLowerCase().startsWith("km")) ? "km" : "en";
 }
 
-export function setupI18n(lng: Language = initialLanguage()) {
+/** Catalogues other than English load on first use (the Khmer one is a third of the first
+ *  load's app code, and an English reader never needs it). */
+const LOADERS: Record<Exclude<Language, "en">, () => Promise<Record<string, unknown>>> = {
+  km: () => import("./km").then((m) => m.km),
+};
+
+async function loadCatalogue(lng: Language): Promise<void> {
+  if (lng === "en" || i18n.hasResourceBundle(lng, "translation")) return;
+  i18n.addResourceBundle(lng, "translation", await LOADERS[lng]());
+}
+
+/** Switches the language once its catalogue is here, so no key shows untranslated. */
+export async function changeLanguage(lng: Language): Promise<void> {
+  await loadCatalogue(lng);
+  await i18n.changeLanguage(lng);
+}
+
+export async function setupI18n(lng: Language = initialLanguage()) {
   void i18n.use(initReactI18next).init({
-    resources: { en: { translation: en }, km: { translation: km } },
-    lng,
+    resources: { en: { translation: en } },
+    lng: "en",
     fallbackLng: false,
     interpolation: { escapeValue: false },
     returnNull: false,
   });
-  document.documentElement.lang = lng;
+  document.documentElement.lang = "en";
   i18n.on("languageChanged", (l) => {
     document.documentElement.lang = l;
   });
+  if (lng !== "en") await changeLanguage(lng);
   return i18n;
 }

@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useState, type FormEvent } from "react";
+import { useDeferredValue, useState, type FormEvent } from "react";
 import { Button, Form } from "react-aria-components";
 import { useTranslation } from "react-i18next";
 import { Link, useNavigate } from "react-router";
@@ -8,6 +8,7 @@ import { urgencyValues, type components } from "../../api/gen/investigation";
 import { ErrorNote, Loading, Page, When } from "../../ui/Feedback";
 import { SelectField } from "../../ui/Fields";
 import { useEnumLabel } from "../../ui/labels";
+import { lists } from "../lists";
 import { EstablishmentFields, emptyEstablishment, establishmentBody } from "./EstablishmentFields";
 
 type Urgency = components["schemas"]["Urgency"];
@@ -15,7 +16,10 @@ type Urgency = components["schemas"]["Urgency"];
 export default function Investigations() {
   const { t } = useTranslation();
   const label = useEnumLabel();
-  const list = useQuery({ queryKey: ["investigations"], queryFn: () => unwrap(investigation.GET("/investigations", { params: { query: { limit: 100 } } })) });
+  const list = useQuery(lists.investigations);
+  // The list she came for paints first; the form (react-aria's fields, the heavier half at a
+  // slow CPU) follows in a deferred render right after.
+  const formReady = useDeferredValue(true, false);
   return (
     <Page title={t("investigation.listTitle")}>
       {list.isPending ? <Loading /> : null}
@@ -57,7 +61,7 @@ export default function Investigations() {
           </tbody>
         </table>
       ) : null}
-      <OpenForm />
+      {formReady ? <OpenForm /> : null}
     </Page>
   );
 }

@@ -1,14 +1,14 @@
 import { useQuery } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router";
-import { investigation, unwrap } from "../../api/clients";
+import { lists } from "../lists";
 import { ErrorNote, Loading, Page, When } from "../../ui/Feedback";
 import { useEnumLabel } from "../../ui/labels";
 
 export default function Reports() {
   const { t } = useTranslation();
   const label = useEnumLabel();
-  const list = useQuery({ queryKey: ["reports", "mine"], queryFn: () => unwrap(investigation.GET("/reports", { params: { query: { mine: true, limit: 100 } } })) });
+  const list = useQuery(lists.reports);
   return (
     <Page title={t("report.listTitle")}>
       <p>

@@ -4,6 +4,7 @@ import { Link } from "react-router";
 import { Button } from "react-aria-components";
 import { investigation, unwrap } from "../../api/clients";
 import type { components } from "../../api/gen/investigation";
+import { INBOX_KEY, lists } from "../lists";
 import { useLiveRefresh } from "../../lib/live";
 import { useSession } from "../../session/Session";
 import { ErrorNote, Loading, Page, When } from "../../ui/Feedback";
@@ -11,13 +12,11 @@ import { useEnumLabel } from "../../ui/labels";
 
 type Referral = components["schemas"]["InboxItemOut"];
 type Assistance = components["schemas"]["AssistanceRequestOut"];
-export const INBOX_KEY = ["legal", "inbox"] as const;
-/** The inbox's query, shared with a referral's page (its case numbers are in the inbox). */
-export const inboxQuery = { queryKey: INBOX_KEY, queryFn: () => unwrap(investigation.GET("/legal/inbox", { params: { query: { limit: 100 } } })) };
+export { INBOX_KEY };
 
 export default function Inbox() {
   const { t } = useTranslation();
-  const inbox = useQuery(inboxQuery);
+  const inbox = useQuery(lists.inbox);
   const live = useLiveRefresh([INBOX_KEY], ["stage", "referral", "legal_assistance"]);
   return (
     <Page title={t("legal.inboxTitle")}>

@@ -11,7 +11,7 @@ import { Day, Done, ErrorNote, Loading, Page, When } from "../../ui/Feedback";
 import { Row, SelectField, TextInput, toInt } from "../../ui/Fields";
 import { useEnumLabel } from "../../ui/labels";
 import { OperationForm } from "../investigation/OperationForm";
-import { INBOX_KEY, inboxQuery } from "./Inbox";
+import { INBOX_KEY, lists } from "../lists";
 
 type Milestone = components["schemas"]["Milestone"];
 type Recordable = components["schemas"]["MilestoneIn"]["milestone"];
@@ -31,7 +31,7 @@ export default function LegalCase() {
   const lc = useQuery({ queryKey: key, queryFn: () => unwrap(investigation.GET("/legal/referrals/{referral_id}", { params: { path: { referral_id: referralId } } })) });
   // The referral's case numbers come with the inbox only: fetched here too when the page is
   // opened directly (a reload, a link), not only reached from the inbox.
-  const inbox = useQuery(inboxQuery);
+  const inbox = useQuery(lists.inbox);
   if (lc.isPending) return <Loading />;
   if (!lc.data) return <ErrorNote error={lc.error} />;
   const c = lc.data;
