@@ -218,6 +218,9 @@ async def legal_takes_it_on(legal: Person, before: list[str]) -> None:
 
     await row.locator("a").click()
     await page.wait_for_url(f"**/legal/referrals/{new}")
+    # Acknowledged and hers: neither is offered again, only handing it to a colleague.
+    assign = page.locator("section", has=page.locator("#assign-h"))
+    await expect(assign.locator("button")).to_have_count(1)
     ms = page.locator("section", has=page.locator("#ms-h"))
     # Charges before the police are engaged: refused, with the reason in words.
     await choose(page, "step", "charges_filed")
@@ -264,7 +267,9 @@ async def legal_takes_it_on(legal: Person, before: list[str]) -> None:
     verdict = page.locator('[data-step="verdict"].done')
     await expect(verdict).to_be_visible()
     await expect(verdict).to_contain_text(re.compile(r"36|៣៦"))
-    await expect(ms.locator('[role="alert"]')).to_have_count(0)
+    # Every step recorded: the form is gone, the page says the track is complete.
+    await expect(page.get_by_test_id("track-complete")).to_be_visible()
+    await expect(ms).to_have_count(0)
     await legal.check("5-track")
 
     # Opened directly (a reload, a link), the page still names the cases by their numbers.

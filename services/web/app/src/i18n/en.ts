@@ -242,6 +242,7 @@ export const en = {
     kind: "Help asked for",
     track: "Legal track",
     notYet: "not yet",
+    trackComplete: "Every step of the legal track is recorded.",
     accusedN: "accused: {{count}}",
     monthsN: "{{count}} months",
     recordStep: "Record the next step",

@@ -252,6 +252,7 @@ export const km: Catalogue = {
     kind: "ជំនួយដែលបានស្នើសុំ",
     track: "ដំណើរការផ្លូវច្បាប់",
     notYet: "មិនទាន់",
+    trackComplete: "គ្រប់ជំហាននៃដំណើរការផ្លូវច្បាប់ត្រូវបានកត់ត្រារួចហើយ។",
     accusedN: "ជនជាប់ចោទ៖ {{count}}",
     monthsN: "{{count}} ខែ",
     recordStep: "កត់ត្រាជំហានបន្ទាប់",

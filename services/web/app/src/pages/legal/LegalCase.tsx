@@ -59,7 +59,7 @@ export default function LegalCase() {
           {c.assigned_to ? ` · ${t("legal.assignedTo", { who: c.assigned_to === me.user ? t("legal.me") : c.assigned_to })}` : ""}
         </dd>
       </dl>
-      <AssignForm referralId={referralId} onDone={refresh} />
+      <AssignForm referralId={referralId} onDone={refresh} acknowledged={c.acknowledged_at !== null} mine={c.assigned_to === me.user} />
       <h2>{t("legal.track")}</h2>
       <ol className="track" data-testid="track">
         {milestoneValues.map((m) => {
@@ -81,7 +81,11 @@ export default function LegalCase() {
         })}
       </ol>
       {/* Keyed by the steps done: once one is recorded the form starts again at the next. */}
-      <MilestoneForm key={[...done.keys()].join(",")} referralId={referralId} onDone={refresh} nextOf={(m: Milestone) => !done.has(m)} />
+      {RECORDABLE.every((m) => done.has(m)) ? (
+        <p data-testid="track-complete">{t("legal.trackComplete")}</p>
+      ) : (
+        <MilestoneForm key={[...done.keys()].join(",")} referralId={referralId} onDone={refresh} nextOf={(m: Milestone) => !done.has(m)} />
+      )}
       {c.operations.length === 0 ? (
         <OperationForm referralId={referralId} persons={persons} onDone={refresh} />
       ) : (
@@ -91,7 +95,9 @@ export default function LegalCase() {
   );
 }
 
-function AssignForm({ referralId, onDone }: { referralId: string; onDone(): void }) {
+// A done acknowledgement, or the case already hers, is not offered again (a second press would
+// only be refused or repeat what is recorded).
+function AssignForm({ referralId, onDone, acknowledged, mine }: { referralId: string; onDone(): void; acknowledged: boolean; mine: boolean }) {
   const { t } = useTranslation();
   const { me } = useSession();
   const [who, setWho] = useState("");
@@ -110,12 +116,16 @@ function AssignForm({ referralId, onDone }: { referralId: string; onDone(): void
         }}
       >
         <Row>
-          <Button className="button" onPress={() => ack.mutate()} isDisabled={ack.isPending}>
-            {t("legal.acknowledge")}
-          </Button>
-          <Button className="button" onPress={() => assign.mutate(me.user)} isDisabled={assign.isPending}>
-            {t("legal.takeIt")}
-          </Button>
+          {acknowledged ? null : (
+            <Button className="button" onPress={() => ack.mutate()} isDisabled={ack.isPending}>
+              {t("legal.acknowledge")}
+            </Button>
+          )}
+          {mine ? null : (
+            <Button className="button" onPress={() => assign.mutate(me.user)} isDisabled={assign.isPending}>
+              {t("legal.takeIt")}
+            </Button>
+          )}
           <TextInput field="colleague" label={t("legal.colleague")} value={who} onChange={setWho} />
           <Button type="submit" className="button" isDisabled={!who.trim() || assign.isPending}>
             {t("legal.assign")}
