@@ -108,7 +108,7 @@ class SignalOut(BaseModel):
     source: SignalSource
     urgency: Urgency
     needs_shelter: bool
-    status: str
+    status: SignalStatus
     stage: Stage
     lead_id: uuid.UUID | None = None
 
@@ -121,7 +121,7 @@ class SignalOut(BaseModel):
             source=s.source,
             urgency=s.urgency,
             needs_shelter=s.needs_shelter,
-            status=s.status.value,
+            status=s.status,
             stage=s.stage,
             lead_id=s.lead_id,
         )
