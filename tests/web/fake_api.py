@@ -23,6 +23,7 @@ class FakeHomeward(LegalFake):
     user: str = field(default_factory=new_id)
     logged_in: bool = True
     signals: dict[str, dict] = field(default_factory=dict)
+    recorded_by: dict[str, str] = field(default_factory=dict)
     persons: dict[str, dict] = field(default_factory=dict)
     investigations: dict[str, dict] = field(default_factory=dict)
     observations: dict[str, str | None] = field(default_factory=dict)
@@ -144,6 +145,8 @@ class FakeHomeward(LegalFake):
         u = "([0-9a-f-]{36})"
         return [
             (f"{i}/signals", "POST", self.post_signal),
+            (f"{i}/signals", "GET", self.list_signals),
+            (f"{i}/signals/{u}", "GET", self.get_signal),
             (f"{i}/signals/{u}/person", "GET", self.get_person),
             (f"{i}/signals/{u}/lead", "POST", self.route_signal),
             (f"{i}/signals/{u}/placement-request", "POST", self.placement),
@@ -200,9 +203,41 @@ class FakeHomeward(LegalFake):
             "stage": "reported",
             "status": "open",
             "lead_id": None,
+            "apparent_minor": data.get("apparent_minor", False),
+            "children_with_her": data.get("children_with_her", 0),
+            "language": data.get("language"),
+            "received_at": now(),
+            "routing_reason": None,
         }
+        self.recorded_by[sid] = self.user
         self.persons[sid] = {k: data.get(k) for k in ("name", "aliases", "phone", "notes")}
         return Answer(201, self.signals[sid])
+
+    def list_signals(self, *, query: dict, data: dict) -> Answer:
+        """As intake answers: hers unless ``mine=false``, newest first, keyset pages."""
+        rows = [
+            s
+            for sid, s in reversed(self.signals.items())  # recorded in order: newest last
+            if query.get("mine", "true") == "false" or self.recorded_by.get(sid) == self.user
+        ]
+        rows = [r for r in rows if query.get("status") in (None, r["status"])]
+        rows = [r for r in rows if query.get("source") in (None, r["source"])]
+        if before := query.get("before"):
+            ids = [r["signal_id"] for r in rows]
+            if before not in ids:
+                return refuse(422, "invalid", "before: no signal has this id")
+            rows = rows[ids.index(before) + 1 :]
+        limit = int(query.get("limit", "25"))
+        page = rows[:limit]
+        more = len(rows) > limit
+        return Answer(
+            200, {"signals": page, "next_before": page[-1]["signal_id"] if more else None}
+        )
+
+    def get_signal(self, sid: str, *, query: dict, data: dict) -> Answer:
+        if sid not in self.signals:
+            return refuse(404, "not_found", "no such signal")
+        return Answer(200, self.signals[sid])
 
     def get_person(self, sid: str, *, query: dict, data: dict) -> Answer:
         return self.needs_purpose(query) or Answer(200, self.persons[sid])
@@ -211,20 +246,26 @@ class FakeHomeward(LegalFake):
         s = self.signals[sid]
         if s["status"] not in ("open", "placement_requested"):
             return refuse(409, "conflict", f"signal {sid} was routed already ({s['status']})")
-        s.update(status="routed_to_investigation", lead_id=new_id())
+        if s["status"] == "open":
+            s.update(status="routed_to_investigation", routing_reason=data.get("reason"))
+        s["lead_id"] = new_id()
         return Answer(202, {"signal": s, "lead_id": s["lead_id"], "linked": False})
 
     def placement(self, sid: str, *, query: dict, data: dict) -> Answer:
         s = self.signals[sid]
         if not s["needs_shelter"]:
             return refuse(409, "conflict", f"signal {sid} does not say she needs shelter")
-        if s["status"] == "open":
-            s["status"] = "placement_requested"
+        if s["status"] in ("placement_requested", "closed"):
+            return refuse(409, "conflict", f"signal {sid} was routed already ({s['status']})")
+        s.update(status="placement_requested", stage="rescued", routing_reason=data.get("reason"))
         return Answer(202, s)
 
     def close_signal(self, sid: str, *, query: dict, data: dict) -> Answer:
-        self.signals[sid]["status"] = "closed"
-        return Answer(200, self.signals[sid])
+        s = self.signals[sid]
+        if s["status"] != "open":
+            return refuse(409, "conflict", f"signal {sid} was routed already ({s['status']})")
+        s.update(status="closed", stage="closed", routing_reason=data.get("reason"))
+        return Answer(200, s)
 
     def outreach(self, *, query: dict, data: dict) -> Answer:
         return Answer(201, {**data, "activity_id": new_id(), "recorded_at": now()})

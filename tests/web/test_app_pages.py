@@ -96,6 +96,61 @@ async def test_intake_officer_pages(chromium, app_url, lang):
     await context.close()
 
 
+def seed_signal(fake: FakeHomeward, n: int, *, by: str, status: str = "open") -> str:
+    """A signal recorded before this session (or by a colleague): only the service knows it."""
+    sid = f"00000000-0000-4000-8000-{n:012d}"
+    fake.signals[sid] = {
+        "signal_id": sid,
+        "case_id": f"10000000-0000-4000-8000-{n:012d}",
+        "case_number": f"IN-2026-{n:06d}",
+        "source": "hotline",
+        "urgency": "high",
+        "needs_shelter": True,
+        "apparent_minor": False,
+        "children_with_her": 0,
+        "language": None,
+        "received_at": f"2026-11-{1 + n % 28:02d}T08:00:00+00:00",
+        "stage": "closed" if status == "closed" else "reported",
+        "status": status,
+        "routing_reason": "duplicate" if status == "closed" else None,
+        "lead_id": None,
+    }
+    fake.recorded_by[sid] = by
+    fake.persons[sid] = {"name": "Seeded Canary", "aliases": None, "phone": None, "notes": None}
+    return sid
+
+
+async def test_her_signals_come_from_the_service_and_open_after_a_reload(chromium, app_url):
+    """Issue 18: the list is hers from the service (not this session's memory), paged, with
+    where each went; a signal opened from it survives a reload."""
+    fake = FakeHomeward("intake1", ["intake"])
+    for n in range(1, 31):  # 30 of hers: two pages of 25
+        seed_signal(fake, n, by=fake.user, status="closed" if n == 30 else "open")
+    seed_signal(fake, 99, by="someone-else")
+    context, page, lines = await open_app(chromium, fake, "en")
+    await started(page, app_url, "/", "en")
+    await nav(page, "/intake/signals")
+    rows = page.locator("tbody tr")
+    await expect(rows).to_have_count(25)
+    await expect(rows.first.locator("a")).to_have_text("IN-2026-000030")  # newest first
+    await expect(rows.first.locator('[data-testid="routing"]')).to_have_text("Closed")
+    await page.get_by_role("button", name="Show older signals").click()
+    await expect(rows).to_have_count(30)
+    await expect(page.get_by_role("button", name="Show older signals")).to_have_count(0)
+    await expect(page.get_by_text("IN-2026-000099")).to_have_count(0)  # a colleague's
+    assert "Seeded Canary" not in await page.content()
+
+    await rows.first.locator("a").click()
+    await page.wait_for_url("**/intake/signals/00000000-0000-4000-8000-000000000030")
+    await expect(page.locator('[data-testid="case-number"]')).to_have_text("IN-2026-000030")
+    await page.reload()
+    await expect(page.locator('[data-testid="case-number"]')).to_have_text("IN-2026-000030")
+    await expect(page.locator('[data-testid="routing-reason"]')).to_have_text("Duplicate")
+    await expect(page.locator("#close-h")).to_have_count(0)  # closed: nothing left to route
+    assert csp_errors(lines) == []
+    await context.close()
+
+
 @pytest.mark.parametrize("lang", LANGS)
 async def test_investigator_pages(chromium, app_url, lang):
     fake = FakeHomeward("investigator1", ["investigator"])

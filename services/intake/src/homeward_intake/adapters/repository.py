@@ -24,6 +24,12 @@ from homeward_intake.domain.model import (
 )
 
 _PERSONAL = ("name", "aliases", "phone", "notes")
+# Every column but the sealed ones: a list never reads what it does not show.
+_CLEAR_COLUMNS = (
+    "signal_id, case_id, case_number, source, urgency, needs_shelter, apparent_minor,"
+    " children_with_her, language, received_at, recorded_by, status, stage, routing_reason,"
+    " lead_id"
+)
 
 
 class SignalRepository:
@@ -89,6 +95,48 @@ class SignalRepository:
             signal.routing_reason,
             signal.lead_id,
         )
+
+    async def page(
+        self,
+        *,
+        recorded_by: str | None,
+        status: SignalStatus | None,
+        source: SignalSource | None,
+        after: tuple[datetime, uuid.UUID] | None,
+        limit: int,
+    ) -> list[Signal]:
+        """Newest first by (received_at, signal_id), strictly past ``after``: a keyset, so
+        the cost does not grow with the page number. Only the conditions given are in the
+        SQL, so the planner sees (recorded_by, received_at, signal_id) and uses its index."""
+        where: list[str] = []
+        args: list[object] = []
+
+        def arg(value: object) -> str:
+            args.append(value)
+            return f"${len(args)}"
+
+        if recorded_by is not None:
+            where.append(f"recorded_by = {arg(recorded_by)}")
+        if status is not None:
+            where.append(f"status = {arg(status.value)}")
+        if source is not None:
+            where.append(f"source = {arg(source.value)}")
+        if after is not None:
+            where.append(f"(received_at, signal_id) < ({arg(after[0])}, {arg(after[1])})")
+        clause = f" WHERE {' AND '.join(where)}" if where else ""
+        rows = await self._conn.fetch(
+            f"SELECT {_CLEAR_COLUMNS} FROM intake.signals{clause}"
+            f" ORDER BY received_at DESC, signal_id DESC LIMIT {arg(limit)}",
+            *args,
+        )
+        return [self._load(r) for r in rows]
+
+    async def position(self, signal_id: uuid.UUID) -> tuple[datetime, uuid.UUID] | None:
+        """Where a signal stands in the newest-first order (a page's cursor)."""
+        row = await self._conn.fetchrow(
+            "SELECT received_at, signal_id FROM intake.signals WHERE signal_id = $1", signal_id
+        )
+        return (row["received_at"], row["signal_id"]) if row else None
 
     async def open_person(self, signal: Signal) -> PersonKnown:
         row = await self._conn.fetchrow(

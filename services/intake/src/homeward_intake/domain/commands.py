@@ -8,7 +8,7 @@ from homeward_shared.contracts.handoffs import EstablishmentKind, Indicator, Sig
 from homeward_shared.contracts.stage import PlacementReason
 from homeward_shared.personal import personal, register_personal
 
-from homeward_intake.domain.model import ClosureReason, LeadReason
+from homeward_intake.domain.model import ClosureReason, LeadReason, SignalStatus
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -66,3 +66,16 @@ class RecordOutreach:
     entertainment_areas_visited: int = 0
     clinic_consultations: int = 0
     educational_contacts: int = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class ListSignals:
+    """A page of signals, newest first. ``before`` is the id of the last signal of the page
+    before (a keyset cursor: the page holds the signals received before it, ties broken by
+    id), so a page never shifts when new signals arrive."""
+
+    mine: bool = True
+    status: SignalStatus | None = None
+    source: SignalSource | None = None
+    before: uuid.UUID | None = None
+    limit: int = 50

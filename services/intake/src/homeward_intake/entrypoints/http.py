@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from homeward_intake.domain.commands import (
     CloseSignal,
+    ListSignals,
     RecordOutreach,
     RegisterSignal,
     RequestPlacement,
@@ -30,6 +31,7 @@ from homeward_intake.domain.model import (
     LeadReason,
     OutreachActivity,
     Signal,
+    SignalStatus,
     area_is_consistent,
 )
 from homeward_intake.service import handlers
@@ -106,7 +108,7 @@ class SignalOut(BaseModel):
     source: SignalSource
     urgency: Urgency
     needs_shelter: bool
-    status: str
+    status: SignalStatus
     stage: Stage
     lead_id: uuid.UUID | None = None
 
@@ -119,7 +121,7 @@ class SignalOut(BaseModel):
             source=s.source,
             urgency=s.urgency,
             needs_shelter=s.needs_shelter,
-            status=s.status.value,
+            status=s.status,
             stage=s.stage,
             lead_id=s.lead_id,
         )
@@ -141,6 +143,54 @@ class PersonOut(BaseModel):
 register_personal(SignalIn, PersonOut, EstablishmentIn)
 
 
+class SignalItemOut(BaseModel):
+    """A signal as a list or a reloaded page shows it: ids, codes, dates and counts; her
+    name and the rest stay behind ``GET /signals/{signal_id}/person?purpose=``."""
+
+    signal_id: uuid.UUID
+    case_id: uuid.UUID
+    case_number: str
+    source: SignalSource
+    urgency: Urgency
+    needs_shelter: bool
+    apparent_minor: bool
+    children_with_her: int
+    language: str | None = Field(description="ISO 639-1 code")
+    received_at: datetime
+    status: SignalStatus = Field(description="where the signal was routed")
+    stage: Stage
+    routing_reason: str | None = Field(
+        description="a placement, lead or closure reason code, as the status says"
+    )
+    lead_id: uuid.UUID | None = None
+
+    @classmethod
+    def of(cls, s: Signal) -> SignalItemOut:
+        return cls(
+            signal_id=s.signal_id,
+            case_id=s.case_id,
+            case_number=s.case_number,
+            source=s.source,
+            urgency=s.urgency,
+            needs_shelter=s.needs_shelter,
+            apparent_minor=s.apparent_minor,
+            children_with_her=s.children_with_her,
+            language=s.language,
+            received_at=s.received_at,
+            status=s.status,
+            stage=s.stage,
+            routing_reason=s.routing_reason,
+            lead_id=s.lead_id,
+        )
+
+
+class SignalPageOut(BaseModel):
+    signals: list[SignalItemOut]
+    next_before: uuid.UUID | None = Field(
+        description="pass as ``before`` for the next (older) page; null on the last page"
+    )
+
+
 @router.post("/signals", status_code=201)
 async def register_signal(
     body: SignalIn, service: ServiceDep, actor: Staff, response: Response
@@ -151,6 +201,36 @@ async def register_signal(
     if not created:
         response.status_code = 200
     return SignalOut.of(signal)
+
+
+@router.get("/signals")
+async def list_signals(
+    service: ServiceDep,
+    actor: Staff,
+    mine: Annotated[bool, Query(description="only the signals you recorded")] = True,
+    status: Annotated[SignalStatus | None, Query()] = None,
+    source: Annotated[SignalSource | None, Query()] = None,
+    before: Annotated[
+        uuid.UUID | None, Query(description="the ``next_before`` of the page before")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 25,
+) -> SignalPageOut:
+    """Signals, newest first, without personal fields: by default those you recorded.
+    Paged by a keyset cursor (``before``), so a page never shifts as new signals arrive."""
+    found, more = await handlers.list_signals(
+        ListSignals(mine=mine, status=status, source=source, before=before, limit=limit),
+        service.uow(actor),
+    )
+    return SignalPageOut(
+        signals=[SignalItemOut.of(s) for s in found],
+        next_before=found[-1].signal_id if more else None,
+    )
+
+
+@router.get("/signals/{signal_id}")
+async def get_signal(signal_id: uuid.UUID, service: ServiceDep, actor: Staff) -> SignalItemOut:
+    """One signal without personal fields (a page opened from the list, or reloaded)."""
+    return SignalItemOut.of(await handlers.get_signal(signal_id, service.uow(actor)))
 
 
 @router.post("/signals/{signal_id}/placement-request", status_code=202)

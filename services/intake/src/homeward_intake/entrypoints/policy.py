@@ -12,6 +12,8 @@ from homeward_shared.policy import Policy
 POLICY = Policy(
     {
         "POST /signals": {"intake"},
+        "GET /signals": {"intake"},
+        "GET /signals/{signal_id}": {"intake"},
         "POST /signals/{signal_id}/placement-request": {"intake"},
         "POST /signals/{signal_id}/lead": {"intake"},
         "POST /signals/{signal_id}/closure": {"intake"},

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Protocol
 
-from homeward_shared.domain import NotFound, utcnow
+from homeward_shared.contracts.handoffs import SignalSource
+from homeward_shared.domain import DomainError, NotFound, utcnow
 from homeward_shared.personal import ReadPurpose
 from homeward_shared.uow import AbstractUnitOfWork
 
 from homeward_intake.domain.commands import (
     CloseSignal,
+    ListSignals,
     RecordOutreach,
     RegisterSignal,
     RequestPlacement,
@@ -22,6 +25,7 @@ from homeward_intake.domain.model import (
     OutreachActivity,
     PersonKnown,
     Signal,
+    SignalStatus,
 )
 
 
@@ -32,6 +36,16 @@ class Signals(Protocol):
     async def get(self, signal_id: uuid.UUID, *, for_update: bool = False) -> Signal | None: ...
     async def save(self, signal: Signal) -> None: ...
     async def open_person(self, signal: Signal) -> PersonKnown: ...
+    async def page(
+        self,
+        *,
+        recorded_by: str | None,
+        status: SignalStatus | None,
+        source: SignalSource | None,
+        after: tuple[datetime, uuid.UUID] | None,
+        limit: int,
+    ) -> list[Signal]: ...
+    async def position(self, signal_id: uuid.UUID) -> tuple[datetime, uuid.UUID] | None: ...
 
 
 class Leads(Protocol):
@@ -163,6 +177,33 @@ async def close_signal(cmd: CloseSignal, uow: IntakeUoW) -> Signal:
         await uow.signals.save(signal)
         uow.track(signal)
         await uow.commit()
+    return signal
+
+
+async def list_signals(query: ListSignals, uow: IntakeUoW) -> tuple[list[Signal], bool]:
+    """A page of signals, newest first; with ``mine`` only those the actor recorded. Returns
+    (page, more): ``more`` says a further page exists (one row past the limit was read)."""
+    async with uow:
+        after = None
+        if query.before is not None:
+            after = await uow.signals.position(query.before)
+            if after is None:
+                raise DomainError("before: no signal has this id")
+        found = await uow.signals.page(
+            recorded_by=str(uow.scope.actor) if query.mine else None,
+            status=query.status,
+            source=query.source,
+            after=after,
+            limit=query.limit + 1,
+        )
+    return found[: query.limit], len(found) > query.limit
+
+
+async def get_signal(signal_id: uuid.UUID, uow: IntakeUoW) -> Signal:
+    async with uow:
+        signal = await uow.signals.get(signal_id)
+    if signal is None:
+        raise NotFound(f"signal {signal_id} does not exist")
     return signal
 
 

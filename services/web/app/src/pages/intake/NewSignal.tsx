@@ -9,7 +9,7 @@ import { LANGUAGES } from "../../lib/codes";
 import { ErrorNote, Page } from "../../ui/Feedback";
 import { Row, SelectField, TextInput, toInt } from "../../ui/Fields";
 import { useEnumLabel } from "../../ui/labels";
-import { putSignal } from "./store";
+import { signalChanged } from "./store";
 
 type SignalIn = components["schemas"]["SignalIn"];
 type Source = components["schemas"]["SignalSource"];
@@ -36,7 +36,7 @@ export default function NewSignal() {
   const save = useMutation({
     mutationFn: (body: SignalIn) => unwrap(intake.POST("/signals", { body })),
     onSuccess: (signal) => {
-      putSignal(qc, { signal, recordedAt: new Date().toISOString() });
+      signalChanged(qc, signal);
       void navigate(`/intake/signals/${signal.signal_id}`);
     },
   });

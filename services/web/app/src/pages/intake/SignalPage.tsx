@@ -7,10 +7,10 @@ import { intake, unwrap } from "../../api/clients";
 import { closureReasonValues, establishmentKindValues, indicatorValues, urgencyValues, type components } from "../../api/gen/intake";
 import { DISTRICT_PATTERN, LEAD_REASONS, PLACEMENT_REASONS, PROVINCES } from "../../lib/codes";
 import { PersonalReveal } from "../../privacy/PersonalReveal";
-import { Done, ErrorNote, Page } from "../../ui/Feedback";
+import { Done, ErrorNote, Loading, Page, When } from "../../ui/Feedback";
 import { Checks, Row, SelectField, TextInput, toInt } from "../../ui/Fields";
 import { useEnumLabel } from "../../ui/labels";
-import { RECENT_KEY, recentSignals, updateSignal } from "./store";
+import { signalChanged, signalQuery } from "./store";
 type LeadReason = components["schemas"]["LeadReason"];
 
 type Kind = components["schemas"]["EstablishmentKind"];
@@ -18,24 +18,33 @@ type Indicator = components["schemas"]["Indicator"];
 type Urgency = components["schemas"]["Urgency"];
 type ClosureReason = components["schemas"]["ClosureReason"];
 
+// A lead's reason, a closure's or a placement's: the service keeps the last routing reason
+// (a code) and the status says which kind it is.
+const REASON_KIND = {
+  routed_to_investigation: "LeadReason",
+  linked_to_lead: "LeadReason",
+  closed: "ClosureReason",
+  placement_requested: "PlacementReason",
+} as const;
+
 export default function SignalPage() {
   const { t } = useTranslation();
   const label = useEnumLabel();
-  const qc = useQueryClient();
   const { signalId = "" } = useParams();
-  // The cache entry updates as she routes, closes or asks a placement: the page follows it.
-  const { data: recent = [] } = useQuery({ queryKey: RECENT_KEY, queryFn: () => recentSignals(qc), staleTime: Infinity, gcTime: Infinity });
-  const rec = recent.find((r) => r.signal.signal_id === signalId);
-  if (!rec) {
+  // From the service, not from memory: a page opened from the list, or reloaded, works alike.
+  const one = useQuery(signalQuery(signalId));
+  const s = one.data;
+  if (!s) {
     return (
       <Page title={t("signal.title")}>
-        <p>{t("signal.notInSession")}</p>
+        {one.isPending ? <Loading /> : null}
+        <ErrorNote error={one.error} />
         <Link to="/intake/signals">{t("nav.signals")}</Link>
       </Page>
     );
   }
-  const s = rec.signal;
   const open = s.status === "open" || s.status === "placement_requested";
+  const reasonKind = s.status === "open" ? null : REASON_KIND[s.status];
   return (
     <Page title={t("signal.title")}>
       <dl className="facts">
@@ -45,28 +54,22 @@ export default function SignalPage() {
         <dd>{label("SignalSource")(s.source)}</dd>
         <dt>{t("common.urgency")}</dt>
         <dd>{label("Urgency")(s.urgency)}</dd>
+        <dt>{t("signal.receivedAt")}</dt>
+        <dd>
+          <When at={s.received_at} />
+        </dd>
         <dt>{t("common.stage")}</dt>
         <dd>{label("Stage")(s.stage)}</dd>
         <dt>{t("signal.routing")}</dt>
-        <dd data-testid="routing">{label("SignalStatus")(s.status)}</dd>
-        {rec.routed ? (
+        <dd data-testid="routing">
+          {label("SignalStatus")(s.status)}
+          {s.status === "linked_to_lead" ? ` · ${t("signal.linked")}` : null}
+          {s.status === "routed_to_investigation" ? ` · ${t("signal.newInvestigation")}` : null}
+        </dd>
+        {reasonKind && s.routing_reason ? (
           <>
-            <dt>{t("signal.routedWhy")}</dt>
-            <dd>
-              {label("LeadReason")(rec.routed.reason)} · {rec.routed.linked ? t("signal.linked") : t("signal.newInvestigation")}
-            </dd>
-          </>
-        ) : null}
-        {rec.closure ? (
-          <>
-            <dt>{t("signal.closedWhy")}</dt>
-            <dd>{label("ClosureReason")(rec.closure)}</dd>
-          </>
-        ) : null}
-        {rec.placement ? (
-          <>
-            <dt>{t("signal.placement")}</dt>
-            <dd>{label("PlacementReason")(rec.placement)}</dd>
+            <dt>{s.status === "closed" ? t("signal.closedWhy") : s.status === "placement_requested" ? t("signal.placement") : t("signal.routedWhy")}</dt>
+            <dd data-testid="routing-reason">{label(reasonKind)(s.routing_reason)}</dd>
           </>
         ) : null}
       </dl>
@@ -75,9 +78,9 @@ export default function SignalPage() {
         fields={["name", "aliases", "phone", "notes"]}
         read={(purpose) => unwrap(intake.GET("/signals/{signal_id}/person", { params: { path: { signal_id: signalId }, query: { purpose } } }))}
       />
-      {open ? <RouteForm signalId={signalId} /> : null}
-      {s.needs_shelter && !rec.placement && s.status !== "closed" ? <PlacementForm signalId={signalId} /> : null}
-      {open ? <CloseForm signalId={signalId} /> : null}
+      {open && !s.lead_id ? <RouteForm signalId={signalId} /> : null}
+      {s.needs_shelter && s.status !== "placement_requested" && s.status !== "closed" ? <PlacementForm signalId={signalId} /> : null}
+      {s.status === "open" ? <CloseForm signalId={signalId} /> : null}
     </Page>
   );
 }
@@ -110,7 +113,7 @@ function RouteForm({ signalId }: { signalId: string }) {
         }),
       ),
     onSuccess: (out) => {
-      updateSignal(qc, signalId, { signal: out.signal, routed: { lead_id: out.lead_id, linked: out.linked, reason: reason! } });
+      signalChanged(qc, out.signal);
     },
   });
   const submit = (e: FormEvent) => {
@@ -153,8 +156,8 @@ function PlacementForm({ signalId }: { signalId: string }) {
   const ask = useMutation({
     mutationFn: (r: string) =>
       unwrap(intake.POST("/signals/{signal_id}/placement-request", { params: { path: { signal_id: signalId } }, body: { reason: r as never } })),
-    onSuccess: (signal, r) => {
-      updateSignal(qc, signalId, { signal, placement: r });
+    onSuccess: (signal) => {
+      signalChanged(qc, signal);
     },
   });
   return (
@@ -185,8 +188,8 @@ function CloseForm({ signalId }: { signalId: string }) {
   const [reason, setReason] = useState<ClosureReason | null>(null);
   const close = useMutation({
     mutationFn: (r: ClosureReason) => unwrap(intake.POST("/signals/{signal_id}/closure", { params: { path: { signal_id: signalId } }, body: { reason: r } })),
-    onSuccess: (signal, r) => {
-      updateSignal(qc, signalId, { signal, closure: r });
+    onSuccess: (signal) => {
+      signalChanged(qc, signal);
     },
   });
   return (

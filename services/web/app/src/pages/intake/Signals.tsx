@@ -1,21 +1,26 @@
-import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useInfiniteQuery } from "@tanstack/react-query";
+import { Button } from "react-aria-components";
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router";
-import { Page, When } from "../../ui/Feedback";
+import { ErrorNote, Loading, Page, When } from "../../ui/Feedback";
 import { useEnumLabel } from "../../ui/labels";
-import { RECENT_KEY, recentSignals } from "./store";
+import { mySignals } from "./store";
 
 export default function Signals() {
   const { t } = useTranslation();
   const label = useEnumLabel();
-  const qc = useQueryClient();
-  const { data = [] } = useQuery({ queryKey: RECENT_KEY, queryFn: () => recentSignals(qc), staleTime: Infinity, gcTime: Infinity });
+  const list = useInfiniteQuery(mySignals);
+  const rows = list.data?.pages.flatMap((p) => p.signals) ?? [];
   return (
     <Page title={t("signal.listTitle")}>
       <p className="hint">{t("signal.listHint")}</p>
-      {data.length === 0 ? (
-        <p>{t("signal.none")}</p>
-      ) : (
+      <p>
+        <Link to="/intake/signals/new">{t("signal.newTitle")}</Link>
+      </p>
+      {list.isPending ? <Loading /> : null}
+      <ErrorNote error={list.error} />
+      {list.data && rows.length === 0 ? <p>{t("signal.none")}</p> : null}
+      {rows.length > 0 ? (
         <table>
           <caption className="sr-only">{t("signal.listTitle")}</caption>
           <thead>
@@ -25,27 +30,32 @@ export default function Signals() {
               <th scope="col">{t("common.urgency")}</th>
               <th scope="col">{t("common.stage")}</th>
               <th scope="col">{t("signal.routing")}</th>
-              <th scope="col">{t("common.recordedAt")}</th>
+              <th scope="col">{t("signal.receivedAt")}</th>
             </tr>
           </thead>
           <tbody>
-            {data.map((r) => (
-              <tr key={r.signal.signal_id}>
+            {rows.map((s) => (
+              <tr key={s.signal_id}>
                 <td>
-                  <Link to={`/intake/signals/${r.signal.signal_id}`}>{r.signal.case_number}</Link>
+                  <Link to={`/intake/signals/${s.signal_id}`}>{s.case_number}</Link>
                 </td>
-                <td>{label("SignalSource")(r.signal.source)}</td>
-                <td>{label("Urgency")(r.signal.urgency)}</td>
-                <td>{label("Stage")(r.signal.stage)}</td>
-                <td>{label("SignalStatus")(r.signal.status)}</td>
+                <td>{label("SignalSource")(s.source)}</td>
+                <td>{label("Urgency")(s.urgency)}</td>
+                <td>{label("Stage")(s.stage)}</td>
+                <td data-testid="routing">{label("SignalStatus")(s.status)}</td>
                 <td>
-                  <When at={r.recordedAt} />
+                  <When at={s.received_at} />
                 </td>
               </tr>
             ))}
           </tbody>
         </table>
-      )}
+      ) : null}
+      {list.hasNextPage ? (
+        <Button className="button" onPress={() => void list.fetchNextPage()} isDisabled={list.isFetchingNextPage}>
+          {t("signal.older")}
+        </Button>
+      ) : null}
     </Page>
   );
 }
