@@ -395,6 +395,30 @@ async def test_nothing_personal_leaves_and_an_erased_person_is_gone_everywhere(
         assert r.status_code == 201, r.text
         report = r.json()
         rescued_case = report["persons"][0]["case_id"]
+        # A draft of the next report, kept (sealed) through the whole run and opened once.
+        p = "/reports/drafts/{draft_id}"
+        draft_url = f"/reports/drafts/{uuid.uuid4()}"
+        r = await vc.put(
+            draft_url,
+            headers=INVESTIGATOR,
+            json={
+                "establishment": {
+                    "address": canary("investigation", "PUT", p, "establishment.address"),
+                    "operator_names": canary(
+                        "investigation", "PUT", p, "establishment.operator_names"
+                    ),
+                },
+                "persons": [
+                    {
+                        "name": canary("investigation", "PUT", p, "persons[].name"),
+                        "description": canary("investigation", "PUT", p, "persons[].description"),
+                    }
+                ],
+            },
+        )
+        assert r.status_code == 200 and not canary.found_in(r.text), r.text
+        r = await vc.get(draft_url, headers=INVESTIGATOR, params={"purpose": "rescue_operation"})
+        assert r.status_code == 200 and r.json()["draft"]["persons"][0]["name"] in canary.values
         r = await vc.post(f"/reports/{report['report_id']}/legal-referral", headers=INVESTIGATOR)
         assert r.status_code == 201, r.text
         legal_case = f"/legal/referrals/{r.json()['referral_id']}"

@@ -33,6 +33,9 @@ class FakeHomeward(LegalFake):
     referrals: dict[str, dict] = field(default_factory=dict)
     operations: dict[str, dict] = field(default_factory=dict)
     assistance: dict[str, dict] = field(default_factory=dict)
+    # Report drafts: id -> {"summary": ..., "draft": body}; ids filed or deleted are spent.
+    drafts: dict[str, dict] = field(default_factory=dict)
+    spent_drafts: set[str] = field(default_factory=set)
     live: list[str] = field(default_factory=list)
     seen_bodies: list[str] = field(default_factory=list)
     # path -> (status, body, content type): a service failing as a test needs it to.
@@ -157,6 +160,10 @@ class FakeHomeward(LegalFake):
             (f"{v}/investigations/{u}", "GET", self.get_investigation),
             (f"{v}/investigations/{u}/visits", "POST", self.visit),
             (f"{v}/investigations/{u}/visits/{u}/observations", "GET", self.read_observations),
+            (f"{v}/reports/drafts", "GET", self.list_drafts),
+            (f"{v}/reports/drafts/{u}", "PUT", self.put_draft),
+            (f"{v}/reports/drafts/{u}", "GET", self.open_draft),
+            (f"{v}/reports/drafts/{u}", "DELETE", self.delete_draft),
             (f"{v}/reports", "GET", self.list_reports),
             (f"{v}/reports", "POST", self.file_report),
             (f"{v}/reports/{u}", "GET", self.get_report),
@@ -363,7 +370,46 @@ class FakeHomeward(LegalFake):
                 "domain_error",
                 "persons: an investigative report identifies at least one person",
             )
+        draft_id = data.pop("draft_id", None)
+        if draft_id is not None and self.drafts.pop(draft_id, None) is not None:
+            self.spent_drafts.add(draft_id)
         return Answer(201, self._report(data))
+
+    # -- report drafts (the service keeps them for their author; one user here) ---------------
+
+    def list_drafts(self, *, query: dict, data: dict) -> Answer:
+        found = sorted(
+            (d["summary"] for d in self.drafts.values()),
+            key=lambda x: x["updated_at"],
+            reverse=True,
+        )
+        return Answer(200, found)
+
+    def put_draft(self, did: str, *, query: dict, data: dict) -> Answer:
+        if did in self.spent_drafts:
+            return refuse(409, "conflict", "this draft was filed or deleted; start a new one")
+        at = now()
+        created = self.drafts.get(did, {}).get("summary", {}).get("created_at", at)
+        summary = {
+            "draft_id": did,
+            "created_at": created,
+            "updated_at": at,
+            "persons_count": len(data.get("persons", [])),
+        }
+        self.drafts[did] = {"summary": summary, "draft": data}
+        return Answer(200, summary)
+
+    def open_draft(self, did: str, *, query: dict, data: dict) -> Answer:
+        if did not in self.drafts:
+            return refuse(404, "not_found", f"you have no draft {did}")
+        d = self.drafts[did]
+        return self.needs_purpose(query) or Answer(200, {**d["summary"], "draft": d["draft"]})
+
+    def delete_draft(self, did: str, *, query: dict, data: dict) -> Answer:
+        if self.drafts.pop(did, None) is None:
+            return refuse(404, "not_found", f"you have no draft {did}")
+        self.spent_drafts.add(did)
+        return Answer(204, "", "text/plain")
 
     def list_reports(self, *, query: dict, data: dict) -> Answer:
         return Answer(200, list(reversed(self.reports.values())))

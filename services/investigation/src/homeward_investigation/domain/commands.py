@@ -55,6 +55,8 @@ class FileReport:
     establishment: EstablishmentSeen | None = None
     investigation_id: uuid.UUID | None = None
     evidence: tuple[EvidenceRef, ...] = ()
+    draft_id: uuid.UUID | None = None
+    """The caller's draft of this report: deleted (its key destroyed) when it is filed."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -175,3 +177,12 @@ class AssignAssistanceRequest:
 
 
 register_personal(EstablishmentSeen, PersonSeen, RecordVisit)
+
+
+@dataclass(frozen=True, kw_only=True)
+class SaveDraft:
+    """Create or replace the caller's draft ``draft_id``; ``body`` is its JSON text."""
+
+    draft_id: uuid.UUID
+    body: str
+    persons_count: int

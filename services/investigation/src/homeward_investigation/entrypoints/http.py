@@ -132,6 +132,9 @@ class ReportIn(RequestModel):
     urgency: Urgency
     evidence: list[EvidenceIn] = Field(default_factory=list, max_length=200)
     persons: list[PersonIn] = Field(min_length=1, max_length=500)
+    draft_id: uuid.UUID | None = Field(
+        default=None, description="your draft of this report: deleted as it is filed"
+    )
 
     def command(self) -> FileReport:
         return FileReport(
@@ -151,6 +154,7 @@ class ReportIn(RequestModel):
                 )
                 for p in self.persons
             ),
+            draft_id=self.draft_id,
         )
 
 

@@ -12,6 +12,10 @@ POLICY = Policy(
     {
         "POST /reports": {"investigator"},
         "GET /reports": {"investigator", "legal"},
+        "GET /reports/drafts": {"investigator"},
+        "PUT /reports/drafts/{draft_id}": {"investigator"},
+        "GET /reports/drafts/{draft_id}": {"investigator"},
+        "DELETE /reports/drafts/{draft_id}": {"investigator"},
         "GET /reports/{report_id}": {"investigator", "legal"},
         "POST /reports/{report_id}/legal-referral": {"investigator"},
         "GET /reports/{report_id}/persons/{case_id}/identity": {"investigator", "legal"},

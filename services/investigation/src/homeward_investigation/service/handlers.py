@@ -7,7 +7,6 @@ from typing import Protocol
 
 from homeward_shared.domain import Conflict, DomainError, NotFound, utcnow
 from homeward_shared.personal import ReadPurpose
-from homeward_shared.uow import AbstractUnitOfWork
 
 from homeward_investigation.domain.commands import (
     AcknowledgeAssistanceRequest,
@@ -46,6 +45,7 @@ from homeward_investigation.domain.model import (
     UndercoverVisit,
     inbox_order,
 )
+from homeward_investigation.service.drafts import DraftsUoW, delete_filed_draft
 
 
 class Reports(Protocol):
@@ -114,7 +114,7 @@ class Investigations(Protocol):
     async def move_lead(self, lead_id: uuid.UUID, to: uuid.UUID) -> None: ...
 
 
-class InvestigationUoW(AbstractUnitOfWork):
+class InvestigationUoW(DraftsUoW):
     investigations: Investigations
     reports: Reports
     referrals: Referrals
@@ -160,6 +160,8 @@ async def file_report(cmd: FileReport, uow: InvestigationUoW) -> tuple[Investiga
             raced = await uow.reports.by_idempotency_key(cmd.idempotency_key)
             assert raced is not None
             return raced, False
+        if cmd.draft_id is not None:
+            await delete_filed_draft(cmd.draft_id, uow)
         uow.track(report)
         await uow.commit()
     return report, True

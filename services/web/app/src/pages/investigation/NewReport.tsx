@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useEffect, useRef, useState, type FormEvent } from "react";
+import { useCallback, useEffect, useRef, useState, type FormEvent } from "react";
 import { Button, Form } from "react-aria-components";
 import { useTranslation } from "react-i18next";
 import { useNavigate, useParams } from "react-router";
@@ -10,9 +10,14 @@ import { todayInOrg } from "../../lib/time";
 import { ErrorNote, Page } from "../../ui/Feedback";
 import { Checks, Row, SelectField, TextInput } from "../../ui/Fields";
 import { useEnumLabel } from "../../ui/labels";
-import { dropDraft, hasDraft, loadDraft, newPerson, personBody, saveDraft, type PersonDraft, type ReportDraft } from "./draft";
+import { draftBody, draftFromServer, dropDraft, hasDraft, loadDraft, newPerson, personBody, saveDraft, type DraftOut, type PersonDraft, type ReportDraft } from "./draft";
 import { EstablishmentFields, establishmentBody } from "./EstablishmentFields";
 import { EvidenceFields, evidenceReady } from "./EvidenceFields";
+import { DRAFTS_KEY, SavedDrafts } from "./SavedDrafts";
+
+// Saved to the service this long after the last change, and at once on leaving the page.
+export const SAVE_AFTER_MS = 2000;
+type SaveState = "idle" | "saving" | "saved" | "failed";
 
 export default function NewReport() {
   const { t } = useTranslation();
@@ -24,7 +29,55 @@ export default function NewReport() {
   const [draft, setDraft] = useState<ReportDraft>(() => loadDraft(scope, idempotencyKey));
   const hadDraft = useRef(hasDraft(scope));
   const focusId = useRef<number | null>(null);
-  useEffect(() => saveDraft(scope, draft), [scope, draft]);
+  // What was loaded or filled in for her is not a change of hers: nothing is saved for it.
+  const unchanged = useRef(draft);
+  const latest = useRef(draft);
+  const pending = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const filing = useRef(false);
+  const [saved, setSaved] = useState<SaveState>("idle");
+
+  const saveNow = useCallback(async () => {
+    if (pending.current) clearTimeout(pending.current);
+    pending.current = null;
+    if (filing.current) return;
+    const d = latest.current;
+    setSaved("saving");
+    try {
+      await unwrap(investigation.PUT("/reports/drafts/{draft_id}", { params: { path: { draft_id: d.draftId } }, body: draftBody(d, investigationId ?? null) }));
+      setSaved("saved");
+      void qc.invalidateQueries({ queryKey: DRAFTS_KEY });
+    } catch {
+      setSaved("failed");
+    }
+  }, [investigationId, qc]);
+
+  useEffect(() => {
+    saveDraft(scope, draft);
+    latest.current = draft;
+    if (draft === unchanged.current) return;
+    if (pending.current) clearTimeout(pending.current);
+    pending.current = setTimeout(() => void saveNow(), SAVE_AFTER_MS);
+  }, [scope, draft, saveNow]);
+
+  // Leaving the page (another page of the app, a reload, closing the tab): save what is pending.
+  useEffect(() => {
+    const flush = () => {
+      if (pending.current) void saveNow();
+    };
+    window.addEventListener("pagehide", flush);
+    return () => {
+      window.removeEventListener("pagehide", flush);
+      flush();
+    };
+  }, [saveNow]);
+
+  const replaceWith = (d: ReportDraft) => {
+    if (pending.current) clearTimeout(pending.current);
+    pending.current = null;
+    unchanged.current = d;
+    setSaved("idle");
+    setDraft(d);
+  };
 
   // An investigation's visits are the report's visit dates unless she changes them.
   const inv = useQuery({
@@ -34,13 +87,21 @@ export default function NewReport() {
   });
   useEffect(() => {
     if (inv.data && !hadDraft.current && draft.visitDates.length === 0 && inv.data.visits.length > 0) {
-      setDraft((d) => ({ ...d, visitDates: inv.data.visits.map((v) => v.visited_on) }));
+      setDraft((d) => {
+        const filled = { ...d, visitDates: inv.data.visits.map((v) => v.visited_on) };
+        if (d === unchanged.current) unchanged.current = filled;
+        return filled;
+      });
     }
   }, [inv.data, draft.visitDates.length]);
 
   const file = useMutation({
-    mutationFn: () =>
-      unwrap(
+    mutationFn: () => {
+      // The service deletes the draft in the filing's transaction; no save may follow it.
+      filing.current = true;
+      if (pending.current) clearTimeout(pending.current);
+      pending.current = null;
+      return unwrap(
         investigation.POST("/reports", {
           body: {
             idempotency_key: draft.key,
@@ -50,11 +111,17 @@ export default function NewReport() {
             visit_dates: draft.visitDates.filter(Boolean),
             persons: draft.persons.map(personBody).filter((p) => p !== null),
             evidence: draft.evidence.filter(evidenceReady).map((e) => ({ content_hash: e.hash, location: e.location })),
+            draft_id: draft.draftId,
           },
         }),
-      ),
+      );
+    },
+    onError: () => {
+      filing.current = false;
+    },
     onSuccess: (report) => {
       dropDraft(scope);
+      void qc.invalidateQueries({ queryKey: DRAFTS_KEY });
       void qc.invalidateQueries({ queryKey: ["reports"] });
       void navigate(`/reports/${report.report_id}`);
     },
@@ -75,6 +142,26 @@ export default function NewReport() {
     }
   }, [draft.persons.length]);
 
+  const continueDraft = async (out: DraftOut) => {
+    if (pending.current) await saveNow();
+    const d = draftFromServer(out, idempotencyKey);
+    const target = out.draft.investigation_id ?? null;
+    if (target !== (investigationId ?? null)) {
+      // Drafted under another investigation (or none): continued on that page.
+      saveDraft(target ?? "new", d);
+      void navigate(target ? `/investigations/${target}/report` : "/reports/new");
+      return;
+    }
+    replaceWith(d);
+  };
+  const discard = () => {
+    const id = draft.draftId;
+    dropDraft(scope);
+    replaceWith(loadDraft(scope, idempotencyKey));
+    // Nothing to delete if it was never saved: the 404 is expected then.
+    void investigation.DELETE("/reports/drafts/{draft_id}", { params: { path: { draft_id: id } } }).then(() => qc.invalidateQueries({ queryKey: DRAFTS_KEY }));
+  };
+
   const ready =
     !!draft.urgency &&
     draft.visitDates.some(Boolean) &&
@@ -89,12 +176,16 @@ export default function NewReport() {
   return (
     <Page title={t("report.newTitle")}>
       <p className="hint">{t("report.draftHint")}</p>
+      <SavedDrafts currentId={draft.draftId} onOpen={continueDraft} />
+      <p className="save-state" role="status" data-testid="save-state">
+        {saved === "idle" ? null : t(`draft.${saved}`)}
+      </p>
       <Form onSubmit={submit} className="form" autoComplete="off">
         <Row>
           <SelectField field="urgency" label={t("common.urgency")} options={urgencyValues} value={draft.urgency} onChange={(u) => setDraft({ ...draft, urgency: u })} labelOf={label("Urgency")} required />
         </Row>
         {!investigationId ? <EstablishmentFields value={draft.establishment} onChange={(e) => setDraft({ ...draft, establishment: e })} /> : null}
-        <fieldset>
+        <fieldset id="visit-dates">
           <legend>{t("report.visitDates")}</legend>
           <Row>
             {draft.visitDates.map((d, i) => (
@@ -147,10 +238,7 @@ export default function NewReport() {
           </Button>
           <Button
             className="button quiet"
-            onPress={() => {
-              dropDraft(scope);
-              setDraft(loadDraft(scope, idempotencyKey));
-            }}
+            onPress={discard}
           >
             {t("report.discard")}
           </Button>
