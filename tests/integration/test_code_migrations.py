@@ -19,30 +19,22 @@ import homeward_dashboard.bootstrap as dashboard
 import homeward_intake.bootstrap as intake
 import homeward_investigation.bootstrap as investigation
 import pytest
-import pytest_asyncio
-from homeward_shared import provision
 from homeward_shared.db import migrate
 from homeward_shared.logging import configure_logging
-from homeward_shared.testing.plugin import TestDatabase
 
 pytestmark = pytest.mark.integration
 
 NAME = "Srey Zqcanary"
 
 
-@pytest_asyncio.fixture
-async def database(infra):
+@pytest.fixture
+def database(fresh_database):
     """A database of this test's own: the session's has every migration applied already,
     and this test must stop each schema before its codes migration."""
     # The migration runner logs; a service started by an earlier test may have left the
     # logger writing to a capture that is closed now.
     configure_logging("migration-test", "WARNING")
-    name = f"homeward_test_{uuid.uuid4().hex[:12]}"
-    await provision.provision(infra.admin_dsn, name)
-    try:
-        yield TestDatabase(infra, name)
-    finally:
-        await provision.drop(infra.admin_dsn, name)
+    return fresh_database
 
 
 NOW = datetime.now(UTC)

@@ -20,14 +20,13 @@ from homeward_recovery.bootstrap import MIGRATIONS
 from homeward_recovery.bootstrap import bootstrap as recovery_app
 from homeward_recovery.domain.education import EducationLevel
 from homeward_recovery.settings import RecoverySettings
-from homeward_shared import provision
 from homeward_shared.audit_trail import SET_ASIDE
 from homeward_shared.contracts.handoffs import Skill
 from homeward_shared.crypto import destroy_case_key
 from homeward_shared.db import migrate
 from homeward_shared.set_aside import open_set_aside, seal_set_aside
 from homeward_shared.testing.auth import as_user
-from homeward_shared.testing.plugin import TestDatabase, running, settings_for
+from homeward_shared.testing.plugin import running, settings_for
 from homeward_shared.uow import AuditEntry, verify_audit_chain, write_audit
 
 pytestmark = pytest.mark.integration
@@ -43,14 +42,9 @@ AUDITOR = as_user("u-auditor", "auditor")
 
 
 @pytest.fixture
-async def fresh(infra):
+def fresh(fresh_database):
     """A database of this test's own: the shared one is migrated to the end already."""
-    name = f"homeward_test_{uuid.uuid4().hex[:12]}"
-    await provision.provision(infra.admin_dsn, name)
-    try:
-        yield TestDatabase(infra, name)
-    finally:
-        await provision.drop(infra.admin_dsn, name)
+    return fresh_database
 
 
 async def _written_before(conn: asyncpg.Connection, case: uuid.UUID) -> dict[str, uuid.UUID]:

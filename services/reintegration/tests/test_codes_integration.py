@@ -22,7 +22,6 @@ from homeward_reintegration.bootstrap import MIGRATIONS
 from homeward_reintegration.bootstrap import bootstrap as reintegration_app
 from homeward_reintegration.domain.partners import KitItem
 from homeward_reintegration.settings import ReintegrationSettings
-from homeward_shared import provision
 from homeward_shared.contracts import ResidentReadyForReintegration, Topics
 from homeward_shared.contracts.handoffs import Skill
 from homeward_shared.crypto import destroy_case_key
@@ -32,7 +31,7 @@ from homeward_shared.set_aside import open_set_aside, seal_set_aside
 from homeward_shared.testing.auth import as_user
 from homeward_shared.testing.infra import wait_until
 from homeward_shared.testing.kafka import TopicReader
-from homeward_shared.testing.plugin import TestDatabase, running, settings_for
+from homeward_shared.testing.plugin import running, settings_for
 
 pytestmark = pytest.mark.integration
 
@@ -171,14 +170,9 @@ async def test_skills_are_codes_at_consume_and_a_partner_is_a_registered_code(da
 
 
 @pytest.fixture
-async def fresh(infra):
+def fresh(fresh_database):
     """A database of this test's own: the shared one is migrated to the end already."""
-    name = f"homeward_test_{uuid.uuid4().hex[:12]}"
-    await provision.provision(infra.admin_dsn, name)
-    try:
-        yield TestDatabase(infra, name)
-    finally:
-        await provision.drop(infra.admin_dsn, name)
+    return fresh_database
 
 
 async def test_migration_maps_codes_and_sets_the_rest_aside_sealed(fresh, topics, tmp_path: Path):

@@ -37,6 +37,20 @@ def openapi_unclassified(doc: dict[str, Any]) -> set[str]:
     return {_plain(p) for p in found}
 
 
+# Answers the server writes itself (the audit window, the chain check, the error shape, the
+# health check, a suppressed cell's path, figures keyed by the service's own codes): never a
+# value a caller typed. The rule governs what enters; every input is also checked by
+# tests/wiring/test_codes_or_sealed.py.
+SERVER_WRITTEN = frozenset(
+    {"AuditRowOut", "ChainOut", "Issue", "Problem", "Health", "SuppressedCell", "FiguresOut"}
+)
+
+
+def openapi_unclassified_but_answers(doc: dict[str, Any]) -> set[str]:
+    """``openapi_unclassified`` less the schemas of ``SERVER_WRITTEN``."""
+    return {p for p in openapi_unclassified(doc) if p.split(".")[0] not in SERVER_WRITTEN}
+
+
 def contract_unclassified(model: type[BaseModel]) -> set[str]:
     schema = model.model_json_schema()
     return {
