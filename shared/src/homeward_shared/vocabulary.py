@@ -18,7 +18,8 @@ value comes from. Error messages never quote the value (it may be a name typed b
 from __future__ import annotations
 
 import functools
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
 import pycountry
 from pydantic import AfterValidator, Field
@@ -70,51 +71,45 @@ def district_in_province(district: str, province: str) -> bool:
     return is_district(district) and int(district[:2]) == province_number(province)
 
 
-def _language(v: str) -> str:
-    if not is_language(v):
-        raise ValueError("not an ISO 639 language code (lower case, 639-1 or 639-3)")
-    return v
+def _checked(
+    pattern: str, vocabulary: str, description: str, belongs: Callable[[str], bool], refusal: str
+) -> Any:
+    """A string code of ``vocabulary``: its pattern in the schema, then checked against the
+    vocabulary's table (a well-shaped code that is not in it is refused too)."""
+
+    def check(v: str) -> str:
+        if not belongs(v):
+            raise ValueError(refusal)
+        return v
+
+    return Annotated[
+        str,
+        Field(pattern=pattern, description=description, json_schema_extra={CODE_MARK: vocabulary}),
+        AfterValidator(check),
+    ]
 
 
-def _province(v: str) -> str:
-    if not is_province(v):
-        raise ValueError("not an ISO 3166-2:KH province code (KH-1 to KH-25)")
-    return v
-
-
-def _district(v: str) -> str:
-    if not is_district(v):
-        raise ValueError("not a Cambodian district code (four digits, the province's first)")
-    return v
-
-
-Language = Annotated[
-    str,
-    Field(
-        pattern=LANGUAGE_PATTERN,
-        description="ISO 639 language code (639-1 where it exists, else 639-3)",
-        json_schema_extra={CODE_MARK: "iso639"},
-    ),
-    AfterValidator(_language),
-]
-Province = Annotated[
-    str,
-    Field(
-        pattern=PROVINCE_PATTERN,
-        description="ISO 3166-2:KH province code",
-        json_schema_extra={CODE_MARK: "iso3166-2:KH"},
-    ),
-    AfterValidator(_province),
-]
-District = Annotated[
-    str,
-    Field(
-        pattern=DISTRICT_PATTERN,
-        description="Cambodian district code: four digits, the first two the province's number",
-        json_schema_extra={CODE_MARK: "kh-district"},
-    ),
-    AfterValidator(_district),
-]
+Language = _checked(
+    LANGUAGE_PATTERN,
+    "iso639",
+    "ISO 639 language code (639-1 where it exists, else 639-3)",
+    is_language,
+    "not an ISO 639 language code (lower case, 639-1 or 639-3)",
+)
+Province = _checked(
+    PROVINCE_PATTERN,
+    "iso3166-2:KH",
+    "ISO 3166-2:KH province code",
+    is_province,
+    "not an ISO 3166-2:KH province code (KH-1 to KH-25)",
+)
+District = _checked(
+    DISTRICT_PATTERN,
+    "kh-district",
+    "Cambodian district code: four digits, the first two the province's number",
+    is_district,
+    "not a Cambodian district code (four digits, the province's first)",
+)
 
 
 # Identifiers: strict patterns, never words. A case number is issued by the service that
