@@ -26,6 +26,12 @@ from typing import Any
 
 CODE_MARK = "x-code"
 
+# A schema of what the kernel writes itself rather than what a caller's input becomes: the
+# Kafka headers (ids, the W3C trace context, the dead-letter middleware's reason and origin)
+# and a dead letter's key (the refused record's own, kept as it came so an operator can
+# redrive it; docs/security.md). The rule governs inputs, so such a subtree is not checked.
+KERNEL_WRITTEN = {"x-written-by": "kernel"}
+
 # Formats whose values cannot carry a name: they are parsed, not stored as typed.
 SAFE_FORMATS = frozenset({"uuid", "date", "date-time", "time", "duration", "binary"})
 
@@ -161,7 +167,11 @@ def _walk(node: Any, path: str, personal: bool, root: Any, seen: set[str]) -> It
         return
     if not isinstance(node, dict):
         return
-    personal = personal or bool(node.get("x-personal"))
+    personal = (
+        personal
+        or bool(node.get("x-personal"))
+        or node.get("x-written-by") == KERNEL_WRITTEN["x-written-by"]
+    )
     ref = node.get("$ref")
     if isinstance(ref, str) and ref.startswith("#/"):
         key = f"{ref}|{personal}"
@@ -183,12 +193,3 @@ def _walk(node: Any, path: str, personal: bool, root: Any, seen: set[str]) -> It
                 yield from _walk(sub, f"{path}.{name}", personal, root, seen)
         else:
             yield from _walk(child, f"{path}.{key}", personal, root, seen)
-
-
-def written_by_the_kernel(path: str) -> bool:
-    """Whether a path of ``unclassified_strings`` over an AsyncAPI document lies in what the
-    kernel writes itself rather than what a caller's input becomes: the Kafka headers (ids,
-    the W3C trace context, the dead-letter middleware's reason and origin) and a dead letter
-    (the refused record's own key and bytes, kept as they came so an operator can redrive
-    them; docs/security.md, "Dead letters"). The rule governs the events' payloads and keys."""
-    return "Headers" in path or ".dlq:" in path or ".dlq." in path

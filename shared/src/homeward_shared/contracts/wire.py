@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from homeward_shared import dead_letters as dl
+from homeward_shared.codes import KERNEL_WRITTEN
 from homeward_shared.envelope import (
     H_CAUSATION_ID,
     H_CORRELATION_ID,
@@ -101,6 +102,7 @@ _EVENT_REQUIRED = [
 def event_headers_schema(contract: type[Payload], producers: tuple[str, ...]) -> dict[str, Any]:
     """The headers of one event on its topic, as the outbox relay sends them."""
     return {
+        **KERNEL_WRITTEN,
         "type": "object",
         "properties": _event_headers(contract, producers),
         "required": list(_EVENT_REQUIRED),
@@ -149,6 +151,7 @@ def dead_letter_headers_schema() -> dict[str, Any]:
         "description": "W3C trace context of the span that published the dead letter.",
     }
     return {
+        **KERNEL_WRITTEN,
         "type": "object",
         "properties": properties,
         "required": list(_DLQ_REQUIRED),
@@ -158,6 +161,7 @@ def dead_letter_headers_schema() -> dict[str, Any]:
 
 def dead_letter_key_schema() -> dict[str, Any]:
     return {
+        **KERNEL_WRITTEN,
         "type": ["string", "null"],
         "description": "The refused record's key, as it came (a case id when a Homeward "
         "service wrote it).",

@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from homeward_shared.codes import unclassified_strings, written_by_the_kernel
+from homeward_shared.codes import unclassified_strings
 
 
 def openapi_unclassified(doc: dict[str, Any]) -> set[str]:
@@ -71,8 +71,6 @@ def asyncapi_unclassified(doc: dict[str, Any]) -> set[str]:
     found: set[str] = set()
     for name, schema in doc.get("components", {}).get("schemas", {}).items():
         for p in unclassified_strings(schema, name, root=doc):
-            if written_by_the_kernel(p):
-                continue
             p = p.split("->")[-1].removeprefix("#/components/schemas/")
             if p.startswith("Envelope["):
                 p = "Envelope" + p[p.index("]") + 1 :]
