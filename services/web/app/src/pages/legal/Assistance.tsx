@@ -1,13 +1,11 @@
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useState } from "react";
-import { Button, Form } from "react-aria-components";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
 import { useParams } from "react-router";
 import { investigation, unwrap } from "../../api/clients";
 import { useSession } from "../../session/Session";
 import { ErrorNote, Loading, Page, When } from "../../ui/Feedback";
-import { Row, TextInput } from "../../ui/Fields";
 import { useEnumLabel } from "../../ui/labels";
+import { HandlingForm } from "./HandlingForm";
 import { INBOX_KEY } from "./Inbox";
 
 export default function Assistance() {
@@ -23,12 +21,6 @@ export default function Assistance() {
     qc.setQueryData(key, data);
     void qc.invalidateQueries({ queryKey: INBOX_KEY });
   };
-  const ack = useMutation({ mutationFn: () => unwrap(investigation.POST("/legal/assistance-requests/{request_id}/acknowledge", path)), onSuccess: done });
-  const assign = useMutation({
-    mutationFn: (assignee: string) => unwrap(investigation.POST("/legal/assistance-requests/{request_id}/assign", { ...path, body: { assignee } })),
-    onSuccess: done,
-  });
-  const [who, setWho] = useState("");
   if (req.isPending) return <Loading />;
   if (!req.data) return <ErrorNote error={req.error} />;
   const a = req.data;
@@ -51,28 +43,13 @@ export default function Assistance() {
           {a.assigned_to ? ` · ${t("legal.assignedTo", { who: a.assigned_to === me.user ? t("legal.me") : a.assigned_to })}` : ""}
         </dd>
       </dl>
-      <Form
-        className="form"
-        autoComplete="off"
-        onSubmit={(e) => {
-          e.preventDefault();
-          if (who.trim()) assign.mutate(who.trim());
-        }}
-      >
-        <Row>
-          <Button className="button" onPress={() => ack.mutate()} isDisabled={ack.isPending}>
-            {t("legal.acknowledge")}
-          </Button>
-          <Button className="button" onPress={() => assign.mutate(me.user)} isDisabled={assign.isPending}>
-            {t("legal.takeIt")}
-          </Button>
-          <TextInput field="colleague" label={t("legal.colleague")} value={who} onChange={setWho} />
-          <Button type="submit" className="button" isDisabled={!who.trim() || assign.isPending}>
-            {t("legal.assign")}
-          </Button>
-        </Row>
-        <ErrorNote error={ack.error ?? assign.error} />
-      </Form>
+      <HandlingForm
+        acknowledge={() => unwrap(investigation.POST("/legal/assistance-requests/{request_id}/acknowledge", path))}
+        assign={(assignee) => unwrap(investigation.POST("/legal/assistance-requests/{request_id}/assign", { ...path, body: { assignee } }))}
+        acknowledged={a.acknowledged_at !== null}
+        mine={a.assigned_to === me.user}
+        onDone={done}
+      />
     </Page>
   );
 }

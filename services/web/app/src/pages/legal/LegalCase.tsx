@@ -7,11 +7,12 @@ import { investigation, unwrap } from "../../api/clients";
 import { milestoneValues, verdictValues, type components } from "../../api/gen/investigation";
 import { todayInOrg } from "../../lib/time";
 import { useSession } from "../../session/Session";
-import { Day, Done, ErrorNote, Loading, Page, When } from "../../ui/Feedback";
+import { Day, ErrorNote, Loading, Page, When } from "../../ui/Feedback";
 import { Row, SelectField, TextInput, toInt } from "../../ui/Fields";
 import { useEnumLabel } from "../../ui/labels";
 import { OperationForm } from "../investigation/OperationForm";
 import { INBOX_KEY, lists } from "../lists";
+import { HandlingForm } from "./HandlingForm";
 
 type Milestone = components["schemas"]["Milestone"];
 type Recordable = components["schemas"]["MilestoneIn"]["milestone"];
@@ -28,6 +29,7 @@ export default function LegalCase() {
   const qc = useQueryClient();
   const { referralId = "" } = useParams();
   const key = ["legal", "referral", referralId];
+  const path = { params: { path: { referral_id: referralId } } };
   const lc = useQuery({ queryKey: key, queryFn: () => unwrap(investigation.GET("/legal/referrals/{referral_id}", { params: { path: { referral_id: referralId } } })) });
   // The referral's case numbers come with the inbox only: fetched here too when the page is
   // opened directly (a reload, a link), not only reached from the inbox.
@@ -59,7 +61,16 @@ export default function LegalCase() {
           {c.assigned_to ? ` · ${t("legal.assignedTo", { who: c.assigned_to === me.user ? t("legal.me") : c.assigned_to })}` : ""}
         </dd>
       </dl>
-      <AssignForm referralId={referralId} onDone={refresh} acknowledged={c.acknowledged_at !== null} mine={c.assigned_to === me.user} />
+      <section aria-labelledby="assign-h">
+        <h2 id="assign-h">{t("legal.assignTitle")}</h2>
+        <HandlingForm
+          acknowledge={() => unwrap(investigation.POST("/legal/referrals/{referral_id}/acknowledge", path))}
+          assign={(assignee) => unwrap(investigation.POST("/legal/referrals/{referral_id}/assign", { ...path, body: { assignee } }))}
+          acknowledged={c.acknowledged_at !== null}
+          mine={c.assigned_to === me.user}
+          onDone={refresh}
+        />
+      </section>
       <h2>{t("legal.track")}</h2>
       <ol className="track" data-testid="track">
         {milestoneValues.map((m) => {
@@ -95,48 +106,6 @@ export default function LegalCase() {
   );
 }
 
-// A done acknowledgement, or the case already hers, is not offered again (a second press would
-// only be refused or repeat what is recorded).
-function AssignForm({ referralId, onDone, acknowledged, mine }: { referralId: string; onDone(): void; acknowledged: boolean; mine: boolean }) {
-  const { t } = useTranslation();
-  const { me } = useSession();
-  const [who, setWho] = useState("");
-  const path = { params: { path: { referral_id: referralId } } };
-  const ack = useMutation({ mutationFn: () => unwrap(investigation.POST("/legal/referrals/{referral_id}/acknowledge", path)), onSuccess: onDone });
-  const assign = useMutation({ mutationFn: (assignee: string) => unwrap(investigation.POST("/legal/referrals/{referral_id}/assign", { ...path, body: { assignee } })), onSuccess: onDone });
-  return (
-    <section aria-labelledby="assign-h">
-      <h2 id="assign-h">{t("legal.assignTitle")}</h2>
-      <Form
-        className="form"
-        autoComplete="off"
-        onSubmit={(e) => {
-          e.preventDefault();
-          if (who.trim()) assign.mutate(who.trim());
-        }}
-      >
-        <Row>
-          {acknowledged ? null : (
-            <Button className="button" onPress={() => ack.mutate()} isDisabled={ack.isPending}>
-              {t("legal.acknowledge")}
-            </Button>
-          )}
-          {mine ? null : (
-            <Button className="button" onPress={() => assign.mutate(me.user)} isDisabled={assign.isPending}>
-              {t("legal.takeIt")}
-            </Button>
-          )}
-          <TextInput field="colleague" label={t("legal.colleague")} value={who} onChange={setWho} />
-          <Button type="submit" className="button" isDisabled={!who.trim() || assign.isPending}>
-            {t("legal.assign")}
-          </Button>
-        </Row>
-        <ErrorNote error={ack.error ?? assign.error} />
-        {ack.isSuccess || assign.isSuccess ? <Done>{t("common.saved")}</Done> : null}
-      </Form>
-    </section>
-  );
-}
 
 function MilestoneForm({ referralId, onDone, nextOf }: { referralId: string; onDone(): void; nextOf(m: Milestone): boolean }) {
   const { t } = useTranslation();
